@@ -1,0 +1,124 @@
+# vmm: one top-level Makefile.
+#   make            cross-compiles the static aarch64 build/vmm and the test guests
+#   make unit       builds and runs the native unit tests (ASan + UBSan)
+#   make check      installs what is missing, builds, runs unit tests and the test bed
+#   make demo       boots the test bed and runs an SVE guest
+#   make bench      runs the benchmarks
+# V=1 shows the commands.
+
+CROSS    ?= aarch64-linux-gnu-
+ARM_CC   := $(CROSS)gcc
+HOST_CC  ?= gcc
+BUILD    := build
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+ifeq ($(V),1)
+Q :=
+quiet = @true
+else
+Q := @
+quiet = @printf '  %-6s %s\n'
+endif
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes
+CPPFLAGS := -Iinclude -Iarm64/include -D_GNU_SOURCE -DVMM_VERSION='"$(VERSION)"'
+ARM_CFLAGS  := -std=gnu11 -O2 -g $(WARN) -pthread -MMD -MP
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -MMD -MP -fsanitize=address,undefined \
+               -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# ---- the VMM (static aarch64) ----
+VMM_SRCS := \
+	vmm/main.c vmm/util.c vmm/options.c vmm/kvm.c vmm/vcpu.c vmm/mmio.c \
+	vmm/term.c vmm/devices.c vmm/run.c \
+	arm64/vcpu.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/layout.c \
+	arm64/sve.c arm64/sve-kvm.c \
+	hw/pl011.c hw/pl031.c hw/testdev.c
+VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/arm64-obj/%.o)
+VMM_LIBS := -static -lfdt -lz -laio -lpthread
+
+# ---- freestanding test guests (arm64 Images) ----
+GUESTS      := hello sve-vl
+GUEST_LIB   := guest/start.S guest/lib.c guest/sve.S
+GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib \
+	-mgeneral-regs-only -mstrict-align -fno-pic -fno-pie -fno-stack-protector \
+	-march=armv8.2-a+sve -Iguest -MMD -MP
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -T guest/guest.ld
+
+# ---- native unit tests ----
+# Each test names the sources it covers. libfdt comes as the native runtime
+# (libfdt1) with the arm64 dev package's arch-independent headers.
+UNIT_TESTS := test_options test_mmio test_image test_fdt test_sve
+test_options_SRCS := vmm/options.c vmm/util.c arm64/sve.c arm64/layout.c
+test_mmio_SRCS    := vmm/mmio.c vmm/util.c
+test_image_SRCS   := arm64/image.c vmm/util.c
+test_fdt_SRCS     := arm64/fdt.c arm64/layout.c vmm/util.c
+test_sve_SRCS     := arm64/sve.c vmm/util.c
+UNIT_LIBS := -lcmocka -l:libfdt.so.1 -lz
+
+.SECONDARY:
+.PHONY: all vmm guests unit check demo bench deps clean testbed-shell
+all: vmm guests
+
+deps:
+	$(Q)bash scripts/deps
+
+vmm: $(BUILD)/vmm
+$(BUILD)/vmm: $(VMM_OBJS)
+	$(quiet) LD $@
+	$(Q)$(ARM_CC) -pthread -o $@ $^ $(VMM_LIBS)
+
+$(BUILD)/arm64-obj/%.o: %.c
+	$(quiet) CC $<
+	$(Q)mkdir -p $(@D)
+	$(Q)$(ARM_CC) $(CPPFLAGS) $(ARM_CFLAGS) -c -o $@ $<
+
+guests: $(GUESTS:%=$(BUILD)/guest/%.img)
+GUEST_LIB_OBJS := $(patsubst %,$(BUILD)/guest-obj/%.o,$(basename $(GUEST_LIB)))
+$(BUILD)/guest-obj/%.o: %.c
+	$(quiet) CC $<
+	$(Q)mkdir -p $(@D)
+	$(Q)$(ARM_CC) $(GUEST_CFLAGS) -c -o $@ $<
+$(BUILD)/guest-obj/%.o: %.S
+	$(quiet) AS $<
+	$(Q)mkdir -p $(@D)
+	$(Q)$(ARM_CC) $(GUEST_CFLAGS) -c -o $@ $<
+$(BUILD)/guest/%.elf: $(BUILD)/guest-obj/guest/%.o $(GUEST_LIB_OBJS) guest/guest.ld
+	$(quiet) LD $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(ARM_CC) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^)
+$(BUILD)/guest/%.img: $(BUILD)/guest/%.elf
+	$(quiet) IMAGE $@
+	$(Q)$(CROSS)objcopy -O binary $< $@
+
+# Unit tests: native, under ASan and UBSan.
+UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/%)
+define unit_rule
+$(BUILD)/unit/$(1): tests/unit/$(1).c $$($(1)_SRCS) $$(wildcard tests/unit/*.h)
+	$$(quiet) CC $$@
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$$(HOST_CC) $$(CPPFLAGS) -Itests/unit $$(HOST_CFLAGS) -o $$@ tests/unit/$(1).c $$($(1)_SRCS) $$(UNIT_LIBS)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+unit: $(UNIT_BINS)
+	$(Q)bash scripts/run-unit $(UNIT_BINS)
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
+	$(Q)bash scripts/check
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bash scripts/demo
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bash scripts/bench
+
+testbed-shell: all
+	$(Q)bash scripts/testbed --shell --profile $(or $(PROFILE),sve-big)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

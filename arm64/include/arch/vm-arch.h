@@ -1,0 +1,17 @@
+#ifndef VMM_ARCH_VM_ARCH_H
+#define VMM_ARCH_VM_ARCH_H
+
+#include <stdint.h>
+
+#include "vmm/sve.h"
+
+/* arm64 state of a VM. */
+struct vm_arch {
+	int gic_fd;
+	vq_mask_t host_sve;		/* the host's VL set (0: no SVE) */
+	vq_mask_t sve_set;		/* the guest's VL set (0: SVE off) */
+	uint32_t vcpu_features[7];	/* KVM_ARM_VCPU_INIT features of every vcpu */
+	uint32_t target;
+};
+
+#endif

@@ -1,0 +1,41 @@
+#include <stdio.h>
+
+#include "vmm/layout.h"
+#include "vmm/util.h"
+
+unsigned layout__min_ipa_bits(uint64_t ram_size)
+{
+	uint64_t top = RAM_BASE + ram_size;
+	unsigned bits = VMM_MIN_IPA_BITS;
+
+	while (bits < 64 && (1ULL << bits) < top)
+		bits++;
+	return bits;
+}
+
+/*
+ * The Image goes at the start of RAM (2 MiB aligned) plus text_offset, and
+ * owns image_size bytes from there (its BSS included). The DTB takes the
+ * last 2 MiB of RAM; the initrd sits page-aligned just below the DTB.
+ */
+int layout__boot(uint64_t ram_size, uint64_t text_offset, uint64_t image_size,
+		 uint64_t initrd_size, struct boot_layout *out, char *err, size_t errlen)
+{
+	uint64_t ram_end = RAM_BASE + ram_size;
+	uint64_t kernel_end = RAM_BASE + text_offset + image_size;
+	uint64_t dtb = ram_end - FDT_MAX_SIZE;
+	uint64_t initrd = dtb - align_up(initrd_size, SZ_4K);
+
+	if (ram_size < FDT_MAX_SIZE || initrd > dtb || kernel_end > initrd) {
+		snprintf(err, errlen,
+			 "%llu MiB of memory is too small: the kernel needs %llu MiB, the initrd %llu MiB and the device tree 2 MiB",
+			 (unsigned long long)(ram_size >> 20),
+			 (unsigned long long)((text_offset + image_size + SZ_1M - 1) >> 20),
+			 (unsigned long long)((initrd_size + SZ_1M - 1) >> 20));
+		return -1;
+	}
+	out->kernel = RAM_BASE + text_offset;
+	out->initrd = initrd_size ? initrd : 0;
+	out->dtb = dtb;
+	return 0;
+}

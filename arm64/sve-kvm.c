@@ -1,0 +1,111 @@
+/*
+ * SVE through the KVM API: probing the host's vector lengths and the
+ * per-vcpu negotiation of KVM_REG_ARM64_SVE_VLS before FINALIZE
+ * (Documentation/virt/kvm/api.rst, KVM_ARM_VCPU_INIT and KVM_REG_ARM64_SVE_VLS).
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "vmm/arm64.h"
+#include "vmm/vm.h"
+
+/* VLS holds one bit per VQ (1..512) in eight 64-bit words; we use VQ 1..16. */
+static vq_mask_t vls_to_mask(const uint64_t vls[KVM_ARM64_SVE_VLS_WORDS])
+{
+	return (vq_mask_t)(vls[0] & 0xffff);
+}
+
+static void mask_to_vls(vq_mask_t set, uint64_t vls[KVM_ARM64_SVE_VLS_WORDS])
+{
+	memset(vls, 0, sizeof(uint64_t) * KVM_ARM64_SVE_VLS_WORDS);
+	vls[0] = set;
+}
+
+static int vls_access(int vcpu_fd, unsigned long ioc, uint64_t vls[KVM_ARM64_SVE_VLS_WORDS])
+{
+	struct kvm_one_reg reg = { .id = KVM_REG_ARM64_SVE_VLS, .addr = (uintptr_t)vls };
+
+	return ioctl(vcpu_fd, ioc, &reg) < 0 ? -errno : 0;
+}
+
+/* A scratch VM and vcpu, initialised with SVE, to read the host's set. */
+static int probe_scratch(int kvm_fd, vq_mask_t *host)
+{
+	struct kvm_vcpu_init init;
+	uint64_t vls[KVM_ARM64_SVE_VLS_WORDS];
+	int vm_fd, vcpu_fd = -1, err;
+
+	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+	if (vm_fd < 0)
+		return -errno;
+	err = -errno;
+	vcpu_fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
+	if (vcpu_fd < 0 || ioctl(vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0) {
+		err = -errno;
+		goto out;
+	}
+	init.features[0] |= 1u << KVM_ARM_VCPU_SVE;
+	if (ioctl(vcpu_fd, KVM_ARM_VCPU_INIT, &init) < 0) {
+		err = -errno;
+		goto out;
+	}
+	err = vls_access(vcpu_fd, KVM_GET_ONE_REG, vls);
+	if (!err)
+		*host = vls_to_mask(vls);
+out:
+	if (vcpu_fd >= 0)
+		close(vcpu_fd);
+	close(vm_fd);
+	return err;
+}
+
+int sve__probe_host(int kvm_fd, vq_mask_t *host)
+{
+	int err;
+
+	*host = 0;
+	if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_SVE) <= 0)
+		return 0;
+	err = probe_scratch(kvm_fd, host);
+	if (err) {
+		pr_err("cannot read the host's SVE vector lengths: %s", strerror(-err));
+		return -VMM_ERR_INTERNAL;
+	}
+	return 0;
+}
+
+/* Steps 2-6 of the negotiation; KVM_ARM_VCPU_INIT with SVE came first. */
+int sve__configure_vcpu(struct vcpu *vcpu, vq_mask_t set)
+{
+	uint64_t vls[KVM_ARM64_SVE_VLS_WORDS];
+	int feature = KVM_ARM_VCPU_SVE;
+	int err;
+
+	err = vls_access(vcpu->fd, KVM_GET_ONE_REG, vls);
+	if (!err) {
+		mask_to_vls(set, vls);
+		err = vls_access(vcpu->fd, KVM_SET_ONE_REG, vls);
+	}
+	if (!err)
+		err = vls_access(vcpu->fd, KVM_GET_ONE_REG, vls);
+	if (err) {
+		pr_err("vcpu %u: KVM_REG_ARM64_SVE_VLS: %s", vcpu->id, strerror(-err));
+		return -VMM_ERR_INTERNAL;
+	}
+	if (vls_to_mask(vls) != set) {
+		char want[80], got[80];
+
+		sve__format_set(set, want, sizeof(want));
+		sve__format_set(vls_to_mask(vls), got, sizeof(got));
+		pr_err("vcpu %u: KVM took SVE lengths %s, not %s", vcpu->id, got, want);
+		return -VMM_ERR_INTERNAL;
+	}
+	if (ioctl(vcpu->fd, KVM_ARM_VCPU_FINALIZE, &feature) < 0) {
+		pr_err("vcpu %u: KVM_ARM_VCPU_FINALIZE(SVE): %s", vcpu->id, strerror(errno));
+		return -VMM_ERR_INTERNAL;
+	}
+	return 0;
+}

@@ -1,0 +1,120 @@
+/* arm64 vcpus: features, KVM_ARM_VCPU_INIT, boot registers. */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "vmm/arm64.h"
+#include "vmm/layout.h"
+#include "vmm/vm.h"
+
+#define CORE_REG(name) (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
+			KVM_REG_ARM_CORE_REG(name))
+#define SYS_MPIDR_EL1 ARM64_SYS_REG(3, 0, 0, 0, 5)
+
+unsigned arch__default_ipa_bits(uint64_t ram_size)
+{
+	return layout__min_ipa_bits(ram_size);
+}
+
+static void set_feature(struct vm *vm, unsigned feature)
+{
+	vm->arch.vcpu_features[feature / 32] |= 1u << (feature % 32);
+}
+
+/*
+ * Chooses the vcpu features once for the VM: PSCI 0.2, SVE when the guest
+ * gets a VL set, the PMU when asked, pointer auth when the host has both
+ * halves of it and the user did not turn it off.
+ */
+static int choose_features(struct vm *vm)
+{
+	struct kvm_vcpu_init init;
+
+	if (ioctl(vm->vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0) {
+		pr_err("KVM_ARM_PREFERRED_TARGET: %s", strerror(errno));
+		return -VMM_ERR_INTERNAL;
+	}
+	vm->arch.target = init.target;
+	set_feature(vm, KVM_ARM_VCPU_PSCI_0_2);
+	if (vm->arch.sve_set)
+		set_feature(vm, KVM_ARM_VCPU_SVE);
+	if (vm->cfg->pmu) {
+		if (!kvm__check_cap(vm, KVM_CAP_ARM_PMU_V3)) {
+			pr_err("--pmu cannot be given: this host has no KVM_CAP_ARM_PMU_V3");
+			return -VMM_ERR_HOST;
+		}
+		set_feature(vm, KVM_ARM_VCPU_PMU_V3);
+	}
+	if (!vm->cfg->no_ptrauth && kvm__check_cap(vm, KVM_CAP_ARM_PTRAUTH_ADDRESS) &&
+	    kvm__check_cap(vm, KVM_CAP_ARM_PTRAUTH_GENERIC)) {
+		set_feature(vm, KVM_ARM_VCPU_PTRAUTH_ADDRESS);
+		set_feature(vm, KVM_ARM_VCPU_PTRAUTH_GENERIC);
+	}
+	return 0;
+}
+
+int arch__vm_init(struct vm *vm)
+{
+	int err = choose_features(vm);
+
+	return err ? err : gic__create(vm);
+}
+
+int arch__vcpu_init(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	struct kvm_vcpu_init init = { .target = vm->arch.target };
+
+	memcpy(init.features, vm->arch.vcpu_features, sizeof(init.features));
+	/* Secondaries wait, powered off, for the guest's PSCI CPU_ON. */
+	if (vcpu->id > 0)
+		init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;
+	if (ioctl(vcpu->fd, KVM_ARM_VCPU_INIT, &init) < 0) {
+		pr_err("vcpu %u: KVM_ARM_VCPU_INIT: %s", vcpu->id, strerror(errno));
+		return -VMM_ERR_INTERNAL;
+	}
+	if (vm->arch.sve_set)
+		return sve__configure_vcpu(vcpu, vm->arch.sve_set);
+	return 0;
+}
+
+int arch__vm_finish(struct vm *vm)
+{
+	return gic__init(vm);
+}
+
+static int set_reg(struct vcpu *vcpu, uint64_t id, uint64_t value)
+{
+	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)&value };
+
+	return ioctl(vcpu->fd, KVM_SET_ONE_REG, &reg) < 0 ? -errno : 0;
+}
+
+/* The arm64 boot protocol: x0 = DTB, x1-x3 = 0, pc = the Image's first byte. */
+int arch__set_boot_regs(struct vcpu *vcpu, uint64_t entry, uint64_t dtb)
+{
+	int err = set_reg(vcpu, CORE_REG(regs.regs[0]), dtb);
+
+	for (int i = 1; i <= 3 && !err; i++)
+		err = set_reg(vcpu, CORE_REG(regs.regs[i]), 0);
+	if (!err)
+		err = set_reg(vcpu, CORE_REG(regs.pc), entry);
+	if (err) {
+		pr_err("vcpu %u: cannot set boot registers: %s", vcpu->id, strerror(-err));
+		return -VMM_ERR_INTERNAL;
+	}
+	return 0;
+}
+
+int arm64__read_mpidr(struct vcpu *vcpu, uint64_t *mpidr)
+{
+	struct kvm_one_reg reg = { .id = SYS_MPIDR_EL1, .addr = (uintptr_t)mpidr };
+
+	if (ioctl(vcpu->fd, KVM_GET_ONE_REG, &reg) < 0) {
+		pr_err("vcpu %u: cannot read MPIDR_EL1: %s", vcpu->id, strerror(errno));
+		return -VMM_ERR_INTERNAL;
+	}
+	return 0;
+}

@@ -1,0 +1,179 @@
+/*
+ * ARM PrimeCell PL011 UART: the guest console. Transmit goes straight to
+ * vmm's stdout, so the transmit FIFO is always empty; received bytes wait
+ * in a small FIFO and raise the RX interrupt.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "vmm/devices.h"
+#include "vmm/fdt.h"
+#include "vmm/layout.h"
+#include "vmm/term.h"
+#include "vmm/vm.h"
+
+enum {
+	UART_DR = 0x000, UART_RSR = 0x004, UART_FR = 0x018, UART_ILPR = 0x020,
+	UART_IBRD = 0x024, UART_FBRD = 0x028, UART_LCR_H = 0x02c, UART_CR = 0x030,
+	UART_IFLS = 0x034, UART_IMSC = 0x038, UART_RIS = 0x03c, UART_MIS = 0x040,
+	UART_ICR = 0x044, UART_DMACR = 0x048, UART_ID = 0xfe0,
+};
+
+#define FR_RXFE		(1u << 4)
+#define FR_TXFF		(1u << 5)
+#define FR_RXFF		(1u << 6)
+#define FR_TXFE		(1u << 7)
+#define INT_RX		(1u << 4)
+#define INT_TX		(1u << 5)
+#define INT_RT		(1u << 6)
+#define INT_ALL		0x7ff
+
+#define RX_FIFO_SIZE	4096
+
+/* PeriphID0-3 then PCellID0-3: a PL011 r1p5 on the AMBA bus. */
+static const uint8_t pl011_id[8] = { 0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
+
+static struct pl011 {
+	pthread_mutex_t lock;
+	struct vm *vm;
+	uint32_t ris, imsc, cr, lcr_h, ibrd, fbrd, ifls, dmacr;
+	uint8_t rx[RX_FIFO_SIZE];
+	unsigned rx_head, rx_count;
+	int line;
+} uart = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Drives the SPI from the masked status; the caller holds the lock. */
+static void update_irq(struct pl011 *u)
+{
+	int level = (u->ris & u->imsc) != 0;
+
+	if (level != u->line && u->vm) {
+		u->line = level;
+		arch__set_spi(u->vm, UART_SPI, level);
+	}
+}
+
+static uint32_t read_dr(struct pl011 *u)
+{
+	uint32_t c = 0;
+
+	if (u->rx_count) {
+		c = u->rx[u->rx_head];
+		u->rx_head = (u->rx_head + 1) % RX_FIFO_SIZE;
+		u->rx_count--;
+	}
+	if (!u->rx_count)
+		u->ris &= ~(INT_RX | INT_RT);
+	return c;
+}
+
+static uint32_t read_fr(struct pl011 *u)
+{
+	uint32_t fr = FR_TXFE;
+
+	if (!u->rx_count)
+		fr |= FR_RXFE;
+	if (u->rx_count == RX_FIFO_SIZE)
+		fr |= FR_RXFF;
+	return fr;
+}
+
+static uint32_t reg_read(struct pl011 *u, uint64_t off)
+{
+	if (off >= UART_ID && off < UART_ID + 0x20)
+		return pl011_id[(off - UART_ID) / 4];
+	switch (off) {
+	case UART_DR: return read_dr(u);
+	case UART_FR: return read_fr(u);
+	case UART_IBRD: return u->ibrd;
+	case UART_FBRD: return u->fbrd;
+	case UART_LCR_H: return u->lcr_h;
+	case UART_CR: return u->cr;
+	case UART_IFLS: return u->ifls;
+	case UART_IMSC: return u->imsc;
+	case UART_RIS: return u->ris;
+	case UART_MIS: return u->ris & u->imsc;
+	case UART_DMACR: return u->dmacr;
+	default: return 0;
+	}
+}
+
+static void reg_write(struct pl011 *u, uint64_t off, uint32_t v)
+{
+	uint8_t c;
+
+	switch (off) {
+	case UART_DR:
+		c = (uint8_t)v;
+		term__write(&c, 1);
+		u->ris |= INT_TX;	/* sent at once: the FIFO is empty again */
+		break;
+	case UART_IBRD: u->ibrd = v & 0xffff; break;
+	case UART_FBRD: u->fbrd = v & 0x3f; break;
+	case UART_LCR_H: u->lcr_h = v & 0xff; break;
+	case UART_CR: u->cr = v & 0xffff; break;
+	case UART_IFLS: u->ifls = v & 0x3f; break;
+	case UART_IMSC: u->imsc = v & INT_ALL; break;
+	case UART_ICR: u->ris &= ~v; break;
+	case UART_DMACR: u->dmacr = v & 0x7; break;
+	default: break;	/* RSR and the read-only registers */
+	}
+}
+
+static void pl011_mmio(struct mmio_region *region, uint64_t offset, uint8_t *data,
+		       uint32_t len, bool is_write)
+{
+	struct pl011 *u = region->dev;
+
+	pthread_mutex_lock(&u->lock);
+	if (is_write)
+		reg_write(u, offset, (uint32_t)mmio__get(data, len));
+	else
+		mmio__put(data, len, reg_read(u, offset));
+	update_irq(u);
+	pthread_mutex_unlock(&u->lock);
+}
+
+void pl011__input(const uint8_t *buf, size_t len)
+{
+	struct pl011 *u = &uart;
+
+	pthread_mutex_lock(&u->lock);
+	for (size_t i = 0; i < len && u->rx_count < RX_FIFO_SIZE; i++) {
+		u->rx[(u->rx_head + u->rx_count) % RX_FIFO_SIZE] = buf[i];
+		u->rx_count++;
+	}
+	if (u->rx_count)
+		u->ris |= INT_RX | INT_RT;
+	update_irq(u);
+	pthread_mutex_unlock(&u->lock);
+}
+
+static int pl011_init(struct vm *vm)
+{
+	uart.vm = vm;
+	uart.cr = 0x300;	/* TXE | RXE, the reset value */
+	uart.ris = INT_TX;
+	return mmio__register(&vm->mmio, UART_BASE, UART_SIZE, pl011_mmio, &uart, "pl011");
+}
+
+static void pl011_exit(struct vm *vm)
+{
+	uart.vm = NULL;
+}
+
+static const char pl011_compatible[] = "arm,pl011\0arm,primecell";
+
+static void pl011_fdt(struct vm *vm, struct fdt_params *p)
+{
+	p->stdout_device = (int)p->nr_devices;
+	devices__add_fdt(p, "pl011", pl011_compatible, sizeof(pl011_compatible),
+			 UART_BASE, UART_SIZE, UART_SPI, true);
+}
+
+const struct device_ops pl011_device = {
+	.name = "pl011",
+	.init = pl011_init,
+	.exit = pl011_exit,
+	.fdt_node = pl011_fdt,
+};

@@ -1,0 +1,86 @@
+/*
+ * ARM PrimeCell PL031 real-time clock: seconds since the epoch, read from
+ * the host's clock plus the offset the guest set by writing the load
+ * register. The match interrupt is not raised (documented in docs/usage.md).
+ */
+#include <pthread.h>
+#include <time.h>
+
+#include "vmm/devices.h"
+#include "vmm/fdt.h"
+#include "vmm/layout.h"
+#include "vmm/vm.h"
+
+enum {
+	RTC_DR = 0x00, RTC_MR = 0x04, RTC_LR = 0x08, RTC_CR = 0x0c,
+	RTC_IMSC = 0x10, RTC_RIS = 0x14, RTC_MIS = 0x18, RTC_ICR = 0x1c, RTC_ID = 0xfe0,
+};
+
+static const uint8_t pl031_id[8] = { 0x31, 0x10, 0x04, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
+
+static struct pl031 {
+	pthread_mutex_t lock;
+	int64_t offset;		/* guest time minus host time, in seconds */
+	uint32_t mr, imsc;
+} rtc = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static uint32_t host_now(void)
+{
+	return (uint32_t)time(NULL);
+}
+
+static uint32_t reg_read(struct pl031 *r, uint64_t off)
+{
+	if (off >= RTC_ID && off < RTC_ID + 0x20)
+		return pl031_id[(off - RTC_ID) / 4];
+	switch (off) {
+	case RTC_DR: return (uint32_t)(host_now() + r->offset);
+	case RTC_MR: return r->mr;
+	case RTC_LR: return (uint32_t)(host_now() + r->offset);
+	case RTC_CR: return 1;	/* always running */
+	case RTC_IMSC: return r->imsc;
+	default: return 0;
+	}
+}
+
+static void reg_write(struct pl031 *r, uint64_t off, uint32_t v)
+{
+	switch (off) {
+	case RTC_MR: r->mr = v; break;
+	case RTC_LR: r->offset = (int64_t)v - (int64_t)host_now(); break;
+	case RTC_IMSC: r->imsc = v & 1; break;
+	default: break;
+	}
+}
+
+static void pl031_mmio(struct mmio_region *region, uint64_t offset, uint8_t *data,
+		       uint32_t len, bool is_write)
+{
+	struct pl031 *r = region->dev;
+
+	pthread_mutex_lock(&r->lock);
+	if (is_write)
+		reg_write(r, offset, (uint32_t)mmio__get(data, len));
+	else
+		mmio__put(data, len, reg_read(r, offset));
+	pthread_mutex_unlock(&r->lock);
+}
+
+static int pl031_init(struct vm *vm)
+{
+	return mmio__register(&vm->mmio, RTC_BASE, RTC_SIZE, pl031_mmio, &rtc, "pl031");
+}
+
+static const char pl031_compatible[] = "arm,pl031\0arm,primecell";
+
+static void pl031_fdt(struct vm *vm, struct fdt_params *p)
+{
+	devices__add_fdt(p, "pl031", pl031_compatible, sizeof(pl031_compatible),
+			 RTC_BASE, RTC_SIZE, RTC_SPI, true);
+}
+
+const struct device_ops pl031_device = {
+	.name = "pl031",
+	.init = pl031_init,
+	.fdt_node = pl031_fdt,
+};

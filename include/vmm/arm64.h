@@ -1,0 +1,24 @@
+#ifndef VMM_ARM64_H
+#define VMM_ARM64_H
+
+/* arm64 pieces that vmm/run.c and the commands use directly. */
+#include <stdint.h>
+
+#include "vmm/sve.h"
+
+struct vm;
+struct vcpu;
+
+/* The host's SVE set, read from KVM_REG_ARM64_SVE_VLS of a scratch vcpu (0: no SVE). */
+int sve__probe_host(int kvm_fd, vq_mask_t *host) __attribute__((warn_unused_result));
+/* Writes the VL set of an SVE vcpu, reads it back, and finalizes. */
+int sve__configure_vcpu(struct vcpu *vcpu, vq_mask_t set) __attribute__((warn_unused_result));
+
+/* The MPIDR_EL1 of a vcpu, as KVM set it. */
+int arm64__read_mpidr(struct vcpu *vcpu, uint64_t *mpidr) __attribute__((warn_unused_result));
+
+/* vGICv3 */
+int gic__create(struct vm *vm) __attribute__((warn_unused_result));
+int gic__init(struct vm *vm) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,40 @@
+#ifndef VMM_CONFIG_H
+#define VMM_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/sve.h"
+
+#define VMM_DEFAULT_RAM_MIB	256
+#define VMM_DEFAULT_CPUS	1
+
+/* What the user asked for with `vmm run` (see docs/usage.md). */
+struct vm_config {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	const char *dtb_out;
+	const char *name;
+	unsigned nr_cpus;
+	uint64_t ram_mib;
+	unsigned ipa_bits;		/* 0: the smallest that covers the memory map */
+	struct sve_request sve;
+	bool pmu;
+	bool no_ptrauth;
+	bool testdev;			/* the test guests' doorbell device */
+	bool debug;
+};
+
+/* Result of options__parse_run() besides errors. */
+enum { OPTIONS_RUN = 0, OPTIONS_HELP = 1 };
+
+/*
+ * Parses the arguments of `vmm run` (argv[0] is "run"). Returns OPTIONS_RUN,
+ * OPTIONS_HELP, or -VMM_ERR_INPUT with a one-line reason in err.
+ */
+int options__parse_run(int argc, char **argv, struct vm_config *cfg, char *err, size_t errlen);
+/* The text of `vmm run --help`. */
+extern const char options__run_help[];
+
+#endif

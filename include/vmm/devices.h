@@ -1,0 +1,41 @@
+#ifndef VMM_DEVICES_H
+#define VMM_DEVICES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/config.h"
+
+struct vm;
+struct fdt_params;
+
+/*
+ * A device model. Each device file defines one of these; vmm/devices.c
+ * lists them in the order they are set up.
+ */
+struct device_ops {
+	const char *name;
+	/* Whether this VM has the device; NULL means always. */
+	bool (*wanted)(const struct vm_config *cfg);
+	int (*init)(struct vm *vm);			/* claims MMIO, starts threads */
+	void (*exit)(struct vm *vm);
+	void (*fdt_node)(struct vm *vm, struct fdt_params *p);	/* describes itself */
+};
+
+extern const struct device_ops pl011_device;
+extern const struct device_ops pl031_device;
+extern const struct device_ops testdev_device;
+
+int devices__init(struct vm *vm) __attribute__((warn_unused_result));
+void devices__exit(struct vm *vm);
+void devices__fdt(struct vm *vm, struct fdt_params *p);
+
+/* Bytes typed on the console, for the UART. */
+void pl011__input(const uint8_t *buf, size_t len);
+/* Adds a device node to the FDT parameters (no-op when full). */
+void devices__add_fdt(struct fdt_params *p, const char *name, const char *compatible,
+		      size_t compatible_len, uint64_t base, uint64_t size, int spi,
+		      bool primecell_clocks);
+
+#endif

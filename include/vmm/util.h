@@ -1,0 +1,47 @@
+#ifndef VMM_UTIL_H
+#define VMM_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Exit statuses, and the error classes functions return as negative values
+ * when the caller must tell the user why it stopped (see docs/usage.md).
+ */
+enum vmm_status {
+	VMM_OK = 0,
+	VMM_ERR_INTERNAL = 1,	/* our bug or an unexpected kernel failure */
+	VMM_ERR_INPUT = 2,	/* bad flags, kernel, initrd, disk or snapshot */
+	VMM_ERR_HOST = 3,	/* this host cannot give what was asked */
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define __must_check __attribute__((warn_unused_result))
+#define __printf(a, b) __attribute__((format(printf, a, b)))
+
+#define SZ_4K	0x1000ULL
+#define SZ_64K	0x10000ULL
+#define SZ_1M	0x100000ULL
+#define SZ_2M	0x200000ULL
+#define SZ_1G	0x40000000ULL
+
+static inline uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+static inline uint64_t align_down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
+
+extern bool vmm_debug;
+
+/* One line to stderr, prefixed "vmm: ". */
+void pr_err(const char *fmt, ...) __printf(1, 2);
+/* Only with --debug or VMM_DEBUG=1. */
+void pr_debug(const char *fmt, ...) __printf(1, 2);
+/* Start-up only: print one line and exit with status. */
+_Noreturn void die(int status, const char *fmt, ...) __printf(2, 3);
+
+/* Reads a whole file (at most max bytes). Returns 0 or -errno; -EFBIG if larger. */
+int read_file(const char *path, size_t max, uint8_t **buf, size_t *len) __must_check;
+
+/* Parses a decimal unsigned number that must fit in [min, max]; false if not. */
+bool parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+#endif

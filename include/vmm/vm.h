@@ -1,0 +1,73 @@
+#ifndef VMM_VM_H
+#define VMM_VM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/config.h"
+#include "vmm/mmio.h"
+#include "arch/vm-arch.h"
+
+struct kvm_run;
+
+/* How a VM ended: the exit status of `vmm run` (see docs/usage.md). */
+enum vm_exit {
+	VM_EXIT_POWEROFF = 0,	/* the guest powered off, or the user quit */
+	VM_EXIT_RESET = 4,	/* the guest asked for a reset */
+	VM_EXIT_CRASH = 5,	/* a vcpu could not go on (guest crash or KVM failure) */
+};
+
+struct vcpu {
+	struct vm *vm;
+	unsigned id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started;
+};
+
+struct vm {
+	const struct vm_config *cfg;
+	int kvm_fd;
+	int vm_fd;
+	unsigned ipa_bits;
+	uint8_t *ram;			/* host mapping of guest RAM at RAM_BASE */
+	uint64_t ram_size;
+	long run_size;			/* the size of each vcpu's kvm_run mapping */
+	unsigned nr_vcpus;
+	struct vcpu *vcpus;
+	struct mmio_bus mmio;
+	struct vm_arch arch;
+	int stop_fd;			/* eventfd: a vcpu or device asks to end the VM */
+	pthread_mutex_t lock;
+	bool stopping;
+	int exit_status;
+};
+
+/* vmm/kvm.c */
+int kvm__open(struct vm *vm) __must_check;
+int kvm__check_cap(struct vm *vm, long cap);
+int vm__create(struct vm *vm, unsigned ipa_bits) __must_check;
+int vm__setup_ram(struct vm *vm, uint64_t size) __must_check;
+/* Host pointer for guest range [gpa, gpa + len), or NULL when outside RAM. */
+void *vm__gpa_to_host(struct vm *vm, uint64_t gpa, uint64_t len);
+void vm__destroy(struct vm *vm);
+/* Ends the VM with status (the first caller wins). Safe from any thread. */
+void vm__request_stop(struct vm *vm, int status);
+
+/* vmm/vcpu.c */
+int vcpu__create_all(struct vm *vm, unsigned n) __must_check;
+int vcpu__start_all(struct vm *vm) __must_check;
+void vcpu__stop_all(struct vm *vm);
+
+/* Hooks each architecture provides (arm64/). */
+int arch__vm_init(struct vm *vm) __must_check;		/* before vcpus: probe, GIC device */
+int arch__vcpu_init(struct vcpu *vcpu) __must_check;	/* KVM_ARM_VCPU_INIT, SVE, finalize */
+int arch__vm_finish(struct vm *vm) __must_check;	/* after all vcpus: GIC init */
+int arch__set_boot_regs(struct vcpu *vcpu, uint64_t entry, uint64_t dtb) __must_check;
+/* Raises or lowers device interrupt line spi. */
+void arch__set_spi(struct vm *vm, unsigned spi, int level);
+unsigned arch__default_ipa_bits(uint64_t ram_size);
+
+#endif

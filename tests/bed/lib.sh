@@ -1,0 +1,53 @@
+# Helpers for the test-bed tests (sourced; POSIX sh under busybox).
+# A test runs in its own output directory with VMM, GUESTS, TESTS and
+# PROFILE set; it fails by calling fail or by exiting non-zero.
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+# run_vmm OUT ARGS...: runs vmm under a time limit, stdout and stderr to
+# OUT; its exit status goes to RC.
+run_vmm() {
+	_out=$1
+	shift
+	timeout "${VMM_TIMEOUT:-60}" "$VMM" "$@" > "$_out" 2>&1
+	RC=$?
+}
+
+# The last value a guest reported under KEY in FILE ("" when none).
+report() {
+	sed -n "s/^testdev: $1=//p" "$2" | tail -n 1
+}
+
+# Every value reported under keys matching a pattern, in order.
+reports() {
+	sed -n "s/^testdev: $1=//p" "$2"
+}
+
+expect_report() {
+	_got=$(report "$1" "$3")
+	[ "$_got" = "$2" ] || fail "$3: report $1 is '${_got:-nothing}', want '$2'"
+}
+
+expect_rc() {
+	[ "$RC" = "$1" ] || { tail -n 20 "$2"; fail "$2: vmm exit status $RC, want $1"; }
+}
+
+expect_line() {
+	grep -q -- "$1" "$2" || { tail -n 20 "$2"; fail "$2: no line matching '$1'"; }
+}
+
+# The host's SVE lengths in bits ("" without SVE): the set each profile's
+# emulated CPU gives (scripts/testbed), independent of vmm.
+profile_sve_set() {
+	case "$PROFILE" in
+	sve-big) echo 128,256,512 ;;
+	sve-small) echo 128,256 ;;
+	sve-odd) echo 128,256,384 ;;
+	sve-full) echo 128,256,384,512,640,768,896,1024,1152,1280,1408,1536,1664,1792,1920,2048 ;;
+	nosve) echo "" ;;
+	*) fail "unknown profile $PROFILE" ;;
+	esac
+}

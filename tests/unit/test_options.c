@@ -1,0 +1,146 @@
+/* `vmm run` option parsing: defaults, every flag, and each kind of bad input. */
+#include <stdio.h>
+#include <string.h>
+
+#include "unit.h"
+#include "vmm/config.h"
+#include "vmm/layout.h"
+#include "vmm/util.h"
+
+#define MAX_ARGS 32
+
+static int parse(struct vm_config *cfg, char *err, const char *line)
+{
+	static char buf[512];
+	char *argv[MAX_ARGS];
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "run %s", line);
+	for (char *tok = strtok(buf, " "); tok && argc < MAX_ARGS; tok = strtok(NULL, " "))
+		argv[argc++] = tok;
+	err[0] = 0;
+	return options__parse_run(argc, argv, cfg, err, 256);
+}
+
+static void test_defaults(void **state)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	assert_int_equal(parse(&cfg, err, "-k Image"), OPTIONS_RUN);
+	assert_string_equal(cfg.kernel, "Image");
+	assert_null(cfg.initrd);
+	assert_int_equal(cfg.nr_cpus, 1);
+	assert_int_equal(cfg.ram_mib, 256);
+	assert_int_equal(cfg.ipa_bits, 0);
+	assert_int_equal(cfg.sve.kind, SVE_REQ_DEFAULT);
+	assert_false(cfg.pmu);
+	assert_false(cfg.no_ptrauth);
+	assert_false(cfg.testdev);
+}
+
+static void test_all_flags(void **state)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	int ret = parse(&cfg, err, "-k K -i I -p console=ttyAMA0 -c 2 -m 512 "
+			"--ipa-bits 40 --dump-dtb d.dtb --name vm1 --sve-vls=128,256 "
+			"--pmu --no-ptrauth --testdev --debug");
+
+	if (ret != OPTIONS_RUN)
+		fail_msg("parse failed: %d %s", ret, err);
+	assert_string_equal(cfg.kernel, "K");
+	assert_string_equal(cfg.initrd, "I");
+	assert_string_equal(cfg.cmdline, "console=ttyAMA0");
+	assert_int_equal(cfg.nr_cpus, 2);
+	assert_int_equal(cfg.ram_mib, 512);
+	assert_int_equal(cfg.ipa_bits, 40);
+	assert_string_equal(cfg.dtb_out, "d.dtb");
+	assert_string_equal(cfg.name, "vm1");
+	assert_int_equal(cfg.sve.kind, SVE_REQ_LIST);
+	assert_int_equal(cfg.sve.list, VQ_BIT(1) | VQ_BIT(2));
+	assert_true(cfg.pmu && cfg.no_ptrauth && cfg.testdev && cfg.debug);
+}
+
+static void test_sve_forms(void **state)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	assert_int_equal(parse(&cfg, err, "-k K --sve-vls max"), OPTIONS_RUN);
+	assert_int_equal(cfg.sve.kind, SVE_REQ_MAX);
+	assert_int_equal(parse(&cfg, err, "-k K --sve-vls=off"), OPTIONS_RUN);
+	assert_int_equal(cfg.sve.kind, SVE_REQ_OFF);
+	assert_int_equal(parse(&cfg, err, "-k K --sve-max-vl=384"), OPTIONS_RUN);
+	assert_int_equal(cfg.sve.kind, SVE_REQ_UPTO);
+	assert_int_equal(cfg.sve.max_vl, 384);
+}
+
+static void test_help(void **state)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	assert_int_equal(parse(&cfg, err, "--help"), OPTIONS_HELP);
+	assert_int_equal(parse(&cfg, err, "-k K -h"), OPTIONS_HELP);
+}
+
+/* Each bad command line: status 2 and a reason that names the problem. */
+static void test_bad_input(void **state)
+{
+	static const struct { const char *line, *why; } cases[] = {
+		{ "", "no kernel" },
+		{ "-k K -c 0", "--cpus 0" },
+		{ "-k K -c two", "--cpus two" },
+		{ "-k K -c 1000", "--cpus 1000" },
+		{ "-k K -m 0", "--mem 0" },
+		{ "-k K -m -5", "--mem -5" },
+		{ "-k K -m 12abc", "--mem 12abc" },
+		{ "-k K --ipa-bits 31", "--ipa-bits 31" },
+		{ "-k K --ipa-bits 53", "--ipa-bits 53" },
+		{ "-k K --ipa-bits 32 -m 4096", "does not fit in --ipa-bits 32" },
+		{ "-k K --sve-vls=100", "100" },
+		{ "-k K --sve-vls=128 --sve-max-vl=256", "not both" },
+		{ "-k K --frobnicate", "--frobnicate" },
+		{ "-k K extra", "unexpected argument 'extra'" },
+		{ "-k", "-k" },
+	};
+	struct vm_config cfg;
+	char err[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int ret = parse(&cfg, err, cases[i].line);
+
+		if (ret != -VMM_ERR_INPUT || !strstr(err, cases[i].why))
+			fail_msg("'%s': got %d '%s', want -2 mentioning '%s'", cases[i].line, ret,
+				 err, cases[i].why);
+		assert_null(strchr(err, '\n'));
+	}
+}
+
+static void test_ipa_fits(void **state)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	/* 2 GiB of RAM at 2 GiB ends at 4 GiB: exactly 32 bits. */
+	assert_int_equal(parse(&cfg, err, "-k K --ipa-bits 32 -m 2048"), OPTIONS_RUN);
+	assert_int_equal(layout__min_ipa_bits(2048ULL << 20), 32);
+	assert_int_equal(layout__min_ipa_bits(2049ULL << 20), 33);
+	assert_int_equal(layout__min_ipa_bits(256ULL << 20), 32);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_all_flags),
+		cmocka_unit_test(test_sve_forms),
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_ipa_fits),
+	};
+
+	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
+}

@@ -1,0 +1,127 @@
+/* The VM: /dev/kvm, the VM file descriptor, guest RAM, stopping. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vmm/layout.h"
+#include "vmm/vm.h"
+
+int kvm__open(struct vm *vm)
+{
+	int version;
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		pr_err("cannot open /dev/kvm: %s", strerror(errno));
+		return -VMM_ERR_HOST;
+	}
+	version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (version != KVM_API_VERSION) {
+		pr_err("KVM API version %d, vmm needs %d", version, KVM_API_VERSION);
+		return -VMM_ERR_HOST;
+	}
+	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vm->run_size <= 0) {
+		pr_err("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		return -VMM_ERR_INTERNAL;
+	}
+	return 0;
+}
+
+/* The value of a KVM capability, on the VM when there is one (0 when absent). */
+int kvm__check_cap(struct vm *vm, long cap)
+{
+	int fd = vm->vm_fd >= 0 ? vm->vm_fd : vm->kvm_fd;
+	int ret = ioctl(fd, KVM_CHECK_EXTENSION, cap);
+
+	return ret < 0 ? 0 : ret;
+}
+
+int vm__create(struct vm *vm, unsigned ipa_bits)
+{
+	int max_ipa = kvm__check_cap(vm, KVM_CAP_ARM_VM_IPA_SIZE);
+
+	/* Without the capability, only the default 40-bit space exists. */
+	if (max_ipa == 0)
+		max_ipa = 40;
+	if (ipa_bits > (unsigned)max_ipa) {
+		pr_err("IPA size %u bits cannot be given: this host's limit is %d bits",
+		       ipa_bits, max_ipa);
+		return -VMM_ERR_HOST;
+	}
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, KVM_VM_TYPE_ARM_IPA_SIZE(ipa_bits));
+	if (vm->vm_fd < 0) {
+		pr_err("KVM_CREATE_VM with a %u-bit IPA space: %s", ipa_bits, strerror(errno));
+		return errno == EINVAL ? -VMM_ERR_HOST : -VMM_ERR_INTERNAL;
+	}
+	vm->ipa_bits = ipa_bits;
+	pr_debug("VM created with a %u-bit IPA space (host limit %d)", ipa_bits, max_ipa);
+	return 0;
+}
+
+int vm__setup_ram(struct vm *vm, uint64_t size)
+{
+	struct kvm_userspace_memory_region region;
+	void *ram;
+
+	ram = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (ram == MAP_FAILED) {
+		pr_err("cannot map %llu MiB of guest memory: %s",
+		       (unsigned long long)(size >> 20), strerror(errno));
+		return -VMM_ERR_HOST;
+	}
+	madvise(ram, size, MADV_MERGEABLE);
+	region = (struct kvm_userspace_memory_region){
+		.slot = 0,
+		.guest_phys_addr = RAM_BASE,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)ram,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		pr_err("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		munmap(ram, size);
+		return -VMM_ERR_INTERNAL;
+	}
+	vm->ram = ram;
+	vm->ram_size = size;
+	return 0;
+}
+
+void *vm__gpa_to_host(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (gpa < RAM_BASE || len > vm->ram_size || gpa - RAM_BASE > vm->ram_size - len)
+		return NULL;
+	return vm->ram + (gpa - RAM_BASE);
+}
+
+void vm__request_stop(struct vm *vm, int status)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&vm->lock);
+	if (!vm->stopping) {
+		vm->stopping = true;
+		vm->exit_status = status;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	if (write(vm->stop_fd, &one, sizeof(one)) < 0)
+		pr_debug("stop eventfd: %s", strerror(errno));
+}
+
+void vm__destroy(struct vm *vm)
+{
+	if (vm->ram)
+		munmap(vm->ram, vm->ram_size);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	vm->ram = NULL;
+	vm->vm_fd = vm->kvm_fd = -1;
+}

@@ -1,0 +1,53 @@
+/* vmm: a small VMM for arm64 KVM, with complete SVE support. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/config.h"
+#include "vmm/run.h"
+#include "vmm/util.h"
+
+static const char main_help[] =
+"usage: vmm COMMAND [options]\n"
+"\n"
+"Commands:\n"
+"  run        boot an arm64 Linux kernel in a KVM VM (vmm run --help)\n"
+"  version    print vmm's version\n"
+"  help       this text\n";
+
+static int cmd_run(int argc, char **argv)
+{
+	struct vm_config cfg;
+	char why[512];
+	int ret = options__parse_run(argc, argv, &cfg, why, sizeof(why));
+
+	if (ret == OPTIONS_HELP) {
+		fputs(options__run_help, stdout);
+		return 0;
+	}
+	if (ret < 0) {
+		pr_err("%s", why);
+		return -ret;
+	}
+	return vmm__run(&cfg);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (getenv("VMM_DEBUG") && strcmp(getenv("VMM_DEBUG"), "0"))
+		vmm_debug = true;
+	if (!cmd || !strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		fputs(main_help, cmd ? stdout : stderr);
+		return cmd ? 0 : VMM_ERR_INPUT;
+	}
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		printf("vmm %s\n", VMM_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	pr_err("unknown command '%s'; see 'vmm help'", cmd);
+	return VMM_ERR_INPUT;
+}

@@ -1,0 +1,104 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmm/util.h"
+
+bool vmm_debug;
+
+static void vprint(const char *prefix, const char *fmt, va_list ap)
+{
+	char line[1024];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	fprintf(stderr, "%s%s\n", prefix, line);
+}
+
+void pr_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint("vmm: ", fmt, ap);
+	va_end(ap);
+}
+
+void pr_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!vmm_debug)
+		return;
+	va_start(ap, fmt);
+	vprint("vmm debug: ", fmt, ap);
+	va_end(ap);
+}
+
+void die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint("vmm: ", fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+int read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
+{
+	struct stat st;
+	uint8_t *data;
+	size_t done = 0;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err = errno ? -errno : -EINVAL;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		err = -EFBIG;
+		goto out;
+	}
+	data = malloc(st.st_size ? st.st_size : 1);
+	if (!data) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (done < (size_t)st.st_size) {
+		ssize_t n = read(fd, data + done, st.st_size - done);
+
+		if (n <= 0) {
+			err = n < 0 ? -errno : -EIO;
+			free(data);
+			goto out;
+		}
+		done += n;
+	}
+	*buf = data;
+	*len = done;
+out:
+	close(fd);
+	return err;
+}
+
+bool parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}

@@ -1,0 +1,188 @@
+/* vcpus: one thread each, running KVM_RUN and handling its exits. */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vmm/vm.h"
+
+/* SIGUSR1 only interrupts KVM_RUN; the handler has nothing to do. */
+#define SIG_VCPU_KICK SIGUSR1
+
+static void kick_handler(int sig)
+{
+}
+
+static int create_one(struct vm *vm, struct vcpu *vcpu, unsigned id)
+{
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
+	if (vcpu->fd < 0) {
+		pr_err("KVM_CREATE_VCPU %u: %s", id, strerror(errno));
+		return errno == EINVAL ? -VMM_ERR_HOST : -VMM_ERR_INTERNAL;
+	}
+	vcpu->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu->fd, 0);
+	if (vcpu->run == MAP_FAILED) {
+		pr_err("mmap of vcpu %u's kvm_run: %s", id, strerror(errno));
+		vcpu->run = NULL;
+		return -VMM_ERR_INTERNAL;
+	}
+	return arch__vcpu_init(vcpu);
+}
+
+int vcpu__create_all(struct vm *vm, unsigned n)
+{
+	int max = kvm__check_cap(vm, KVM_CAP_MAX_VCPUS);
+	int err;
+
+	if (max > 0 && n > (unsigned)max) {
+		pr_err("%u vcpus cannot be given: this host's limit is %d", n, max);
+		return -VMM_ERR_HOST;
+	}
+	vm->vcpus = calloc(n, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return -VMM_ERR_INTERNAL;
+	for (unsigned i = 0; i < n; i++)
+		vm->vcpus[i].fd = -1;
+	vm->nr_vcpus = n;
+	for (unsigned i = 0; i < n; i++) {
+		err = create_one(vm, &vm->vcpus[i], i);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void handle_mmio(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	mmio__dispatch(&vcpu->vm->mmio, run->mmio.phys_addr, run->mmio.data,
+		       run->mmio.len, run->mmio.is_write);
+}
+
+/* Returns true while the vcpu should keep running. */
+static bool handle_system_event(struct vcpu *vcpu)
+{
+	switch (vcpu->run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		pr_debug("vcpu %u: the guest powered off", vcpu->id);
+		vm__request_stop(vcpu->vm, VM_EXIT_POWEROFF);
+		return false;
+	case KVM_SYSTEM_EVENT_RESET:
+		pr_debug("vcpu %u: the guest asked for a reset", vcpu->id);
+		vm__request_stop(vcpu->vm, VM_EXIT_RESET);
+		return false;
+	default:
+		pr_err("vcpu %u: the guest crashed (system event %u)", vcpu->id,
+		       vcpu->run->system_event.type);
+		vm__request_stop(vcpu->vm, VM_EXIT_CRASH);
+		return false;
+	}
+}
+
+static bool handle_exit(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_MMIO:
+		handle_mmio(vcpu);
+		return true;
+	case KVM_EXIT_SYSTEM_EVENT:
+		return handle_system_event(vcpu);
+	case KVM_EXIT_INTR:
+		return true;
+	case KVM_EXIT_FAIL_ENTRY:
+		pr_err("vcpu %u: KVM could not enter the guest (reason 0x%llx)", vcpu->id,
+		       (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		pr_err("vcpu %u: KVM internal error %u", vcpu->id, run->internal.suberror);
+		break;
+	default:
+		pr_err("vcpu %u: unexpected exit reason %u", vcpu->id, run->exit_reason);
+		break;
+	}
+	vm__request_stop(vcpu->vm, VM_EXIT_CRASH);
+	return false;
+}
+
+static bool stopping(struct vm *vm)
+{
+	bool s;
+
+	pthread_mutex_lock(&vm->lock);
+	s = vm->stopping;
+	pthread_mutex_unlock(&vm->lock);
+	return s;
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	sigset_t kick;
+
+	sigemptyset(&kick);
+	sigaddset(&kick, SIG_VCPU_KICK);
+	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	while (!stopping(vcpu->vm)) {
+		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			pr_err("vcpu %u: KVM_RUN: %s", vcpu->id, strerror(errno));
+			vm__request_stop(vcpu->vm, VM_EXIT_CRASH);
+			break;
+		}
+		if (!handle_exit(vcpu))
+			break;
+	}
+	return NULL;
+}
+
+int vcpu__start_all(struct vm *vm)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+	int err;
+
+	/* No SA_RESTART: the kick must make KVM_RUN return EINTR. */
+	sigaction(SIG_VCPU_KICK, &sa, NULL);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+
+		err = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+		if (err) {
+			pr_err("cannot start vcpu %u's thread: %s", i, strerror(err));
+			vm__request_stop(vm, VM_EXIT_CRASH);
+			return -VMM_ERR_INTERNAL;
+		}
+		vcpu->started = true;
+	}
+	return 0;
+}
+
+/*
+ * Makes every vcpu leave KVM_RUN and joins its thread. immediate_exit
+ * covers a vcpu that is about to enter KVM_RUN when the kick arrives.
+ */
+void vcpu__stop_all(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+
+		if (!vcpu->started)
+			continue;
+		vcpu->run->immediate_exit = 1;
+		pthread_kill(vcpu->thread, SIG_VCPU_KICK);
+	}
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		if (vm->vcpus[i].started)
+			pthread_join(vm->vcpus[i].thread, NULL);
+		vm->vcpus[i].started = false;
+	}
+}
