@@ -105,7 +105,7 @@ unit: $(UNIT_BINS)
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
-	$(Q)bash scripts/check
+	$(Q)UNIT_BINS="$(UNIT_BINS)" bash scripts/check
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
