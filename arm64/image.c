@@ -115,8 +115,8 @@ static bool is_gzip(const uint8_t *buf, size_t len)
 
 /*
  * Makes room for more output: doubles the buffer, up to one byte past the
- * limit so that a stream which goes over it can be told from one that ends
- * exactly on it.
+ * limit so that a stream which goes over it (and fills that byte) can be
+ * told from one that ends exactly on it. -EFBIG once that byte is used.
  */
 static int grow(uint8_t **buf, size_t *cap)
 {
@@ -124,6 +124,8 @@ static int grow(uint8_t **buf, size_t *cap)
 	size_t want = *cap ? *cap * 2 : GZIP_CHUNK_MIN;
 	uint8_t *p;
 
+	if (*cap >= limit)
+		return -EFBIG;
 	if (want > limit)
 		want = limit;
 	p = realloc(*buf, want);
@@ -165,13 +167,15 @@ static int inflate_all(z_stream *s, uint8_t **out, size_t *cap,
 	int ret = 0;
 
 	while (ret == 0) {
-		if (s->total_out > IMAGE_MAX_SIZE)
-			return fail(err, errlen,
-				    "gzip stream decompresses to more than %llu MiB",
-				    IMAGE_MAX_SIZE >> 20);
 		if (s->total_out == *cap) {
-			if (grow(out, cap))
-				return fail(err, errlen, "out of memory decompressing the gzip stream");
+			ret = grow(out, cap);
+			if (ret == -EFBIG)
+				return fail(err, errlen,
+					    "gzip stream decompresses to more than %llu MiB",
+					    IMAGE_MAX_SIZE >> 20);
+			if (ret)
+				return fail(err, errlen,
+					    "out of memory decompressing the gzip stream");
 			s->next_out = *out + s->total_out;
 			s->avail_out = *cap - s->total_out;
 		}

@@ -234,7 +234,7 @@ static int main_loop(struct vm *vm, int sig_fd)
 		if (fds[0].revents)
 			return vm->exit_status;
 		if (fds[1].revents && read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
-			pr_err("%s: stopping on signal %u", vm->cfg->name, si.ssi_signo);
+			pr_err("%s: stopping on SIG%s", vm->cfg->name, sigabbrev_np((int)si.ssi_signo));
 			vm__request_stop(vm, 128 + (int)si.ssi_signo);
 			return vm->exit_status;
 		}

@@ -8,12 +8,34 @@ fail() {
 }
 
 # run_vmm OUT ARGS...: runs vmm under a time limit, stdout and stderr to
-# OUT; its exit status goes to RC.
+# OUT; its exit status goes to RC. The output is captured on tmpfs first:
+# the guest console writes byte by byte, and each write to a file on the
+# 9p share is a round trip to the outer qemu.
 run_vmm() {
 	_out=$1
 	shift
-	timeout "${VMM_TIMEOUT:-60}" "$VMM" "$@" > "$_out" 2>&1
+	timeout "${VMM_TIMEOUT:-60}" "$VMM" "$@" > /tmp/run_vmm.out 2>&1
 	RC=$?
+	cp /tmp/run_vmm.out "$_out"
+}
+
+# linux_guest OUT TEST ARGS...: boots the Linux guest running
+# tests/linux/TEST.sh, with more vmm ARGS.
+linux_guest() {
+	_out=$1 _test=$2
+	shift 2
+	run_vmm "$_out" run -k "$KERNEL" -i "$LINUX_INITRD" \
+		-p "console=ttyAMA0 quiet vmm.test=$_test" "$@"
+}
+
+# The value the Linux guest printed as "guest: KEY=VALUE".
+guest_value() {
+	sed -n "s/^guest: $1=//p" "$2" | tr -d '\r' | tail -n 1
+}
+
+expect_guest() {
+	_got=$(guest_value "$1" "$3")
+	[ "$_got" = "$2" ] || { tail -n 20 "$3"; fail "$3: guest $1 is '${_got:-nothing}', want '$2'"; }
 }
 
 # The last value a guest reported under KEY in FILE ("" when none).

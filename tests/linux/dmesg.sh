@@ -1,0 +1,2 @@
+# Prints the guest kernel log (for looking at boot time by hand).
+dmesg

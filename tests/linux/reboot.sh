@@ -1,0 +1,2 @@
+# Asks for a reset: vmm must end with status 4.
+reboot -f
