@@ -42,7 +42,11 @@ GUEST_LIB   := guest/start.S guest/lib.c guest/sve.S
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib \
 	-mgeneral-regs-only -mstrict-align -fno-pic -fno-pie -fno-stack-protector \
 	-march=armv8.2-a+sve -Iguest -MMD -MP
-GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -T guest/guest.ld
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments -T guest/guest.ld
+
+# ---- static aarch64 programs for the Linux guests (tests/progs/) ----
+LINUX_PROGS := sve-probe
+LINUX_PROG_CFLAGS := -std=gnu11 -O2 -g $(WARN) -static -march=armv8.2-a+sve
 
 # ---- native unit tests ----
 # Each test names the sources it covers. libfdt comes as the native runtime
@@ -56,8 +60,8 @@ test_sve_SRCS     := arm64/sve.c vmm/util.c
 UNIT_LIBS := -lcmocka -l:libfdt.so.1 -lz
 
 .SECONDARY:
-.PHONY: all vmm guests unit check demo bench deps clean testbed-shell
-all: vmm guests
+.PHONY: all vmm guests linux-progs unit check demo bench deps clean testbed-shell
+all: vmm guests linux-progs
 
 deps:
 	$(Q)bash scripts/deps
@@ -89,6 +93,12 @@ $(BUILD)/guest/%.elf: $(BUILD)/guest-obj/guest/%.o $(GUEST_LIB_OBJS) guest/guest
 $(BUILD)/guest/%.img: $(BUILD)/guest/%.elf
 	$(quiet) IMAGE $@
 	$(Q)$(CROSS)objcopy -O binary $< $@
+
+linux-progs: $(LINUX_PROGS:%=$(BUILD)/linux/%)
+$(BUILD)/linux/%: tests/progs/%.c
+	$(quiet) CC $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(ARM_CC) $(LINUX_PROG_CFLAGS) -o $@ $<
 
 # Unit tests: native, under ASan and UBSan.
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/%)

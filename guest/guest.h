@@ -19,6 +19,14 @@ void report(const char *key, u64 value);
 /* Powers the VM off (PSCI SYSTEM_OFF); vmm exits with status 0. */
 void __attribute__((noreturn)) guest_exit(void);
 
+/*
+ * Starts the vcpu with this MPIDR at fn(arg) on the secondary stack (one
+ * secondary at a time). Returns the PSCI status: 0 on success.
+ */
+long cpu_on(u64 mpidr, void (*fn)(u64), u64 arg);
+/* Turns the calling vcpu off (PSCI CPU_OFF). */
+void __attribute__((noreturn)) cpu_off(void);
+
 /* SVE helpers (guest/sve.S). */
 u64 sve_rdvl_bytes(void);	/* RDVL: the current vector length in bytes */
 void sve_set_len(u64 len);	/* ZCR_EL1.LEN = len, then ISB */

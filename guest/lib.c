@@ -10,6 +10,8 @@
 #define PL011_FR_TXFF	(1u << 5)
 
 #define PSCI_SYSTEM_OFF	0x84000008UL
+#define PSCI_CPU_OFF	0x84000002UL
+#define PSCI_CPU_ON	0xc4000003UL
 
 /*
  * Plain single-register loads and stores: KVM can only emulate MMIO
@@ -69,11 +71,36 @@ void report(const char *key, u64 value)
 	mmio_write64(TESTDEV_BASE + TESTDEV_VALUE, value);
 }
 
+static u64 psci(u64 fn, u64 a1, u64 a2, u64 a3)
+{
+	register u64 x0 asm("x0") = fn;
+	register u64 x1 asm("x1") = a1;
+	register u64 x2 asm("x2") = a2;
+	register u64 x3 asm("x3") = a3;
+
+	asm volatile("hvc #0" : "+r"(x0) : "r"(x1), "r"(x2), "r"(x3) : "memory");
+	return x0;
+}
+
 void guest_exit(void)
 {
-	register u64 x0 asm("x0") = PSCI_SYSTEM_OFF;
+	psci(PSCI_SYSTEM_OFF, 0, 0, 0);
+	for (;;)
+		asm volatile("wfi");
+}
 
-	asm volatile("hvc #0" : "+r"(x0) : : "memory");
+void (*secondary_fn)(u64);
+void secondary_entry(void);
+
+long cpu_on(u64 mpidr, void (*fn)(u64), u64 arg)
+{
+	secondary_fn = fn;
+	return (long)psci(PSCI_CPU_ON, mpidr, (u64)secondary_entry, arg);
+}
+
+void cpu_off(void)
+{
+	psci(PSCI_CPU_OFF, 0, 0, 0);
 	for (;;)
 		asm volatile("wfi");
 }

@@ -1,0 +1,2 @@
+# SVE as a process in the guest sees it (tests/progs/sve-probe.c).
+sve-probe
