@@ -80,9 +80,38 @@ int arch__vcpu_init(struct vcpu *vcpu)
 	return 0;
 }
 
+/* The PMU overflow interrupt: PPI 7, INTID 23, as the device tree says. */
+#define PMU_IRQ 23
+
+static int vcpu_set_attr(struct vcpu *vcpu, uint32_t group, uint64_t attr, void *value)
+{
+	struct kvm_device_attr a = { .group = group, .attr = attr, .addr = (uintptr_t)value };
+
+	return ioctl(vcpu->fd, KVM_SET_DEVICE_ATTR, &a) < 0 ? -errno : 0;
+}
+
+/* KVM runs a vcpu with a PMU only once its interrupt is set and it is initialised. */
+static int pmu_init(struct vcpu *vcpu)
+{
+	int irq = PMU_IRQ;
+	int err = vcpu_set_attr(vcpu, KVM_ARM_VCPU_PMU_V3_CTRL, KVM_ARM_VCPU_PMU_V3_IRQ, &irq);
+
+	if (!err)
+		err = vcpu_set_attr(vcpu, KVM_ARM_VCPU_PMU_V3_CTRL, KVM_ARM_VCPU_PMU_V3_INIT, NULL);
+	if (err) {
+		pr_err("vcpu %u: cannot set up the PMU: %s", vcpu->id, strerror(-err));
+		return -VMM_ERR_INTERNAL;
+	}
+	return 0;
+}
+
 int arch__vm_finish(struct vm *vm)
 {
-	return gic__init(vm);
+	int err = gic__init(vm);
+
+	for (unsigned i = 0; i < vm->nr_vcpus && !err && vm->cfg->pmu; i++)
+		err = pmu_init(&vm->vcpus[i]);
+	return err;
 }
 
 static int set_reg(struct vcpu *vcpu, uint64_t id, uint64_t value)
