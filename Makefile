@@ -31,7 +31,7 @@ VMM_SRCS := \
 	vmm/main.c vmm/util.c vmm/options.c vmm/kvm.c vmm/vcpu.c vmm/mmio.c \
 	vmm/term.c vmm/devices.c vmm/run.c \
 	arm64/vcpu.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/layout.c \
-	arm64/sve.c arm64/sve-kvm.c \
+	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c vmm/json.c \
 	hw/pl011.c hw/pl031.c hw/testdev.c
 VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/arm64-obj/%.o)
 VMM_LIBS := -static -lfdt -lz -laio -lpthread
@@ -45,18 +45,20 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib 
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments -T guest/guest.ld
 
 # ---- static aarch64 programs for the Linux guests (tests/progs/) ----
-LINUX_PROGS := sve-probe ptyrun
+LINUX_PROGS := sve-probe ptyrun vmmbench
 LINUX_PROG_CFLAGS := -std=gnu11 -O2 -g $(WARN) -static -march=armv8.2-a+sve
 
 # ---- native unit tests ----
 # Each test names the sources it covers. libfdt comes as the native runtime
 # (libfdt1) with the arm64 dev package's arch-independent headers.
-UNIT_TESTS := test_options test_mmio test_image test_fdt test_sve
+UNIT_TESTS := test_options test_mmio test_image test_fdt test_sve test_caps test_json
 test_options_SRCS := vmm/options.c vmm/util.c arm64/sve.c arm64/layout.c
 test_mmio_SRCS    := vmm/mmio.c vmm/util.c
 test_image_SRCS   := arm64/image.c vmm/util.c
 test_fdt_SRCS     := arm64/fdt.c arm64/layout.c vmm/util.c
 test_sve_SRCS     := arm64/sve.c vmm/util.c
+test_caps_SRCS    := arm64/caps.c vmm/json.c arm64/sve.c vmm/util.c
+test_json_SRCS    := vmm/json.c vmm/util.c
 UNIT_LIBS := -lcmocka -l:libfdt.so.1 -lz
 
 .SECONDARY:

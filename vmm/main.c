@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/caps.h"
 #include "vmm/config.h"
 #include "vmm/run.h"
 #include "vmm/util.h"
@@ -12,6 +13,7 @@ static const char main_help[] =
 "\n"
 "Commands:\n"
 "  run        boot an arm64 Linux kernel in a KVM VM (vmm run --help)\n"
+"  caps       what this host's KVM can give (vmm caps --help)\n"
 "  version    print vmm's version\n"
 "  help       this text\n";
 
@@ -36,6 +38,7 @@ int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
+	vmm_uptime_ms();	/* time zero, for --debug timings */
 	if (getenv("VMM_DEBUG") && strcmp(getenv("VMM_DEBUG"), "0"))
 		vmm_debug = true;
 	if (!cmd || !strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
@@ -48,6 +51,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "caps"))
+		return caps__main(argc - 1, argv + 1);
 	pr_err("unknown command '%s'; see 'vmm help'", cmd);
 	return VMM_ERR_INPUT;
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmm/util.h"
@@ -105,4 +106,16 @@ bool parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+double vmm_uptime_ms(void)
+{
+	static struct timespec start;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!start.tv_sec && !start.tv_nsec)
+		start = now;
+	return (double)(now.tv_sec - start.tv_sec) * 1e3 +
+	       (double)(now.tv_nsec - start.tv_nsec) / 1e6;
 }

@@ -41,6 +41,9 @@ _Noreturn void die(int status, const char *fmt, ...) __printf(2, 3);
 /* Reads a whole file (at most max bytes). Returns 0 or -errno; -EFBIG if larger. */
 int read_file(const char *path, size_t max, uint8_t **buf, size_t *len) __must_check;
 
+/* Milliseconds since vmm started (main's first call of it). */
+double vmm_uptime_ms(void);
+
 /* Parses a decimal unsigned number that must fit in [min, max]; false if not. */
 bool parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
