@@ -131,6 +131,8 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&kick);
 	sigaddset(&kick, SIG_VCPU_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	if (vcpu->id == 0)
+		pr_debug("first KVM_RUN %.1f ms after start", vmm_uptime_ms());
 	while (!stopping(vcpu->vm)) {
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
