@@ -42,6 +42,9 @@ static int load_boot_files(const struct vm_config *cfg, struct boot_files *f)
 		pr_err("kernel %s: %s", cfg->kernel, why);
 		return -VMM_ERR_INPUT;
 	}
+	pr_debug("kernel %s: %zu bytes, text_offset 0x%llx, image_size %llu", cfg->kernel,
+		 f->kernel.len, (unsigned long long)f->kernel.text_offset,
+		 (unsigned long long)f->kernel.image_size);
 	if (!cfg->initrd)
 		return 0;
 	err = read_file(cfg->initrd, INITRD_MAX_SIZE, &f->initrd, &f->initrd_len);
@@ -180,6 +183,8 @@ static int load_guest(struct vm *vm, const struct boot_files *f)
 	memcpy(vm__gpa_to_host(vm, bl.kernel, f->kernel.len), f->kernel.data, f->kernel.len);
 	if (f->initrd_len)
 		memcpy(vm__gpa_to_host(vm, bl.initrd, f->initrd_len), f->initrd, f->initrd_len);
+	pr_debug("kernel at 0x%llx, initrd at 0x%llx, DTB at 0x%llx", (unsigned long long)bl.kernel,
+		 (unsigned long long)bl.initrd, (unsigned long long)bl.dtb);
 	err = build_fdt(vm, &bl, f->initrd_len);
 	if (!err)
 		err = arch__set_boot_regs(&vm->vcpus[0], bl.kernel, bl.dtb);

@@ -32,10 +32,13 @@ void pr_debug(const char *fmt, ...)
 {
 	va_list ap;
 
+	char prefix[40];
+
 	if (!vmm_debug)
 		return;
+	snprintf(prefix, sizeof(prefix), "vmm debug [%8.1f ms]: ", vmm_uptime_ms());
 	va_start(ap, fmt);
-	vprint("vmm debug: ", fmt, ap);
+	vprint(prefix, fmt, ap);
 	va_end(ap);
 }
 
