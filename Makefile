@@ -29,15 +29,16 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -MMD -MP -fsanitize=address,undefined \
 # ---- the VMM (static aarch64) ----
 VMM_SRCS := \
 	vmm/main.c vmm/util.c vmm/options.c vmm/kvm.c vmm/vcpu.c vmm/mmio.c \
-	vmm/term.c vmm/devices.c vmm/run.c \
-	arm64/vcpu.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/layout.c \
+	vmm/term.c vmm/devices.c vmm/run.c vmm/api.c vmm/vmstate.c vmm/restore.c vmm/snapinfo.c \
+	arm64/vcpu.c arm64/vcpu-state.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/gic-state.c arm64/layout.c \
 	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c vmm/json.c \
 	hw/pl011.c hw/pl031.c hw/testdev.c
+VMM_SRCS += vmm/persist.c vmm/snapshot.c
 VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/arm64-obj/%.o)
 VMM_LIBS := -static -lfdt -lz -laio -lpthread
 
 # ---- freestanding test guests (arm64 Images) ----
-GUESTS      := hello sve-vl
+GUESTS      := hello sve-vl sve-state sve-state-short sve-state-broken
 GUEST_LIB   := guest/start.S guest/lib.c guest/sve.S
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib \
 	-mgeneral-regs-only -mstrict-align -fno-pic -fno-pie -fno-stack-protector \
@@ -45,7 +46,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib 
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments -T guest/guest.ld
 
 # ---- static aarch64 programs for the Linux guests (tests/progs/) ----
-LINUX_PROGS := sve-probe ptyrun vmmbench
+LINUX_PROGS := sve-probe ptyrun vmmbench sve-stress
 LINUX_PROG_CFLAGS := -std=gnu11 -O2 -g $(WARN) -static -march=armv8.2-a+sve
 
 # ---- native unit tests ----
@@ -59,6 +60,9 @@ test_fdt_SRCS     := arm64/fdt.c arm64/layout.c vmm/util.c
 test_sve_SRCS     := arm64/sve.c vmm/util.c
 test_caps_SRCS    := arm64/caps.c vmm/json.c arm64/sve.c vmm/util.c
 test_json_SRCS    := vmm/json.c vmm/util.c
+UNIT_TESTS += test_snapshot test_persist
+test_snapshot_SRCS := vmm/snapshot.c vmm/persist.c vmm/util.c
+test_persist_SRCS  := vmm/persist.c
 UNIT_LIBS := -lcmocka -l:libfdt.so.1 -lz
 
 .SECONDARY:
@@ -96,6 +100,21 @@ $(BUILD)/guest/%.img: $(BUILD)/guest/%.elf
 	$(quiet) IMAGE $@
 	$(Q)$(CROSS)objcopy -O binary $< $@
 
+# guest/sve-state.c is built three ways (a 20 s or a 3 s window; one with a
+# broken register), each linked with its SVE assembly guest/sve-state.S.
+SVE_STATE_GUESTS := sve-state sve-state-short sve-state-broken
+$(BUILD)/guest-obj/guest/sve-state-short.o: SVE_STATE_DEFS := -DWINDOW_SECONDS=3
+$(BUILD)/guest-obj/guest/sve-state-broken.o: SVE_STATE_DEFS := -DWINDOW_SECONDS=3 -DBREAK_PATTERN
+$(SVE_STATE_GUESTS:%=$(BUILD)/guest-obj/guest/%.o): guest/sve-state.c
+	$(quiet) CC $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(ARM_CC) $(GUEST_CFLAGS) $(SVE_STATE_DEFS) -c -o $@ $<
+$(BUILD)/guest-obj/guest/sve-state-asm.o: guest/sve-state.S
+	$(quiet) AS $<
+	$(Q)mkdir -p $(@D)
+	$(Q)$(ARM_CC) $(GUEST_CFLAGS) -c -o $@ $<
+$(SVE_STATE_GUESTS:%=$(BUILD)/guest/%.elf): $(BUILD)/guest-obj/guest/sve-state-asm.o
+
 linux-progs: $(LINUX_PROGS:%=$(BUILD)/linux/%)
 $(BUILD)/linux/%: tests/progs/%.c
 	$(quiet) CC $@
@@ -114,6 +133,41 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 
 unit: $(UNIT_BINS)
 	$(Q)bash scripts/run-unit $(UNIT_BINS)
+
+# libFuzzer targets (native clang 14): tests/fuzz/NAME.c with the sources it
+# covers in NAME_SRCS. Built with -DFUZZ_SEED_MAIN, the same file is a small
+# program that writes seed inputs into the directory it is given.
+# `make fuzz` runs each for FUZZ_SECONDS and fails on the first crash.
+FUZZERS         := fuzz_state
+fuzz_state_SRCS := vmm/snapshot.c vmm/persist.c vmm/util.c
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 20
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_BINS    := $(FUZZERS:%=$(BUILD)/fuzz/%)
+define fuzz_rule
+$(BUILD)/fuzz/$(1): tests/fuzz/$(1).c $$($(1)_SRCS)
+	$$(quiet) FUZZCC $$@
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$$(FUZZ_CC) $$(CPPFLAGS) $$(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $$@ $$^ -lz
+$(BUILD)/fuzz/$(1)-seed: tests/fuzz/$(1).c $$($(1)_SRCS)
+	$$(quiet) CC $$@
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$$(FUZZ_CC) $$(CPPFLAGS) $$(FUZZ_CFLAGS) -fsanitize=address,undefined -DFUZZ_SEED_MAIN -o $$@ $$^ -lz
+endef
+$(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
+
+.PHONY: fuzz
+fuzz: $(FUZZ_BINS) $(FUZZ_BINS:%=%-seed)
+	$(Q)for f in $(FUZZERS); do \
+	  bin=$(BUILD)/fuzz/$$f corpus=$(BUILD)/fuzz/corpus-$${f#fuzz_} log=$(BUILD)/fuzz/$$f.log; \
+	  mkdir -p $$corpus && $$bin-seed $$corpus || exit 1; \
+	  if $$bin -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	      -artifact_prefix=$(BUILD)/fuzz/$$f- $$corpus >$$log 2>&1; then \
+	    echo "fuzz: $$f: no crash in $$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' $$log) runs, $(FUZZ_SECONDS) s"; \
+	  else \
+	    tail -n 40 $$log; echo "fuzz: $$f: FAILED, see $$log"; exit 1; \
+	  fi; \
+	done
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)

@@ -37,6 +37,8 @@ static int choose_features(struct vm *vm)
 		return -VMM_ERR_INTERNAL;
 	}
 	vm->arch.target = init.target;
+	if (vm->restoring)
+		return 0;	/* the features come from the snapshot */
 	set_feature(vm, KVM_ARM_VCPU_PSCI_0_2);
 	if (vm->arch.sve_set)
 		set_feature(vm, KVM_ARM_VCPU_SVE);
@@ -145,5 +147,46 @@ int arm64__read_mpidr(struct vcpu *vcpu, uint64_t *mpidr)
 		pr_err("vcpu %u: cannot read MPIDR_EL1: %s", vcpu->id, strerror(errno));
 		return -VMM_ERR_INTERNAL;
 	}
+	return 0;
+}
+
+/* KVM's name for the virtual counter (its encoding differs from CNTVCT_EL0's). */
+#define GUEST_COUNTER KVM_REG_ARM_TIMER_CNT
+
+/* The counter is VM-wide: one value, read through vcpu 0. */
+int arch__freeze_time(struct vm *vm)
+{
+	struct kvm_one_reg reg = { .id = GUEST_COUNTER, .addr = (uintptr_t)&vm->arch.frozen_counter };
+
+	if (vm->arch.time_frozen || !vm->nr_vcpus)
+		return 0;
+	if (ioctl(vm->vcpus[0].fd, KVM_GET_ONE_REG, &reg) < 0) {
+		pr_err("cannot read the guest's virtual counter: %s", strerror(errno));
+		return -VMM_ERR_INTERNAL;
+	}
+	vm->arch.time_frozen = true;
+	return 0;
+}
+
+void arch__freeze_time_at(struct vm *vm, uint64_t counter)
+{
+	vm->arch.frozen_counter = counter;
+	vm->arch.time_frozen = true;
+}
+
+/* Written on every vcpu, for kernels that keep an offset per vcpu. */
+int arch__thaw_time(struct vm *vm)
+{
+	int err = 0;
+
+	if (!vm->arch.time_frozen)
+		return 0;
+	for (unsigned i = 0; i < vm->nr_vcpus && !err; i++)
+		err = set_reg(&vm->vcpus[i], GUEST_COUNTER, vm->arch.frozen_counter);
+	if (err) {
+		pr_err("cannot write the guest's virtual counter: %s", strerror(-err));
+		return -VMM_ERR_INTERNAL;
+	}
+	vm->arch.time_frozen = false;
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include "vmm/devices.h"
 #include "vmm/fdt.h"
 #include "vmm/layout.h"
+#include "vmm/persist.h"
 #include "vmm/term.h"
 #include "vmm/vm.h"
 
@@ -162,6 +163,45 @@ static void pl011_exit(struct vm *vm)
 	uart.vm = NULL;
 }
 
+static void pl011_save(struct vm *vm, struct pbuf *b)
+{
+	struct pl011 *u = &uart;
+	const uint32_t regs[] = { u->ris, u->imsc, u->cr, u->lcr_h, u->ibrd, u->fbrd,
+				  u->ifls, u->dmacr };
+
+	pthread_mutex_lock(&u->lock);
+	for (size_t i = 0; i < ARRAY_SIZE(regs); i++)
+		pbuf_u32(b, regs[i]);
+	pbuf_u32(b, u->rx_count);
+	for (unsigned i = 0; i < u->rx_count; i++)
+		pbuf_u8(b, u->rx[(u->rx_head + i) % RX_FIFO_SIZE]);
+	pthread_mutex_unlock(&u->lock);
+}
+
+static int pl011_restore(struct vm *vm, struct preader *r)
+{
+	struct pl011 *u = &uart;
+	uint32_t *regs[] = { &u->ris, &u->imsc, &u->cr, &u->lcr_h, &u->ibrd, &u->fbrd,
+			     &u->ifls, &u->dmacr };
+	uint32_t count;
+
+	pthread_mutex_lock(&u->lock);
+	for (size_t i = 0; i < ARRAY_SIZE(regs); i++)
+		*regs[i] = preader_u32(r);
+	count = preader_u32(r);
+	if (count > RX_FIFO_SIZE)
+		count = 0, r->failed = true;
+	u->rx_head = 0;
+	u->rx_count = count;
+	preader_bytes(r, u->rx, count);
+	u->ris &= INT_ALL;
+	u->imsc &= INT_ALL;
+	u->line = -1;		/* drive the line from the restored state */
+	update_irq(u);
+	pthread_mutex_unlock(&u->lock);
+	return preader_ok(r) ? 0 : -1;
+}
+
 static const char pl011_compatible[] = "arm,pl011\0arm,primecell";
 
 static void pl011_fdt(struct vm *vm, struct fdt_params *p)
@@ -176,4 +216,6 @@ const struct device_ops pl011_device = {
 	.init = pl011_init,
 	.exit = pl011_exit,
 	.fdt_node = pl011_fdt,
+	.save = pl011_save,
+	.restore = pl011_restore,
 };

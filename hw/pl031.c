@@ -9,6 +9,7 @@
 #include "vmm/devices.h"
 #include "vmm/fdt.h"
 #include "vmm/layout.h"
+#include "vmm/persist.h"
 #include "vmm/vm.h"
 
 enum {
@@ -71,6 +72,26 @@ static int pl031_init(struct vm *vm)
 	return mmio__register(&vm->mmio, RTC_BASE, RTC_SIZE, pl031_mmio, &rtc, "pl031");
 }
 
+/* The offset from real time is what the guest set; time itself goes on. */
+static void pl031_save(struct vm *vm, struct pbuf *b)
+{
+	pthread_mutex_lock(&rtc.lock);
+	pbuf_u64(b, (uint64_t)rtc.offset);
+	pbuf_u32(b, rtc.mr);
+	pbuf_u32(b, rtc.imsc);
+	pthread_mutex_unlock(&rtc.lock);
+}
+
+static int pl031_restore(struct vm *vm, struct preader *r)
+{
+	pthread_mutex_lock(&rtc.lock);
+	rtc.offset = (int64_t)preader_u64(r);
+	rtc.mr = preader_u32(r);
+	rtc.imsc = preader_u32(r) & 1;
+	pthread_mutex_unlock(&rtc.lock);
+	return preader_ok(r) ? 0 : -1;
+}
+
 static const char pl031_compatible[] = "arm,pl031\0arm,primecell";
 
 static void pl031_fdt(struct vm *vm, struct fdt_params *p)
@@ -83,4 +104,6 @@ const struct device_ops pl031_device = {
 	.name = "pl031",
 	.init = pl031_init,
 	.fdt_node = pl031_fdt,
+	.save = pl031_save,
+	.restore = pl031_restore,
 };

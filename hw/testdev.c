@@ -11,6 +11,7 @@
 #include "vmm/devices.h"
 #include "vmm/fdt.h"
 #include "vmm/layout.h"
+#include "vmm/persist.h"
 #include "vmm/term.h"
 #include "vmm/vm.h"
 
@@ -68,6 +69,21 @@ static int testdev_init(struct vm *vm)
 			      &testdev, "testdev");
 }
 
+static void testdev_save(struct vm *vm, struct pbuf *b)
+{
+	pthread_mutex_lock(&testdev.lock);
+	pbuf_u64(b, testdev.key);
+	pthread_mutex_unlock(&testdev.lock);
+}
+
+static int testdev_restore(struct vm *vm, struct preader *r)
+{
+	pthread_mutex_lock(&testdev.lock);
+	testdev.key = preader_u64(r);
+	pthread_mutex_unlock(&testdev.lock);
+	return preader_ok(r) ? 0 : -1;
+}
+
 static const char testdev_compatible[] = "vmm,testdev";
 
 static void testdev_fdt(struct vm *vm, struct fdt_params *p)
@@ -81,4 +97,6 @@ const struct device_ops testdev_device = {
 	.wanted = testdev_wanted,
 	.init = testdev_init,
 	.fdt_node = testdev_fdt,
+	.save = testdev_save,
+	.restore = testdev_restore,
 };

@@ -1,6 +1,10 @@
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "vmm/devices.h"
+#include "vmm/persist.h"
+#include "vmm/snapshot.h"
 #include "vmm/fdt.h"
 #include "vmm/vm.h"
 
@@ -65,4 +69,76 @@ void devices__add_fdt(struct fdt_params *p, const char *name, const char *compat
 	d->size = size;
 	d->spi = spi;
 	d->primecell_clocks = primecell_clocks;
+}
+
+#define DEVICE_STATE_VERSION 1
+
+/*
+ * A device section holds the device's name (so a snapshot never feeds one
+ * device's state to another) and then what its save() wrote.
+ */
+int devices__save(struct vm *vm, struct snap_writer *w)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(all_devices); i++) {
+		const struct device_ops *d = all_devices[i];
+		struct pbuf b;
+		int err;
+
+		if (!wanted(d, vm) || !d->save)
+			continue;
+		pbuf_init(&b);
+		pbuf_u32(&b, (uint32_t)strlen(d->name));
+		pbuf_bytes(&b, d->name, strlen(d->name));
+		d->save(vm, &b);
+		err = b.failed ? -ENOMEM : snap__add(w, SNAP_SEC_DEVICE, (uint32_t)i,
+						      DEVICE_STATE_VERSION, b.data, b.len);
+		pbuf_free(&b);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int restore_one(struct vm *vm, const struct device_ops *d,
+		       const struct snap_section *sec, char *err, size_t errlen)
+{
+	struct preader r;
+	uint32_t name_len;
+	const uint8_t *name;
+
+	preader_init(&r, sec->data, sec->len);
+	name_len = preader_u32(&r);
+	name = preader_take(&r, name_len);
+	if (!name || name_len != strlen(d->name) || memcmp(name, d->name, name_len)) {
+		snprintf(err, errlen, "device %u: not the %s device's state", sec->instance,
+			 d->name);
+		return -VMM_ERR_INPUT;
+	}
+	if (sec->version != DEVICE_STATE_VERSION || d->restore(vm, &r) || !preader_done(&r)) {
+		snprintf(err, errlen, "device %s: bad state (version %u, %zu bytes)", d->name,
+			 sec->version, sec->len);
+		return -VMM_ERR_INPUT;
+	}
+	return 0;
+}
+
+int devices__restore(struct vm *vm, const struct snap_reader *r, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(all_devices); i++) {
+		const struct device_ops *d = all_devices[i];
+		const struct snap_section *sec;
+		int ret;
+
+		if (!wanted(d, vm) || !d->restore)
+			continue;
+		sec = snap__find(r, SNAP_SEC_DEVICE, (uint32_t)i);
+		if (!sec) {
+			snprintf(err, errlen, "device %s: no saved state", d->name);
+			return -VMM_ERR_INPUT;
+		}
+		ret = restore_one(vm, d, sec, err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }

@@ -68,7 +68,6 @@ int vm__create(struct vm *vm, unsigned ipa_bits)
 
 int vm__setup_ram(struct vm *vm, uint64_t size)
 {
-	struct kvm_userspace_memory_region region;
 	void *ram;
 
 	ram = mmap(NULL, size, PROT_READ | PROT_WRITE,
@@ -79,6 +78,13 @@ int vm__setup_ram(struct vm *vm, uint64_t size)
 		return -VMM_ERR_HOST;
 	}
 	madvise(ram, size, MADV_MERGEABLE);
+	return vm__register_ram(vm, ram, size);
+}
+
+int vm__register_ram(struct vm *vm, void *ram, uint64_t size)
+{
+	struct kvm_userspace_memory_region region;
+
 	region = (struct kvm_userspace_memory_region){
 		.slot = 0,
 		.guest_phys_addr = RAM_BASE,
@@ -110,6 +116,7 @@ void vm__request_stop(struct vm *vm, int status)
 	if (!vm->stopping) {
 		vm->stopping = true;
 		vm->exit_status = status;
+		pthread_cond_broadcast(&vm->cond);
 	}
 	pthread_mutex_unlock(&vm->lock);
 	if (write(vm->stop_fd, &one, sizeof(one)) < 0)

@@ -4,15 +4,22 @@
 #include <string.h>
 
 #include "vmm/caps.h"
+#include "vmm/api.h"
 #include "vmm/config.h"
 #include "vmm/run.h"
 #include "vmm/util.h"
+#include "vmm/vmstate.h"
 
 static const char main_help[] =
 "usage: vmm COMMAND [options]\n"
 "\n"
 "Commands:\n"
 "  run        boot an arm64 Linux kernel in a KVM VM (vmm run --help)\n"
+"  pause, resume, stop, snapshot\n"
+"             control a VM run with --api-socket (vmm snapshot --help)\n"
+"  restore    restore a snapshot, here or on another host (vmm restore --help)\n"
+"  snapshot-info\n"
+"             describe a snapshot (vmm snapshot-info --help)\n"
 "  caps       what this host's KVM can give (vmm caps --help)\n"
 "  version    print vmm's version\n"
 "  help       this text\n";
@@ -51,6 +58,13 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "pause") || !strcmp(cmd, "resume") || !strcmp(cmd, "stop") ||
+	    !strcmp(cmd, "snapshot"))
+		return api__client_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "restore"))
+		return restore__main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "snapshot-info"))
+		return snapinfo__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "caps"))
 		return caps__main(argc - 1, argv + 1);
 	pr_err("unknown command '%s'; see 'vmm help'", cmd);

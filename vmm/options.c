@@ -28,6 +28,8 @@ const char options__run_help[] =
 "      --no-ptrauth       no pointer authentication (on when the host has it)\n"
 "      --dump-dtb FILE    also write the guest's device tree to FILE\n"
 "      --name NAME        a name for this VM, used in messages\n"
+"      --api-socket PATH  listen for control requests (pause, resume, stop,\n"
+"                         snapshot) on this UNIX socket (docs/api.md)\n"
 "      --testdev          add the test device the guests in guest/ report through\n"
 "      --debug            log unclaimed MMIO accesses and more on stderr\n"
 "  -h, --help             this text\n"
@@ -38,7 +40,7 @@ const char options__run_help[] =
 
 enum {
 	OPT_IPA_BITS = 0x100, OPT_DUMP_DTB, OPT_NAME, OPT_SVE_VLS, OPT_SVE_MAX_VL,
-	OPT_PMU, OPT_NO_PTRAUTH, OPT_TESTDEV, OPT_DEBUG,
+	OPT_PMU, OPT_NO_PTRAUTH, OPT_TESTDEV, OPT_DEBUG, OPT_API_SOCKET,
 };
 
 static const struct option run_options[] = {
@@ -50,6 +52,7 @@ static const struct option run_options[] = {
 	{ "ipa-bits", required_argument, NULL, OPT_IPA_BITS },
 	{ "dump-dtb", required_argument, NULL, OPT_DUMP_DTB },
 	{ "name", required_argument, NULL, OPT_NAME },
+	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "sve-vls", required_argument, NULL, OPT_SVE_VLS },
 	{ "sve-max-vl", required_argument, NULL, OPT_SVE_MAX_VL },
 	{ "pmu", no_argument, NULL, OPT_PMU },
@@ -106,6 +109,7 @@ static int one_option(int opt, const char *arg, struct vm_config *cfg, bool *sve
 		break;
 	case OPT_DUMP_DTB: cfg->dtb_out = arg; break;
 	case OPT_NAME: cfg->name = arg; break;
+	case OPT_API_SOCKET: cfg->api_socket = arg; break;
 	case OPT_SVE_VLS:
 	case OPT_SVE_MAX_VL:
 		if (*sve_seen) {

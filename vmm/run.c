@@ -16,6 +16,7 @@
 
 #include <libfdt.h>
 
+#include "vmm/api.h"
 #include "vmm/arm64.h"
 #include "vmm/devices.h"
 #include "vmm/fdt.h"
@@ -221,20 +222,24 @@ static void console_input(struct vm *vm, bool *stdin_open)
 		vm__request_stop(vm, VM_EXIT_POWEROFF);
 }
 
-/* Waits for a stop request, a signal, or console input. Returns the exit status. */
-static int main_loop(struct vm *vm, int sig_fd)
+/*
+ * Waits for a stop request, a signal, console input or a control-socket
+ * request. Returns the exit status.
+ */
+static int main_loop(struct vm *vm, int sig_fd, int api_fd)
 {
 	bool stdin_open = true;
 
 	for (;;) {
-		struct pollfd fds[3] = {
+		struct pollfd fds[4] = {
 			{ .fd = vm->stop_fd, .events = POLLIN },
 			{ .fd = sig_fd, .events = POLLIN },
 			{ .fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
+			{ .fd = api_fd, .events = POLLIN },
 		};
 		struct signalfd_siginfo si;
 
-		if (poll(fds, 3, -1) < 0 && errno != EINTR)
+		if (poll(fds, 4, -1) < 0 && errno != EINTR)
 			return VMM_ERR_INTERNAL;
 		if (fds[0].revents)
 			return vm->exit_status;
@@ -245,49 +250,88 @@ static int main_loop(struct vm *vm, int sig_fd)
 		}
 		if (fds[2].revents & (POLLIN | POLLHUP | POLLERR))
 			console_input(vm, &stdin_open);
+		if (fds[3].revents & POLLIN)
+			api__serve(vm, api_fd);
 	}
 }
 
-static void vm_init_struct(struct vm *vm, const struct vm_config *cfg)
+void vm__init_struct(struct vm *vm, const struct vm_config *cfg)
 {
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = cfg;
-	vm->kvm_fd = vm->vm_fd = vm->arch.gic_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->arch.gic_fd = vm->sig_fd = -1;
 	mmio__init(&vm->mmio);
 	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->cond, NULL);
 	vm->stop_fd = eventfd(0, EFD_CLOEXEC);
+}
+
+/*
+ * Runs a built VM until it ends: the console, the control socket, one
+ * thread per vcpu (waiting, when paused, for a resume). Tears the VM down.
+ */
+int vm__run_until_stop(struct vm *vm, bool paused)
+{
+	const char *api_path = vm->cfg->api_socket;
+	int api_fd = -1, status;
+
+	if (api_path) {
+		api_fd = api__listen(api_path);
+		if (api_fd < 0) {
+			vm__teardown(vm);
+			return -api_fd;
+		}
+	}
+	vm->pause_requested = paused;
+	if (!paused && arch__thaw_time(vm))
+		pr_err("guest time jumped");
+	term__setup();
+	status = vcpu__start_all(vm) ? VMM_ERR_INTERNAL : main_loop(vm, vm->sig_fd, api_fd);
+	vcpu__stop_all(vm);
+	term__restore();
+	api__close(api_fd, api_path);
+	vm__teardown(vm);
+	return status;
+}
+
+void vm__teardown(struct vm *vm)
+{
+	devices__exit(vm);
+	vm__destroy(vm);
+}
+
+/* Signals go to the main loop; stop and kick fds exist. */
+int vm__prepare(struct vm *vm, const struct vm_config *cfg)
+{
+	sigset_t mask;
+
+	vmm_debug = vmm_debug || cfg->debug;
+	vm__init_struct(vm, cfg);
+	vm->sig_fd = open_signalfd(&mask);
+	if (vm->stop_fd < 0 || vm->sig_fd < 0) {
+		pr_err("cannot create eventfd or signalfd: %s", strerror(errno));
+		return -VMM_ERR_INTERNAL;
+	}
+	return 0;
 }
 
 int vmm__run(const struct vm_config *cfg)
 {
 	struct boot_files files = { 0 };
 	struct vm vm;
-	sigset_t mask;
-	int sig_fd, err;
+	int err;
 
-	vmm_debug = vmm_debug || cfg->debug;
-	vm_init_struct(&vm, cfg);
-	sig_fd = open_signalfd(&mask);
-	if (vm.stop_fd < 0 || sig_fd < 0) {
-		pr_err("cannot create eventfd or signalfd: %s", strerror(errno));
-		return VMM_ERR_INTERNAL;
-	}
-	err = load_boot_files(cfg, &files);
+	err = vm__prepare(&vm, cfg);
+	if (!err)
+		err = load_boot_files(cfg, &files);
 	if (!err)
 		err = create_vm(&vm);
 	if (!err)
 		err = load_guest(&vm, &files);
 	free_boot_files(&files);
-	if (!err) {
-		term__setup();
-		err = vcpu__start_all(&vm);
-		err = err ? VMM_ERR_INTERNAL : main_loop(&vm, sig_fd);
-		vcpu__stop_all(&vm);
-		term__restore();
-	} else {
-		err = -err;
+	if (err) {
+		vm__teardown(&vm);
+		return -err;
 	}
-	devices__exit(&vm);
-	vm__destroy(&vm);
-	return err;
+	return vm__run_until_stop(&vm, false);
 }

@@ -113,14 +113,39 @@ static bool handle_exit(struct vcpu *vcpu)
 	return false;
 }
 
-static bool stopping(struct vm *vm)
+/*
+ * Called before each KVM_RUN. Waits while the VM is paused. Returns false
+ * when the VM is stopping. Clearing immediate_exit under the lock, only
+ * when no pause is asked for, keeps a kick from being lost: a kicker sets
+ * pause_requested (or stopping) under the lock before it sets
+ * immediate_exit and signals.
+ */
+static bool may_run(struct vcpu *vcpu)
 {
-	bool s;
+	struct vm *vm = vcpu->vm;
+	bool run;
 
 	pthread_mutex_lock(&vm->lock);
-	s = vm->stopping;
+	if (vm->pause_requested && !vm->stopping) {
+		/*
+		 * An MMIO read we just handled completes only inside KVM_RUN:
+		 * enter once with immediate_exit so the saved state is whole.
+		 */
+		vcpu->run->immediate_exit = 1;
+		if (ioctl(vcpu->fd, KVM_RUN, 0) == 0 || errno != EINTR)
+			pr_debug("vcpu %u: KVM_RUN to complete an exit: %s", vcpu->id,
+				 strerror(errno));
+		vm->nr_paused++;
+		pthread_cond_broadcast(&vm->cond);
+		while (vm->pause_requested && !vm->stopping)
+			pthread_cond_wait(&vm->cond, &vm->lock);
+		vm->nr_paused--;
+	}
+	run = !vm->stopping;
+	if (run)
+		vcpu->run->immediate_exit = 0;
 	pthread_mutex_unlock(&vm->lock);
-	return s;
+	return run;
 }
 
 static void *vcpu_thread(void *arg)
@@ -133,7 +158,7 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 	if (vcpu->id == 0)
 		pr_debug("first KVM_RUN %.1f ms after start", vmm_uptime_ms());
-	while (!stopping(vcpu->vm)) {
+	while (may_run(vcpu)) {
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -168,11 +193,8 @@ int vcpu__start_all(struct vm *vm)
 	return 0;
 }
 
-/*
- * Makes every vcpu leave KVM_RUN and joins its thread. immediate_exit
- * covers a vcpu that is about to enter KVM_RUN when the kick arrives.
- */
-void vcpu__stop_all(struct vm *vm)
+/* Makes every started vcpu leave KVM_RUN (see may_run). */
+static void kick_all(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *vcpu = &vm->vcpus[i];
@@ -182,6 +204,51 @@ void vcpu__stop_all(struct vm *vm)
 		vcpu->run->immediate_exit = 1;
 		pthread_kill(vcpu->thread, SIG_VCPU_KICK);
 	}
+}
+
+static unsigned nr_started(struct vm *vm)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		n += vm->vcpus[i].started;
+	return n;
+}
+
+void vcpu__pause_all(struct vm *vm)
+{
+	unsigned want = nr_started(vm);
+
+	pthread_mutex_lock(&vm->lock);
+	vm->pause_requested = true;
+	pthread_mutex_unlock(&vm->lock);
+	kick_all(vm);
+	pthread_mutex_lock(&vm->lock);
+	while (vm->nr_paused < want && !vm->stopping)
+		pthread_cond_wait(&vm->cond, &vm->lock);
+	pthread_mutex_unlock(&vm->lock);
+	if (arch__freeze_time(vm))
+		pr_err("guest time runs on while paused");
+}
+
+void vcpu__resume_all(struct vm *vm)
+{
+	if (arch__thaw_time(vm))
+		pr_err("guest time jumped over the pause");
+	pthread_mutex_lock(&vm->lock);
+	vm->pause_requested = false;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/* Makes every vcpu leave KVM_RUN and joins its thread. */
+void vcpu__stop_all(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->stopping = true;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+	kick_all(vm);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		if (vm->vcpus[i].started)
 			pthread_join(vm->vcpus[i].thread, NULL);

@@ -2,12 +2,15 @@
 #define VMM_ARM64_H
 
 /* arm64 pieces that vmm/run.c and the commands use directly. */
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vmm/sve.h"
 
 struct vm;
 struct vcpu;
+struct pbuf;
+struct preader;
 
 /* The host's SVE set, read from KVM_REG_ARM64_SVE_VLS of a scratch vcpu (0: no SVE). */
 int sve__probe_host(int kvm_fd, vq_mask_t *host) __attribute__((warn_unused_result));
@@ -20,5 +23,13 @@ int arm64__read_mpidr(struct vcpu *vcpu, uint64_t *mpidr) __attribute__((warn_un
 /* vGICv3 */
 int gic__create(struct vm *vm) __attribute__((warn_unused_result));
 int gic__init(struct vm *vm) __attribute__((warn_unused_result));
+/* Saves the vGICv3 into b (docs/snapshot.md, GIC section version 1). */
+int gic__save(struct vm *vm, struct pbuf *b) __attribute__((warn_unused_result));
+/*
+ * Restores it; the GIC and all vcpus exist and CTRL_INIT was done. Never dies
+ * on bad input: returns -2 with a one-line reason in err naming the field.
+ */
+int gic__restore(struct vm *vm, struct preader *r, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
 
 #endif

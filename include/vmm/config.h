@@ -16,6 +16,7 @@ struct vm_config {
 	const char *cmdline;
 	const char *dtb_out;
 	const char *name;
+	const char *api_socket;		/* the control socket's path, or NULL */
 	unsigned nr_cpus;
 	uint64_t ram_mib;
 	unsigned ipa_bits;		/* 0: the smallest that covers the memory map */

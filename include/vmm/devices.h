@@ -9,6 +9,10 @@
 
 struct vm;
 struct fdt_params;
+struct pbuf;
+struct preader;
+struct snap_writer;
+struct snap_reader;
 
 /*
  * A device model. Each device file defines one of these; vmm/devices.c
@@ -21,6 +25,9 @@ struct device_ops {
 	int (*init)(struct vm *vm);			/* claims MMIO, starts threads */
 	void (*exit)(struct vm *vm);
 	void (*fdt_node)(struct vm *vm, struct fdt_params *p);	/* describes itself */
+	/* Persist pair (NULL when stateless); restore runs after init. */
+	void (*save)(struct vm *vm, struct pbuf *b);
+	int (*restore)(struct vm *vm, struct preader *r);
 };
 
 extern const struct device_ops pl011_device;
@@ -30,6 +37,11 @@ extern const struct device_ops testdev_device;
 int devices__init(struct vm *vm) __attribute__((warn_unused_result));
 void devices__exit(struct vm *vm);
 void devices__fdt(struct vm *vm, struct fdt_params *p);
+/* Adds one SNAP_SEC_DEVICE section per device with state. */
+int devices__save(struct vm *vm, struct snap_writer *w) __attribute__((warn_unused_result));
+/* Restores each device from its section; -2 with the device named in err. */
+int devices__restore(struct vm *vm, const struct snap_reader *r, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
 
 /* Bytes typed on the console, for the UART. */
 void pl011__input(const uint8_t *buf, size_t len);

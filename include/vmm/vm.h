@@ -40,8 +40,13 @@ struct vm {
 	struct mmio_bus mmio;
 	struct vm_arch arch;
 	int stop_fd;			/* eventfd: a vcpu or device asks to end the VM */
-	pthread_mutex_t lock;
+	int sig_fd;			/* signalfd: SIGINT, SIGTERM, SIGHUP */
+	bool restoring;			/* built from a snapshot, not booted */
+	pthread_mutex_t lock;		/* guards the run state below */
+	pthread_cond_t cond;
 	bool stopping;
+	bool pause_requested;
+	unsigned nr_paused;		/* vcpu threads waiting while paused */
 	int exit_status;
 };
 
@@ -50,6 +55,8 @@ int kvm__open(struct vm *vm) __must_check;
 int kvm__check_cap(struct vm *vm, long cap);
 int vm__create(struct vm *vm, unsigned ipa_bits) __must_check;
 int vm__setup_ram(struct vm *vm, uint64_t size) __must_check;
+/* Gives KVM an existing mapping as guest RAM at RAM_BASE (unmapped on failure). */
+int vm__register_ram(struct vm *vm, void *ram, uint64_t size) __must_check;
 /* Host pointer for guest range [gpa, gpa + len), or NULL when outside RAM. */
 void *vm__gpa_to_host(struct vm *vm, uint64_t gpa, uint64_t len);
 void vm__destroy(struct vm *vm);
@@ -60,12 +67,23 @@ void vm__request_stop(struct vm *vm, int status);
 int vcpu__create_all(struct vm *vm, unsigned n) __must_check;
 int vcpu__start_all(struct vm *vm) __must_check;
 void vcpu__stop_all(struct vm *vm);
+/* Makes every vcpu leave KVM_RUN and wait; returns once all of them wait. */
+void vcpu__pause_all(struct vm *vm);
+void vcpu__resume_all(struct vm *vm);
 
 /* Hooks each architecture provides (arm64/). */
 int arch__vm_init(struct vm *vm) __must_check;		/* before vcpus: probe, GIC device */
 int arch__vcpu_init(struct vcpu *vcpu) __must_check;	/* KVM_ARM_VCPU_INIT, SVE, finalize */
 int arch__vm_finish(struct vm *vm) __must_check;	/* after all vcpus: GIC init */
 int arch__set_boot_regs(struct vcpu *vcpu, uint64_t entry, uint64_t dtb) __must_check;
+/*
+ * Guest time stands still while a VM is paused: freeze reads the VM's
+ * virtual counter, thaw writes it back before the vcpus run again.
+ * freeze_at() freezes it at a given value (a restored one).
+ */
+int arch__freeze_time(struct vm *vm) __must_check;
+void arch__freeze_time_at(struct vm *vm, uint64_t counter);
+int arch__thaw_time(struct vm *vm) __must_check;
 /* Raises or lowers device interrupt line spi. */
 void arch__set_spi(struct vm *vm, unsigned spi, int level);
 unsigned arch__default_ipa_bits(uint64_t ram_size);

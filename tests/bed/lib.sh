@@ -73,3 +73,35 @@ profile_sve_set() {
 	*) fail "unknown profile $PROFILE" ;;
 	esac
 }
+
+# wait_for FILE PATTERN [SECONDS]: waits until FILE has a line matching PATTERN.
+wait_for() {
+	_i=0
+	while [ "$_i" -lt "${3:-60}" ]; do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 1
+		_i=$((_i + 1))
+	done
+	tail -n 20 "$1"
+	fail "$1: no line matching '$2' after ${3:-60}s"
+}
+
+# start_vmm OUT ARGS...: starts vmm in the background (output on tmpfs,
+# as run_vmm); its pid goes to VMM_PID.
+start_vmm() {
+	_out=$1
+	shift
+	"$VMM" "$@" < /dev/null > "$_out" 2>&1 &
+	VMM_PID=$!
+}
+
+# wait_vmm: waits for the background vmm; its exit status goes to RC.
+wait_vmm() {
+	wait "$VMM_PID"
+	RC=$?
+}
+
+# The distinct-per-line register dump of a snapshot, for bit-exact comparison.
+snapshot_regs() {
+	"$VMM" snapshot-info "$1" --regs
+}

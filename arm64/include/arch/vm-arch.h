@@ -1,6 +1,7 @@
 #ifndef VMM_ARCH_VM_ARCH_H
 #define VMM_ARCH_VM_ARCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vmm/sve.h"
@@ -12,6 +13,8 @@ struct vm_arch {
 	vq_mask_t sve_set;		/* the guest's VL set (0: SVE off) */
 	uint32_t vcpu_features[7];	/* KVM_ARM_VCPU_INIT features of every vcpu */
 	uint32_t target;
+	bool time_frozen;		/* paused: the guest's counter stands still */
+	uint64_t frozen_counter;	/* the virtual counter when it was frozen */
 };
 
 #endif

@@ -1,0 +1,46 @@
+#ifndef VMM_PERSIST_H
+#define VMM_PERSIST_H
+
+/*
+ * Fixed-width little-endian encoding for snapshot state. Every component
+ * that has state writes it with a pbuf and reads it back with a preader;
+ * a reader never reads past its end: once a read fails, every later read
+ * fails too and preader_ok() says so.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pbuf {
+	uint8_t *data;
+	size_t len, cap;
+	bool failed;		/* an allocation failed; the buffer is unusable */
+};
+
+void pbuf_init(struct pbuf *b);
+void pbuf_free(struct pbuf *b);
+void pbuf_u8(struct pbuf *b, uint8_t v);
+void pbuf_u32(struct pbuf *b, uint32_t v);
+void pbuf_u64(struct pbuf *b, uint64_t v);
+void pbuf_bytes(struct pbuf *b, const void *p, size_t n);
+
+struct preader {
+	const uint8_t *data;
+	size_t len, pos;
+	bool failed;
+};
+
+void preader_init(struct preader *r, const void *data, size_t len);
+uint8_t preader_u8(struct preader *r);
+uint32_t preader_u32(struct preader *r);
+uint64_t preader_u64(struct preader *r);
+/* Copies n bytes into out (zeros on failure). */
+void preader_bytes(struct preader *r, void *out, size_t n);
+/* A pointer to the next n bytes, or NULL (and failed) if fewer remain. */
+const uint8_t *preader_take(struct preader *r, size_t n);
+/* No read failed. */
+bool preader_ok(const struct preader *r);
+/* No read failed and every byte was read. */
+bool preader_done(const struct preader *r);
+
+#endif

@@ -1,0 +1,83 @@
+#ifndef VMM_SNAPSHOT_H
+#define VMM_SNAPSHOT_H
+
+/*
+ * The snapshot container (docs/snapshot.md). A snapshot is a directory:
+ *   state   header (magic "VMMSNAP\0" + "ARM64\0\0\0", format major.minor),
+ *           then sections {id, instance, version, length, payload, crc32}
+ *   memory  guest RAM, raw, page-aligned; pages of zeros are holes
+ * Everything is written into a temporary directory beside DIR, fsynced,
+ * then renamed to DIR: a failure or a kill leaves no partial DIR.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SNAP_FORMAT_MAJOR	1
+#define SNAP_FORMAT_MINOR	0
+
+/* Section ids. A reader skips ids it does not know (optional sections). */
+enum snap_section_id {
+	SNAP_SEC_CONFIG = 1,	/* the VM config needed to rebuild it */
+	SNAP_SEC_HOST = 2,	/* caps of the host it was saved on (informational) */
+	SNAP_SEC_VCPU = 3,	/* one per vcpu (instance = vcpu id) */
+	SNAP_SEC_GIC = 4,	/* the vGICv3 */
+	SNAP_SEC_DEVICE = 5,	/* one per device (instance = device index) */
+	SNAP_SEC_MEMORY = 6,	/* describes the memory file */
+};
+
+struct snap_writer;
+
+/*
+ * Starts a snapshot that will become dir. Fails with -EEXIST when dir
+ * exists, or -errno. The temporary directory is dir's parent.
+ */
+int snap__begin(const char *dir, struct snap_writer **w) __attribute__((warn_unused_result));
+/* Adds a section (the payload is copied). */
+int snap__add(struct snap_writer *w, uint32_t id, uint32_t instance, uint32_t version,
+	      const void *data, size_t len) __attribute__((warn_unused_result));
+/* Writes the memory file: size bytes of guest RAM, zero pages left as holes. */
+int snap__write_memory(struct snap_writer *w, const void *ram, uint64_t size)
+	__attribute__((warn_unused_result));
+/* Writes state, fsyncs everything, renames into place. Frees w either way. */
+int snap__commit(struct snap_writer *w) __attribute__((warn_unused_result));
+/* Removes the temporary directory and frees w. */
+void snap__abort(struct snap_writer *w);
+
+struct snap_section {
+	uint32_t id, instance, version;
+	const uint8_t *data;
+	size_t len;
+};
+
+struct snap_reader {
+	char *dir;
+	uint8_t *state;			/* the whole state file */
+	size_t state_len;
+	uint32_t major, minor;
+	unsigned nr_sections;
+	struct snap_section *sections;
+};
+
+/*
+ * Opens dir/state and checks the magic, the format version and every
+ * section's bounds and CRC. On failure returns -2 (VMM_ERR_INPUT) with a
+ * one-line reason naming the section (e.g. "section 3 (vcpu 1): CRC
+ * mismatch") in err, or -1 for an internal failure.
+ */
+int snap__open(const char *dir, struct snap_reader *r, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/* Parses a state file already in memory (what snap__open and the fuzzer use). */
+int snap__parse(const uint8_t *state, size_t len, struct snap_reader *r, char *err,
+		size_t errlen) __attribute__((warn_unused_result));
+/* The section with this id and instance, or NULL. */
+const struct snap_section *snap__find(const struct snap_reader *r, uint32_t id,
+				      uint32_t instance);
+/* "config", "vcpu", ... for messages. */
+const char *snap__section_name(uint32_t id);
+void snap__close(struct snap_reader *r);
+
+/* The path of the memory file of a snapshot directory (malloc'd). */
+char *snap__memory_path(const char *dir);
+
+#endif

@@ -1,0 +1,78 @@
+# profiles: sve-big:1 nosve:1 sve-small:2 sve-odd:2 sve-big:2 nosve:2
+# timeout: 180
+# Snapshots move between unlike hosts through /xfer:
+# - a --sve-vls=128,256 VM saved on sve-big restores and runs, its SVE
+#   registers intact, on sve-small and on sve-odd;
+# - a --sve-vls=max VM saved on sve-big is refused on sve-small with
+#   status 3, both sets named;
+# - a VM saved on nosve restores on sve-big, its vcpus still without SVE;
+#   a --sve-vls=off VM saved on sve-big restores on nosve.
+api=/tmp/api.sock
+x=/xfer/migrate
+
+# save NAME ARGS...: runs a guest until it is ready, snapshots it with --stop into /xfer.
+save() {
+	_name=$1 _ready=$2
+	shift 2
+	start_vmm /tmp/$_name.out run --api-socket $api "$@"
+	wait_for /tmp/$_name.out "$_ready" 90
+	"$VMM" snapshot --api-socket $api -o $x/$_name --stop > save-$_name.out 2>&1 ||
+		{ cat save-$_name.out; fail "$_name: snapshot failed"; }
+	wait_vmm
+	cp /tmp/$_name.out $_name.out
+	[ "$RC" = 0 ] || fail "$_name: vmm exited with $RC"
+}
+
+# restore_sve_state NAME: the sve-state guest finishes its window intact.
+restore_sve_state() {
+	"$VMM" restore --check $x/$1 > check-$1.out 2>&1 || { cat check-$1.out; fail "$1: --check refused"; }
+	run_vmm restored-$1 restore $x/$1
+	expect_rc 0 restored-$1
+	expect_report sve_ok 1 restored-$1
+	expect_report vl "$2" restored-$1
+}
+
+case "$PROFILE:$PHASE" in
+sve-big:1)
+	rm -rf $x; mkdir -p $x
+	save vls128-256 "testdev: ready=1" --testdev -m 64 --sve-vls=128,256 -k "$GUESTS/sve-state.img"
+	save vlsmax "testdev: ready=1" --testdev -m 64 --sve-vls=max -k "$GUESTS/sve-state.img"
+	save vlsoff "guest: tick=2" -m 128 --sve-vls=off -k "$KERNEL" -i "$LINUX_INITRD" \
+		-p "console=ttyAMA0 quiet vmm.test=ticker"
+	expect_guest sve_hwcap 0 vlsoff.out
+	;;
+nosve:1)
+	save nosve "guest: tick=2" -m 128 -k "$KERNEL" -i "$LINUX_INITRD" \
+		-p "console=ttyAMA0 quiet vmm.test=ticker"
+	expect_guest sve_hwcap 0 nosve.out
+	;;
+sve-small:2)
+	restore_sve_state vls128-256 256
+	run_vmm refused restore $x/vlsmax
+	expect_rc 3 refused
+	expect_line "saved VL set 128,256,512; this host can give at most 128,256" refused
+	grep -q "^testdev:" refused && fail "a refused restore ran the guest"
+	"$VMM" restore --check $x/vlsmax > refused-check 2>&1
+	[ $? = 3 ] || fail "restore --check of vlsmax did not end with 3"
+	;;
+sve-odd:2)
+	restore_sve_state vls128-256 256
+	;;
+sve-big:2|nosve:2)
+	if [ "$PROFILE" = sve-big ]; then name=nosve; else name=vlsoff; fi
+	"$VMM" restore --check $x/$name > check.out 2>&1 || { cat check.out; fail "$name: --check refused"; }
+	start_vmm /tmp/restored.out restore $x/$name --api-socket $api
+	wait_for /tmp/restored.out "guest: tick=" 60
+	# The restored vcpus have no SVE registers on this host either.
+	"$VMM" snapshot --api-socket $api -o /tmp/again > again.out 2>&1 || { cat again.out; fail "snapshot of the restored VM failed"; }
+	snapshot_regs /tmp/again > regs-again
+	grep -q "^vcpu 0 pc " regs-again || fail "no registers in the restored VM's snapshot"
+	grep -q "slice" regs-again && fail "the restored vcpus have SVE registers"
+	rm -rf /tmp/again
+	"$VMM" stop --api-socket $api > /dev/null || fail "stop failed"
+	wait_vmm
+	cp /tmp/restored.out restored-$name.out
+	[ "$RC" = 0 ] || fail "$name: restored vmm exited with $RC"
+	"$VMM" snapshot-info $x/$name | grep -q "^VL set: off" || fail "$name: VL set is not off"
+	;;
+esac

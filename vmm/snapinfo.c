@@ -1,0 +1,165 @@
+/* `vmm snapshot-info DIR [--json] [--regs]`: what a snapshot holds. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "vmm/caps.h"
+#include "vmm/snapshot.h"
+#include "vmm/vcpu-state.h"
+#include "vmm/vmstate.h"
+
+static const char info_help[] =
+"usage: vmm snapshot-info DIR [--json] [--regs]\n"
+"\n"
+"Describes a snapshot: its format version, the host it was saved on, the VL\n"
+"set, the vcpus and memory, and each section with its size and CRC. A\n"
+"corrupt snapshot gets one line naming the section (exit status 2).\n"
+"\n"
+"  --json   the same as a JSON object (docs/snapshot.md)\n"
+"  --regs   every saved vcpu register, one per line: vcpu, name, id, value\n";
+
+static void print_regs(const struct snap_reader *r, unsigned nr_vcpus)
+{
+	for (unsigned v = 0; v < nr_vcpus; v++) {
+		const struct snap_section *sec = snap__find(r, SNAP_SEC_VCPU, v);
+		struct vcpu_state st;
+		char err[256], name[48];
+
+		if (!sec || vcpu_state__parse(sec->data, sec->len, &st, err, sizeof(err)))
+			continue;
+		for (unsigned i = 0; i < st.nr_regs; i++) {
+			vcpu_state__reg_name(st.regs[i].id, name, sizeof(name));
+			printf("vcpu %u %s 0x%llx ", v, name, (unsigned long long)st.regs[i].id);
+			/* Most significant byte first, as the register reads. */
+			for (uint32_t b = st.regs[i].len; b-- > 0;)
+				printf("%02x", st.regs[i].value[b]);
+			printf("\n");
+		}
+		printf("vcpu %u mp_state %u\n", v, st.mp_state);
+		vcpu_state__free(&st);
+	}
+}
+
+static unsigned long long allocated_kib(const char *dir)
+{
+	char *path = snap__memory_path(dir);
+	struct stat st;
+	unsigned long long kib = 0;
+
+	if (path && stat(path, &st) == 0)
+		kib = (unsigned long long)st.st_blocks / 2;
+	free(path);
+	return kib;
+}
+
+static void saved_on(const struct snap_reader *r, struct host_caps *h, bool *known)
+{
+	const struct snap_section *sec = snap__find(r, SNAP_SEC_HOST, 0);
+	char err[256];
+
+	*known = sec && !caps__parse_json((const char *)sec->data, sec->len, h, err, sizeof(err));
+}
+
+static void print_text(const struct snap_reader *r, const struct vm_saved_config *c)
+{
+	struct host_caps h;
+	char set[96];
+	bool known;
+
+	saved_on(r, &h, &known);
+	printf("snapshot %s\nformat: %u.%u\n", r->dir, r->major, r->minor);
+	if (known) {
+		sve__format_set(h.sve, set, sizeof(set));
+		printf("saved on: %s, kernel %s, SVE lengths %s, IPA limit %u bits\n", h.host,
+		       h.kernel, h.sve ? set : "none", h.ipa_bits_max);
+	}
+	sve__format_set(c->sve_set, set, sizeof(set));
+	printf("VL set: %s\n", c->sve_set ? set : "off");
+	printf("vcpus: %u\nmemory: %llu MiB (%llu KiB on disk)\nIPA size: %u bits\n",
+	       c->nr_vcpus, (unsigned long long)(c->ram_size >> 20), allocated_kib(r->dir),
+	       c->ipa_bits);
+	printf("sections:\n");
+	for (unsigned i = 0; i < r->nr_sections; i++) {
+		const struct snap_section *s = &r->sections[i];
+
+		printf("  %-8s %4u  version %u  %8zu bytes  crc ok\n", snap__section_name(s->id),
+		       s->instance, s->version, s->len);
+	}
+}
+
+static void print_json(const struct snap_reader *r, const struct vm_saved_config *c)
+{
+	struct host_caps h;
+	char set[96];
+	bool known;
+
+	saved_on(r, &h, &known);
+	sve__format_set(c->sve_set, set, sizeof(set));
+	printf("{\n  \"format\": \"%u.%u\",\n", r->major, r->minor);
+	printf("  \"vl_set\": [%s],\n", c->sve_set ? set : "");
+	printf("  \"vcpus\": %u,\n  \"memory_bytes\": %llu,\n  \"ipa_bits\": %u,\n",
+	       c->nr_vcpus, (unsigned long long)c->ram_size, c->ipa_bits);
+	if (known) {
+		sve__format_set(h.sve, set, sizeof(set));
+		printf("  \"saved_on\": {\"kernel\": \"%s\", \"sve_lengths\": [%s], \"ipa_bits_max\": %u},\n",
+		       h.kernel, h.sve ? set : "", h.ipa_bits_max);
+	}
+	printf("  \"sections\": [");
+	for (unsigned i = 0; i < r->nr_sections; i++) {
+		const struct snap_section *s = &r->sections[i];
+
+		printf("%s\n    {\"name\": \"%s\", \"instance\": %u, \"version\": %u, \"bytes\": %zu, \"crc\": \"ok\"}",
+		       i ? "," : "", snap__section_name(s->id), s->instance, s->version, s->len);
+	}
+	printf("\n  ]\n}\n");
+}
+
+int snapinfo__main(int argc, char **argv)
+{
+	const char *dir = NULL;
+	bool json = false, regs = false;
+	struct vm_saved_config c;
+	struct snap_reader r;
+	char err[1024];
+	int ret;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--regs")) {
+			regs = true;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(info_help, stdout);
+			return 0;
+		} else if (argv[i][0] != '-' && !dir) {
+			dir = argv[i];
+		} else {
+			pr_err("snapshot-info: unexpected '%s'; see 'vmm snapshot-info --help'", argv[i]);
+			return VMM_ERR_INPUT;
+		}
+	}
+	if (!dir) {
+		pr_err("usage: vmm snapshot-info DIR [--json] [--regs]");
+		return VMM_ERR_INPUT;
+	}
+	ret = snap__open(dir, &r, err, sizeof(err));
+	if (ret) {
+		pr_err("snapshot %s: %s", dir, err);
+		return -ret;
+	}
+	ret = vmstate__parse_config(&r, &c, err, sizeof(err));
+	if (ret) {
+		pr_err("snapshot %s: %s", dir, err);
+		snap__close(&r);
+		return -ret;
+	}
+	if (regs)
+		print_regs(&r, c.nr_vcpus);
+	else if (json)
+		print_json(&r, &c);
+	else
+		print_text(&r, &c);
+	snap__close(&r);
+	return 0;
+}
