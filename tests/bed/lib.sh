@@ -7,14 +7,18 @@ fail() {
 	exit 1
 }
 
-# run_vmm OUT ARGS...: runs vmm under a time limit, stdout and stderr to
-# OUT; its exit status goes to RC. The output is captured on tmpfs first:
+# run_vmm OUT ARGS...: runs vmm (or, when ARGS starts with a path, that
+# script with VMM set) under a time limit, stdout and stderr to OUT; its
+# exit status goes to RC. The output is captured on tmpfs first:
 # the guest console writes byte by byte, and each write to a file on the
 # 9p share is a round trip to the outer qemu.
 run_vmm() {
 	_out=$1
 	shift
-	timeout "${VMM_TIMEOUT:-60}" "$VMM" "$@" > /tmp/run_vmm.out 2>&1
+	case "$1" in
+	*/*) timeout "${VMM_TIMEOUT:-60}" env VMM="$VMM" "$@" > /tmp/run_vmm.out 2>&1 ;;
+	*) timeout "${VMM_TIMEOUT:-60}" "$VMM" "$@" > /tmp/run_vmm.out 2>&1 ;;
+	esac
 	RC=$?
 	cp /tmp/run_vmm.out "$_out"
 }
