@@ -77,21 +77,10 @@ static int read_vcpus(struct saved_vm *s, char *err, size_t errlen)
 
 static int check_memory_file(struct saved_vm *s, char *err, size_t errlen)
 {
-	struct stat st;
-
 	s->memory_path = snap__memory_path(s->snap.dir);
 	if (!s->memory_path)
 		return -VMM_ERR_INTERNAL;
-	if (stat(s->memory_path, &st) < 0) {
-		snprintf(err, errlen, "memory: %s", strerror(errno));
-		return -VMM_ERR_INPUT;
-	}
-	if ((uint64_t)st.st_size != s->cfg.ram_size) {
-		snprintf(err, errlen, "memory: the file has %llu bytes, the config says %llu",
-			 (unsigned long long)st.st_size, (unsigned long long)s->cfg.ram_size);
-		return -VMM_ERR_INPUT;
-	}
-	return 0;
+	return vmstate__check_memory(s->memory_path, s->cfg.ram_size, err, errlen);
 }
 
 static int read_saved(const char *dir, struct saved_vm *s, char *err, size_t errlen)

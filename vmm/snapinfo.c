@@ -149,6 +149,13 @@ int snapinfo__main(int argc, char **argv)
 		return -ret;
 	}
 	ret = vmstate__parse_config(&r, &c, err, sizeof(err));
+	if (!ret) {
+		char *memory = snap__memory_path(dir);
+
+		ret = memory ? vmstate__check_memory(memory, c.ram_size, err, sizeof(err)) :
+			       -VMM_ERR_INTERNAL;
+		free(memory);
+	}
 	if (ret) {
 		pr_err("snapshot %s: %s", dir, err);
 		snap__close(&r);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "vmm/arm64.h"
 #include "vmm/caps.h"
@@ -106,6 +107,22 @@ int vmstate__parse_config(const struct snap_reader *r, struct vm_saved_config *c
 	c->pmu = flags & CFG_PMU;
 	c->testdev = flags & CFG_TESTDEV;
 	c->ptrauth = flags & CFG_PTRAUTH;
+	return 0;
+}
+
+int vmstate__check_memory(const char *path, uint64_t size, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		snprintf(err, errlen, "memory: %s", strerror(errno));
+		return -VMM_ERR_INPUT;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != size) {
+		snprintf(err, errlen, "memory: the file has %llu bytes, the config says %llu",
+			 (unsigned long long)st.st_size, (unsigned long long)size);
+		return -VMM_ERR_INPUT;
+	}
 	return 0;
 }
 

@@ -34,6 +34,9 @@ int vmstate__snapshot(struct vm *vm, const char *dir, bool stop, char *out, size
 int vmstate__parse_config(const struct snap_reader *r, struct vm_saved_config *c,
 			  char *err, size_t errlen);
 
+/* The memory file at path exists and holds size bytes; -2 with why in err. */
+int vmstate__check_memory(const char *path, uint64_t size, char *err, size_t errlen);
+
 /* `vmm restore` and `vmm snapshot-info` */
 int restore__main(int argc, char **argv);
 int snapinfo__main(int argc, char **argv);
