@@ -34,6 +34,7 @@ VMM_SRCS := \
 	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c vmm/json.c \
 	hw/pl011.c hw/pl031.c hw/testdev.c
 VMM_SRCS += vmm/persist.c vmm/snapshot.c
+VMM_SRCS += vmm/guest-mem.c virtio/virtqueue.c
 VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/arm64-obj/%.o)
 VMM_LIBS := -static -lfdt -lz -laio -lpthread
 
@@ -63,6 +64,8 @@ test_json_SRCS    := vmm/json.c vmm/util.c
 UNIT_TESTS += test_snapshot test_persist
 test_snapshot_SRCS := vmm/snapshot.c vmm/persist.c vmm/util.c
 test_persist_SRCS  := vmm/persist.c
+UNIT_TESTS += test_virtqueue
+test_virtqueue_SRCS := virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 UNIT_LIBS := -lcmocka -l:libfdt.so.1 -lz
 
 .SECONDARY:
@@ -140,6 +143,8 @@ unit: $(UNIT_BINS)
 # `make fuzz` runs each for FUZZ_SECONDS and fails on the first crash.
 FUZZERS         := fuzz_state
 fuzz_state_SRCS := vmm/snapshot.c vmm/persist.c vmm/util.c
+FUZZERS         += fuzz_virtqueue
+fuzz_virtqueue_SRCS := virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -fno-omit-frame-pointer -fno-sanitize-recover=all

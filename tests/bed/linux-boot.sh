@@ -1,5 +1,5 @@
 # profiles: sve-big sve-big@6.12
-# timeout: 150
+# timeout: 240
 # Debian's arm64 kernel boots in vmm with a busybox initramfs, with one and
 # two vcpus, sees the memory asked for and a clock close to the host's, and
 # its poweroff ends vmm with status 0. A gzip-compressed Image boots too.
