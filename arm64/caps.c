@@ -39,17 +39,6 @@ const char caps__help[] =
 "(usage, an unreadable or invalid FILE); 3 this host cannot give what was asked\n"
 "(e.g. no /dev/kvm); 1 internal error.\n";
 
-static void __printf(3, 4) set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- the human report ---- */
 
 /* A name from another host or file: control characters would break the line. */

@@ -43,11 +43,9 @@ static int __printf(3, 4) fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	vset_err(err, errlen, fmt, ap);
+	va_end(ap);
 	return -VMM_ERR_INPUT;
 }
 

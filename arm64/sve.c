@@ -159,17 +159,6 @@ vq_mask_t sve__plan(const vq_mask_t *hosts, unsigned n)
 
 /* ---- parsing the flags ---- */
 
-static void __printf(3, 4) set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Control characters would break a one-line message. */
 static void make_printable(char *s)
 {

@@ -452,11 +452,9 @@ static int restore_fail(struct virtqueue *vq, char *err, size_t errlen, const ch
 	va_list ap;
 
 	vq__reset(vq);
-	if (errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	vset_err(err, errlen, fmt, ap);
+	va_end(ap);
 	return -EINVAL;
 }
 

@@ -52,6 +52,21 @@ void die(int status, const char *fmt, ...)
 	exit(status);
 }
 
+void vset_err(char *err, size_t errlen, const char *fmt, va_list ap)
+{
+	if (err && errlen)
+		vsnprintf(err, errlen, fmt, ap);
+}
+
+void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vset_err(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
 int read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
 {
 	struct stat st;

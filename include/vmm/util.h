@@ -1,6 +1,7 @@
 #ifndef VMM_UTIL_H
 #define VMM_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,6 +38,10 @@ void pr_err(const char *fmt, ...) __printf(1, 2);
 void pr_debug(const char *fmt, ...) __printf(1, 2);
 /* Start-up only: print one line and exit with status. */
 _Noreturn void die(int status, const char *fmt, ...) __printf(2, 3);
+
+/* Formats a one-line reason into err (nothing when err is NULL or empty). */
+void set_err(char *err, size_t errlen, const char *fmt, ...) __printf(3, 4);
+void vset_err(char *err, size_t errlen, const char *fmt, va_list ap) __printf(3, 0);
 
 /* Reads a whole file (at most max bytes). Returns 0 or -errno; -EFBIG if larger. */
 int read_file(const char *path, size_t max, uint8_t **buf, size_t *len) __must_check;
