@@ -93,8 +93,10 @@ int devices__save(struct vm *vm, struct snap_writer *w)
 		err = b.failed ? -ENOMEM : snap__add(w, SNAP_SEC_DEVICE, (uint32_t)i,
 						      DEVICE_STATE_VERSION, b.data, b.len);
 		pbuf_free(&b);
-		if (err)
+		if (err) {
+			pr_err("snapshot: cannot save the %s device: %s", d->name, strerror(-err));
 			return err;
+		}
 	}
 	return 0;
 }

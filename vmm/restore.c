@@ -198,9 +198,18 @@ static int check_on_scratch(struct vm *vm, const struct saved_vm *s, char *err, 
 	struct kvm_vcpu_init init;
 	int ret = -VMM_ERR_INTERNAL;
 
+	struct kvm_create_device gic = {
+		.type = KVM_DEV_TYPE_ARM_VGIC_V3, .flags = KVM_CREATE_DEVICE_TEST,
+	};
+
 	scratch.vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, KVM_VM_TYPE_ARM_IPA_SIZE(s->cfg.ipa_bits));
 	if (scratch.vm_fd < 0)
 		return -VMM_ERR_INTERNAL;
+	if (ioctl(scratch.vm_fd, KVM_CREATE_DEVICE, &gic) < 0) {
+		snprintf(err, errlen, "saved with a GICv3; this host cannot create one");
+		close(scratch.vm_fd);
+		return -VMM_ERR_HOST;
+	}
 	vcpu.fd = ioctl(scratch.vm_fd, KVM_CREATE_VCPU, 0);
 	if (vcpu.fd < 0 || ioctl(scratch.vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0)
 		goto out;

@@ -17,7 +17,23 @@ static const char info_help[] =
 "corrupt snapshot gets one line naming the section (exit status 2).\n"
 "\n"
 "  --json   the same as a JSON object (docs/snapshot.md)\n"
-"  --regs   every saved vcpu register, one per line: vcpu, name, id, value\n";
+"  --regs   every saved vcpu register, one per line: vcpu, name, id, value;\n"
+"           then the GIC's and each device's state in hex\n";
+
+/* The GIC's and devices' sections, as hex, for comparing two snapshots. */
+static void print_other_state(const struct snap_reader *r)
+{
+	for (unsigned i = 0; i < r->nr_sections; i++) {
+		const struct snap_section *sec = &r->sections[i];
+
+		if (sec->id != SNAP_SEC_GIC && sec->id != SNAP_SEC_DEVICE)
+			continue;
+		printf("%s %u ", snap__section_name(sec->id), sec->instance);
+		for (size_t b = 0; b < sec->len; b++)
+			printf("%02x", sec->data[b]);
+		printf("\n");
+	}
+}
 
 static void print_regs(const struct snap_reader *r, unsigned nr_vcpus)
 {
@@ -39,6 +55,7 @@ static void print_regs(const struct snap_reader *r, unsigned nr_vcpus)
 		printf("vcpu %u mp_state %u\n", v, st.mp_state);
 		vcpu_state__free(&st);
 	}
+	print_other_state(r);
 }
 
 static unsigned long long allocated_kib(const char *dir)

@@ -143,6 +143,8 @@ static int add_host_section(struct snap_writer *w)
 	caps__print_json(f, &caps);
 	fclose(f);
 	err = snap__add(w, SNAP_SEC_HOST, 0, 1, text, len);
+	if (err)
+		pr_err("snapshot: cannot add the host section: %s", strerror(-err));
 	free(text);
 	return err;
 }
@@ -152,6 +154,9 @@ static int add_pbuf(struct snap_writer *w, uint32_t id, uint32_t instance, uint3
 {
 	int err = b->failed ? -ENOMEM : snap__add(w, id, instance, version, b->data, b->len);
 
+	if (err)
+		pr_err("snapshot: cannot add the %s section: %s", snap__section_name(id),
+		       strerror(-err));
 	pbuf_free(b);
 	return err;
 }
@@ -204,8 +209,8 @@ static int save_all(struct vm *vm, struct snap_writer *w)
 		pbuf_u64(&b, vm->ram_size);
 		err = add_pbuf(w, SNAP_SEC_MEMORY, 0, 1, &b);
 	}
-	if (!err)
-		err = snap__write_memory(w, vm->ram, vm->ram_size);
+	if (!err && (err = snap__write_memory(w, vm->ram, vm->ram_size)))
+		pr_err("snapshot: cannot write the memory file: %s", strerror(-err));
 	return err;
 }
 
@@ -230,10 +235,9 @@ int vmstate__snapshot(struct vm *vm, const char *dir, bool stop, char *out, size
 	} else {
 		err = save_all(vm, w);
 		if (err) {
+			/* The component that failed said why on vmm's stderr. */
 			snap__abort(w);
-			snprintf(out, outlen, "snapshot %s: saving failed (%s)", dir,
-				 err < 0 && err > -4096 && err != -VMM_ERR_INTERNAL ?
-				 strerror(-err) : "see vmm's log");
+			snprintf(out, outlen, "snapshot %s: saving failed; the VM's log says why", dir);
 		} else if ((err = snap__commit(w))) {
 			snprintf(out, outlen, "snapshot %s: %s", dir, strerror(-err));
 		}

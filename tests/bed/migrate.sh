@@ -2,7 +2,7 @@
 # timeout: 180
 # Snapshots move between unlike hosts through /xfer:
 # - a --sve-vls=128,256 VM saved on sve-big restores and runs, its SVE
-#   registers intact, on sve-small and on sve-odd;
+#   registers intact, on sve-small and on sve-odd (there with --copy-memory);
 # - a --sve-vls=max VM saved on sve-big is refused on sve-small with
 #   status 3, both sets named;
 # - a VM saved on nosve restores on sve-big, its vcpus still without SVE;
@@ -14,6 +14,7 @@ x=/xfer/migrate
 save() {
 	_name=$1 _ready=$2
 	shift 2
+	rm -rf $x/$_name
 	start_vmm /tmp/$_name.out run --api-socket $api "$@"
 	wait_for /tmp/$_name.out "$_ready" 90
 	"$VMM" snapshot --api-socket $api -o $x/$_name --stop > save-$_name.out 2>&1 ||
@@ -26,7 +27,7 @@ save() {
 # restore_sve_state NAME: the sve-state guest finishes its window intact.
 restore_sve_state() {
 	"$VMM" restore --check $x/$1 > check-$1.out 2>&1 || { cat check-$1.out; fail "$1: --check refused"; }
-	run_vmm restored-$1 restore $x/$1
+	run_vmm restored-$1 restore $x/$1 ${2:-}
 	expect_rc 0 restored-$1
 	# The guest checks each pass that RDVL did not change, so sve_ok=1 also
 	# says the VL is the one it had before the snapshot.
@@ -57,7 +58,7 @@ sve-small:2)
 	[ $? = 3 ] || fail "restore --check of vlsmax did not end with 3"
 	;;
 sve-odd:2)
-	restore_sve_state vls128-256
+	restore_sve_state vls128-256 --copy-memory
 	;;
 sve-big:2|nosve:2)
 	if [ "$PROFILE" = sve-big ]; then name=nosve; else name=vlsoff; fi

@@ -5,7 +5,8 @@
 # checking them for 20 s of guest time. It is snapshotted (--stop) in the
 # middle, and restored in a new vmm process: the guest finishes its
 # window and reports that every register survived. The VMM-side dump of
-# every register (snapshot-info --regs) is identical before and after.
+# every register (snapshot-info --regs: vcpus, GIC, devices) is identical
+# before and after.
 # Snapshots stay on the host's tmpfs: the 9p share is slow for guest memory.
 api=/tmp/api.sock
 snap=/tmp/snap-sve
@@ -28,6 +29,8 @@ snapshot_regs $snap-restored > regs-restored
 cmp regs-saved regs-restored || { diff regs-saved regs-restored | head; fail "registers differ after restore"; }
 grep -q "Z31 slice 0" regs-saved || fail "the dump has no Z31"
 grep -q "FFR slice 0" regs-saved || fail "the dump has no FFR"
+grep -q "^gic 0 " regs-saved || fail "the dump has no GIC state"
+grep -q "^device 0 " regs-saved || fail "the dump has no device state"
 "$VMM" resume --api-socket $api > /dev/null || fail "resume failed"
 wait_vmm
 cp /tmp/run2.out run2.out
