@@ -4,6 +4,8 @@
 
 fail() {
 	echo "FAIL: $*"
+	# A vmm left in the background would hold its socket against a retry.
+	[ -n "${VMM_PID:-}" ] && kill -9 "$VMM_PID" 2>/dev/null
 	exit 1
 }
 

@@ -24,10 +24,19 @@ save() {
 	[ "$RC" = 0 ] || fail "$_name: vmm exited with $RC"
 }
 
+# local NAME: a copy of /xfer/migrate/NAME on tmpfs. Restore maps guest
+# memory from the snapshot, and every page fault on a 9p file is a round
+# trip to the outer qemu.
+local_copy() {
+	rm -rf /tmp/local-$1
+	cp -r $x/$1 /tmp/local-$1 || fail "cannot copy $x/$1"
+	echo /tmp/local-$1
+}
+
 # restore_sve_state NAME: the sve-state guest finishes its window intact.
 restore_sve_state() {
 	"$VMM" restore --check $x/$1 > check-$1.out 2>&1 || { cat check-$1.out; fail "$1: --check refused"; }
-	run_vmm restored-$1 restore $x/$1 ${2:-}
+	run_vmm restored-$1 restore "$(local_copy $1)" ${2:-}
 	expect_rc 0 restored-$1
 	# The guest checks each pass that RDVL did not change, so sve_ok=1 also
 	# says the VL is the one it had before the snapshot.
@@ -63,7 +72,7 @@ sve-odd:2)
 sve-big:2|nosve:2)
 	if [ "$PROFILE" = sve-big ]; then name=nosve; else name=vlsoff; fi
 	"$VMM" restore --check $x/$name > check.out 2>&1 || { cat check.out; fail "$name: --check refused"; }
-	start_vmm /tmp/restored.out restore $x/$name --api-socket $api
+	start_vmm /tmp/restored.out restore "$(local_copy $name)" --api-socket $api
 	wait_for /tmp/restored.out "guest: tick=" 60
 	# The restored vcpus have no SVE registers on this host either.
 	"$VMM" snapshot --api-socket $api -o /tmp/again > again.out 2>&1 || { cat again.out; fail "snapshot of the restored VM failed"; }
@@ -76,5 +85,6 @@ sve-big:2|nosve:2)
 	cp /tmp/restored.out restored-$name.out
 	[ "$RC" = 0 ] || fail "$name: restored vmm exited with $RC"
 	"$VMM" snapshot-info $x/$name | grep -q "^VL set: off" || fail "$name: VL set is not off"
+	rm -rf /tmp/local-$name
 	;;
 esac
