@@ -24,13 +24,6 @@ static void mask_to_vls(vq_mask_t set, uint64_t vls[KVM_ARM64_SVE_VLS_WORDS])
 	vls[0] = set;
 }
 
-static int vls_access(int vcpu_fd, unsigned long ioc, uint64_t vls[KVM_ARM64_SVE_VLS_WORDS])
-{
-	struct kvm_one_reg reg = { .id = KVM_REG_ARM64_SVE_VLS, .addr = (uintptr_t)vls };
-
-	return ioctl(vcpu_fd, ioc, &reg) < 0 ? -errno : 0;
-}
-
 /* A scratch VM and vcpu, initialised with SVE, to read the host's set. */
 static int probe_scratch(int kvm_fd, vq_mask_t *host)
 {
@@ -52,7 +45,7 @@ static int probe_scratch(int kvm_fd, vq_mask_t *host)
 		err = -errno;
 		goto out;
 	}
-	err = vls_access(vcpu_fd, KVM_GET_ONE_REG, vls);
+	err = arm64__get_reg(vcpu_fd, KVM_REG_ARM64_SVE_VLS, vls);
 	if (!err)
 		*host = vls_to_mask(vls);
 out:
@@ -84,13 +77,13 @@ int sve__configure_vcpu(struct vcpu *vcpu, vq_mask_t set)
 	int feature = KVM_ARM_VCPU_SVE;
 	int err;
 
-	err = vls_access(vcpu->fd, KVM_GET_ONE_REG, vls);
+	err = arm64__get_reg(vcpu->fd, KVM_REG_ARM64_SVE_VLS, vls);
 	if (!err) {
 		mask_to_vls(set, vls);
-		err = vls_access(vcpu->fd, KVM_SET_ONE_REG, vls);
+		err = arm64__set_reg(vcpu->fd, KVM_REG_ARM64_SVE_VLS, vls);
 	}
 	if (!err)
-		err = vls_access(vcpu->fd, KVM_GET_ONE_REG, vls);
+		err = arm64__get_reg(vcpu->fd, KVM_REG_ARM64_SVE_VLS, vls);
 	if (err) {
 		pr_err("vcpu %u: KVM_REG_ARM64_SVE_VLS: %s", vcpu->id, strerror(-err));
 		return -VMM_ERR_INTERNAL;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "vmm/arm64.h"
 #include "vmm/persist.h"
 #include "vmm/vcpu-state.h"
 #include "vmm/vm.h"
@@ -38,20 +39,6 @@ static struct kvm_reg_list *get_reg_list(struct vcpu *vcpu)
 		return NULL;
 	}
 	return list;
-}
-
-static int get_reg(struct vcpu *vcpu, uint64_t id, void *value)
-{
-	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)value };
-
-	return ioctl(vcpu->fd, KVM_GET_ONE_REG, &reg) < 0 ? -errno : 0;
-}
-
-static int set_reg(struct vcpu *vcpu, uint64_t id, const void *value)
-{
-	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)value };
-
-	return ioctl(vcpu->fd, KVM_SET_ONE_REG, &reg) < 0 ? -errno : 0;
 }
 
 static void save_header(struct vcpu *vcpu, struct pbuf *b, uint32_t mp_state)
@@ -88,7 +75,7 @@ int vcpu_state__save(struct vcpu *vcpu, struct pbuf *b, unsigned *nr_sve_regs)
 		uint64_t id = list->reg[i];
 		uint32_t size = reg_size(id);
 
-		if (size > sizeof(value) || (err = get_reg(vcpu, id, value))) {
+		if (size > sizeof(value) || (err = arm64__get_reg(vcpu->fd, id, value))) {
 			vcpu_state__reg_name(id, name, sizeof(name));
 			pr_err("vcpu %u: cannot read %s (0x%llx): %s", vcpu->id, name,
 			       (unsigned long long)id, strerror(err ? -err : E2BIG));
@@ -196,7 +183,7 @@ int vcpu_state__restore(struct vcpu *vcpu, const struct vcpu_state *st)
 		if (reg->id == KVM_REG_ARM64_SVE_VLS)
 			continue;
 		memcpy(value, reg->value, reg->len);
-		err = set_reg(vcpu, reg->id, value);
+		err = arm64__set_reg(vcpu->fd, reg->id, value);
 		if (err) {
 			vcpu_state__reg_name(reg->id, name, sizeof(name));
 			pr_err("vcpu %u: cannot restore %s (0x%llx): %s", vcpu->id, name,

@@ -116,22 +116,34 @@ int arch__vm_finish(struct vm *vm)
 	return err;
 }
 
-static int set_reg(struct vcpu *vcpu, uint64_t id, uint64_t value)
+int arm64__get_reg(int vcpu_fd, uint64_t id, void *value)
 {
-	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)&value };
+	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)value };
 
-	return ioctl(vcpu->fd, KVM_SET_ONE_REG, &reg) < 0 ? -errno : 0;
+	return ioctl(vcpu_fd, KVM_GET_ONE_REG, &reg) < 0 ? -errno : 0;
+}
+
+int arm64__set_reg(int vcpu_fd, uint64_t id, const void *value)
+{
+	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)value };
+
+	return ioctl(vcpu_fd, KVM_SET_ONE_REG, &reg) < 0 ? -errno : 0;
+}
+
+static int set_reg64(struct vcpu *vcpu, uint64_t id, uint64_t value)
+{
+	return arm64__set_reg(vcpu->fd, id, &value);
 }
 
 /* The arm64 boot protocol: x0 = DTB, x1-x3 = 0, pc = the Image's first byte. */
 int arch__set_boot_regs(struct vcpu *vcpu, uint64_t entry, uint64_t dtb)
 {
-	int err = set_reg(vcpu, CORE_REG(regs.regs[0]), dtb);
+	int err = set_reg64(vcpu, CORE_REG(regs.regs[0]), dtb);
 
 	for (int i = 1; i <= 3 && !err; i++)
-		err = set_reg(vcpu, CORE_REG(regs.regs[i]), 0);
+		err = set_reg64(vcpu, CORE_REG(regs.regs[i]), 0);
 	if (!err)
-		err = set_reg(vcpu, CORE_REG(regs.pc), entry);
+		err = set_reg64(vcpu, CORE_REG(regs.pc), entry);
 	if (err) {
 		pr_err("vcpu %u: cannot set boot registers: %s", vcpu->id, strerror(-err));
 		return -VMM_ERR_INTERNAL;
@@ -141,10 +153,10 @@ int arch__set_boot_regs(struct vcpu *vcpu, uint64_t entry, uint64_t dtb)
 
 int arm64__read_mpidr(struct vcpu *vcpu, uint64_t *mpidr)
 {
-	struct kvm_one_reg reg = { .id = SYS_MPIDR_EL1, .addr = (uintptr_t)mpidr };
+	int err = arm64__get_reg(vcpu->fd, SYS_MPIDR_EL1, mpidr);
 
-	if (ioctl(vcpu->fd, KVM_GET_ONE_REG, &reg) < 0) {
-		pr_err("vcpu %u: cannot read MPIDR_EL1: %s", vcpu->id, strerror(errno));
+	if (err) {
+		pr_err("vcpu %u: cannot read MPIDR_EL1: %s", vcpu->id, strerror(-err));
 		return -VMM_ERR_INTERNAL;
 	}
 	return 0;
@@ -156,12 +168,13 @@ int arm64__read_mpidr(struct vcpu *vcpu, uint64_t *mpidr)
 /* The counter is VM-wide: one value, read through vcpu 0. */
 int arch__freeze_time(struct vm *vm)
 {
-	struct kvm_one_reg reg = { .id = GUEST_COUNTER, .addr = (uintptr_t)&vm->arch.frozen_counter };
+	int err;
 
 	if (vm->arch.time_frozen || !vm->nr_vcpus)
 		return 0;
-	if (ioctl(vm->vcpus[0].fd, KVM_GET_ONE_REG, &reg) < 0) {
-		pr_err("cannot read the guest's virtual counter: %s", strerror(errno));
+	err = arm64__get_reg(vm->vcpus[0].fd, GUEST_COUNTER, &vm->arch.frozen_counter);
+	if (err) {
+		pr_err("cannot read the guest's virtual counter: %s", strerror(-err));
 		return -VMM_ERR_INTERNAL;
 	}
 	vm->arch.time_frozen = true;
@@ -182,7 +195,7 @@ int arch__thaw_time(struct vm *vm)
 	if (!vm->arch.time_frozen)
 		return 0;
 	for (unsigned i = 0; i < vm->nr_vcpus && !err; i++)
-		err = set_reg(&vm->vcpus[i], GUEST_COUNTER, vm->arch.frozen_counter);
+		err = set_reg64(&vm->vcpus[i], GUEST_COUNTER, vm->arch.frozen_counter);
 	if (err) {
 		pr_err("cannot write the guest's virtual counter: %s", strerror(-err));
 		return -VMM_ERR_INTERNAL;

@@ -171,15 +171,13 @@ static int check_id_regs(int scratch_fd, const struct vcpu_state *st, char *err,
 	for (unsigned i = 0; i < st->nr_regs; i++) {
 		const struct saved_reg *reg = &st->regs[i];
 		uint64_t host = 0, saved = 0;
-		struct kvm_one_reg one = { .id = reg->id, .addr = (uintptr_t)&host };
 
 		if (!vcpu_state__is_invariant(reg->id) || reg->len != 8)
 			continue;
 		memcpy(&saved, reg->value, 8);
-		if (ioctl(scratch_fd, KVM_GET_ONE_REG, &one) == 0 && host == saved)
+		if (arm64__get_reg(scratch_fd, reg->id, &host) == 0 && host == saved)
 			continue;
-		one.addr = (uintptr_t)&saved;
-		if (ioctl(scratch_fd, KVM_SET_ONE_REG, &one) == 0)
+		if (arm64__set_reg(scratch_fd, reg->id, &saved) == 0)
 			continue;
 		vcpu_state__reg_name(reg->id, name, sizeof(name));
 		append(diff, sizeof(diff), "%s%s saved 0x%llx, this host 0x%llx", name, saved, host);

@@ -17,6 +17,13 @@ int sve__probe_host(int kvm_fd, vq_mask_t *host) __attribute__((warn_unused_resu
 /* Writes the VL set of an SVE vcpu, reads it back, and finalizes. */
 int sve__configure_vcpu(struct vcpu *vcpu, vq_mask_t set) __attribute__((warn_unused_result));
 
+/*
+ * KVM_GET_ONE_REG / KVM_SET_ONE_REG of register id on a vcpu fd (a real or
+ * a scratch vcpu). value holds the register's size. Return 0 or -errno.
+ */
+int arm64__get_reg(int vcpu_fd, uint64_t id, void *value) __attribute__((warn_unused_result));
+int arm64__set_reg(int vcpu_fd, uint64_t id, const void *value) __attribute__((warn_unused_result));
+
 /* The MPIDR_EL1 of a vcpu, as KVM set it. */
 int arm64__read_mpidr(struct vcpu *vcpu, uint64_t *mpidr) __attribute__((warn_unused_result));
 
