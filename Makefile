@@ -33,8 +33,9 @@ VMM_SRCS := \
 	arm64/vcpu.c arm64/vcpu-state.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/gic-state.c arm64/layout.c \
 	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c vmm/json.c \
 	hw/pl011.c hw/pl031.c hw/testdev.c
-VMM_SRCS += vmm/persist.c vmm/snapshot.c
+VMM_SRCS += vmm/persist.c vmm/snapshot.c vmm/devcfg.c
 VMM_SRCS += vmm/guest-mem.c virtio/virtqueue.c
+VMM_SRCS += virtio/mmio.c virtio/core.c virtio/state.c virtio/blk.c virtio/net.c virtio/console.c virtio/rng.c
 VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/arm64-obj/%.o)
 VMM_LIBS := -static -lfdt -lz -laio -lpthread
 
@@ -66,7 +67,10 @@ test_snapshot_SRCS := vmm/snapshot.c vmm/persist.c vmm/util.c
 test_persist_SRCS  := vmm/persist.c
 UNIT_TESTS += test_virtqueue
 test_virtqueue_SRCS := virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
-UNIT_LIBS := -lcmocka -l:libfdt.so.1 -lz
+UNIT_TESTS += test_virtio_blk test_virtio_net
+test_virtio_blk_SRCS := virtio/blk.c tests/unit/fake-virtio.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
+test_virtio_net_SRCS := virtio/net.c tests/unit/fake-virtio.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
+UNIT_LIBS := -lcmocka -l:libfdt.so.1 -lz -laio
 
 .SECONDARY:
 .PHONY: all vmm guests linux-progs unit check demo bench deps clean testbed-shell

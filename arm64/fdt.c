@@ -22,6 +22,7 @@
 /* The three cells of an arm,gic-v3 interrupt specifier. */
 #define GIC_SPI			0
 #define GIC_PPI			1
+#define IRQ_EDGE_RISING		1
 #define IRQ_LEVEL_HIGH		4
 
 /* PPI numbers as the binding counts them (INTID - 16). */
@@ -85,9 +86,9 @@ static int prop_reg(void *fdt, uint64_t base, uint64_t size)
 	return prop_u64s(fdt, "reg", reg, ARRAY_SIZE(reg));
 }
 
-static int prop_irq(void *fdt, uint32_t type, uint32_t nr)
+static int prop_irq(void *fdt, uint32_t type, uint32_t nr, uint32_t trigger)
 {
-	uint32_t irq[] = { type, nr, IRQ_LEVEL_HIGH };
+	uint32_t irq[] = { type, nr, trigger };
 
 	return prop_u32s(fdt, "interrupts", irq, ARRAY_SIZE(irq));
 }
@@ -241,7 +242,7 @@ static int gic_node(void *fdt, const struct fdt_params *p)
 	err = err ?: fdt_property_u32(fdt, "#size-cells", 2);
 	err = err ?: fdt_property(fdt, "ranges", NULL, 0);
 	err = err ?: prop_u64s(fdt, "reg", reg, ARRAY_SIZE(reg));
-	err = err ?: prop_irq(fdt, GIC_PPI, PPI_GIC_MAINT);
+	err = err ?: prop_irq(fdt, GIC_PPI, PPI_GIC_MAINT, IRQ_LEVEL_HIGH);
 	err = err ?: fdt_property_u32(fdt, "phandle", PHANDLE_GIC);
 	return err ?: fdt_end_node(fdt);
 }
@@ -270,7 +271,7 @@ static int pmu_node(void *fdt)
 
 	err = fdt_begin_node(fdt, "pmu");
 	err = err ?: fdt_property_string(fdt, "compatible", "arm,armv8-pmuv3");
-	err = err ?: prop_irq(fdt, GIC_PPI, PPI_PMU);
+	err = err ?: prop_irq(fdt, GIC_PPI, PPI_PMU, IRQ_LEVEL_HIGH);
 	return err ?: fdt_end_node(fdt);
 }
 
@@ -316,7 +317,7 @@ static int device_node(void *fdt, const struct fdt_device *d)
 	err = err ?: fdt_property(fdt, "compatible", d->compatible, d->compatible_len);
 	err = err ?: prop_reg(fdt, d->base, d->size);
 	if (!err && d->spi >= 0)
-		err = prop_irq(fdt, GIC_SPI, d->spi);
+		err = prop_irq(fdt, GIC_SPI, d->spi, d->edge ? IRQ_EDGE_RISING : IRQ_LEVEL_HIGH);
 	if (!err && d->primecell_clocks)
 		err = primecell_clocks(fdt);
 	if (!err && d->dma_coherent)

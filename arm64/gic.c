@@ -53,6 +53,12 @@ int gic__init(struct vm *vm)
 	return 0;
 }
 
+/* The default routing of an in-kernel vGIC maps gsi N to SPI N (INTID 32 + N). */
+unsigned arch__irqfd_gsi(unsigned spi)
+{
+	return spi;
+}
+
 void arch__set_spi(struct vm *vm, unsigned spi, int level)
 {
 	struct kvm_irq_level irq = {

@@ -6,12 +6,14 @@
 #include "vmm/persist.h"
 #include "vmm/snapshot.h"
 #include "vmm/fdt.h"
+#include "vmm/virtio.h"
 #include "vmm/vm.h"
 
 static const struct device_ops *const all_devices[] = {
 	&pl011_device,
 	&pl031_device,
 	&testdev_device,
+	&virtio_devices,
 };
 
 static bool wanted(const struct device_ops *d, const struct vm *vm)
@@ -29,7 +31,9 @@ int devices__init(struct vm *vm)
 			continue;
 		err = d->init(vm);
 		if (err) {
-			pr_err("cannot set up the %s device", d->name);
+			/* A device that refused its input or this host has said why. */
+			if (err != -VMM_ERR_INPUT && err != -VMM_ERR_HOST)
+				pr_err("cannot set up the %s device", d->name);
 			return err;
 		}
 	}
@@ -42,6 +46,20 @@ void devices__exit(struct vm *vm)
 		if (wanted(all_devices[i], vm) && all_devices[i]->exit)
 			all_devices[i]->exit(vm);
 	}
+}
+
+void devices__pause(struct vm *vm)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(all_devices); i++)
+		if (wanted(all_devices[i], vm) && all_devices[i]->pause)
+			all_devices[i]->pause(vm);
+}
+
+void devices__resume(struct vm *vm)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(all_devices); i++)
+		if (wanted(all_devices[i], vm) && all_devices[i]->resume)
+			all_devices[i]->resume(vm);
 }
 
 void devices__fdt(struct vm *vm, struct fdt_params *p)

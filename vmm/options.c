@@ -30,6 +30,16 @@ const char options__run_help[] =
 "      --name NAME        a name for this VM, used in messages\n"
 "      --api-socket PATH  listen for control requests (pause, resume, stop,\n"
 "                         snapshot) on this UNIX socket (docs/api.md)\n"
+"  -d, --disk PATH[,ro]   a raw disk image as a virtio block device (repeatable;\n"
+"                         ,ro: read-only for the guest, and enforced)\n"
+"  -n, --net tap=NAME[,mac=MAC]\n"
+"                         a virtio network device on tap NAME (created if absent;\n"
+"                         repeatable); MAC defaults to 02:76:6d:6d:00:NN\n"
+"      --rng              a virtio entropy device (fed from getrandom)\n"
+"      --console serial|virtio\n"
+"                         where the terminal's input goes: the PL011 (ttyAMA0,\n"
+"                         the default) or a virtio console (hvc0); the output\n"
+"                         of both goes to stdout\n"
 "      --testdev          add the test device the guests in guest/ report through\n"
 "      --debug            log unclaimed MMIO accesses and more on stderr\n"
 "  -h, --help             this text\n"
@@ -40,7 +50,7 @@ const char options__run_help[] =
 
 enum {
 	OPT_IPA_BITS = 0x100, OPT_DUMP_DTB, OPT_NAME, OPT_SVE_VLS, OPT_SVE_MAX_VL,
-	OPT_PMU, OPT_NO_PTRAUTH, OPT_TESTDEV, OPT_DEBUG, OPT_API_SOCKET,
+	OPT_PMU, OPT_NO_PTRAUTH, OPT_TESTDEV, OPT_DEBUG, OPT_API_SOCKET, OPT_RNG, OPT_CONSOLE,
 };
 
 static const struct option run_options[] = {
@@ -57,6 +67,10 @@ static const struct option run_options[] = {
 	{ "sve-max-vl", required_argument, NULL, OPT_SVE_MAX_VL },
 	{ "pmu", no_argument, NULL, OPT_PMU },
 	{ "no-ptrauth", no_argument, NULL, OPT_NO_PTRAUTH },
+	{ "disk", required_argument, NULL, 'd' },
+	{ "net", required_argument, NULL, 'n' },
+	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "testdev", no_argument, NULL, OPT_TESTDEV },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "help", no_argument, NULL, 'h' },
@@ -86,7 +100,91 @@ static int number_option(const char *name, const char *arg, uint64_t min, uint64
 	return -VMM_ERR_INPUT;
 }
 
-static int one_option(int opt, const char *arg, struct vm_config *cfg, bool *sve_seen,
+/* -d PATH[,ro]: the path is everything before the last ",ro". */
+static int disk_option(char *arg, struct vm_config *cfg, char *err, size_t errlen)
+{
+	struct disk_config *d;
+	size_t len = strlen(arg);
+
+	if (cfg->nr_disks == VMM_MAX_DISKS) {
+		snprintf(err, errlen, "-d %s: at most %d disks", arg, VMM_MAX_DISKS);
+		return -VMM_ERR_INPUT;
+	}
+	d = &cfg->disks[cfg->nr_disks];
+	d->ro = len >= 3 && !strcmp(arg + len - 3, ",ro");
+	if (d->ro)
+		arg[len - 3] = '\0';
+	if (!arg[0]) {
+		snprintf(err, errlen, "-d: no path; expected PATH[,ro]");
+		return -VMM_ERR_INPUT;
+	}
+	d->path = arg;
+	cfg->nr_disks++;
+	return 0;
+}
+
+/* "02:76:6d:6d:00:01" into six bytes; a multicast address is refused. */
+static bool parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char end;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &end) != 6 || strlen(s) != 17)
+		return false;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return !(mac[0] & 1);
+}
+
+/* -n tap=NAME[,mac=MAC] */
+static int net_option(char *arg, struct vm_config *cfg, char *err, size_t errlen)
+{
+	struct net_config *n;
+	char *save = NULL;
+
+	if (cfg->nr_nets == VMM_MAX_NETS) {
+		snprintf(err, errlen, "-n %s: at most %d network devices", arg, VMM_MAX_NETS);
+		return -VMM_ERR_INPUT;
+	}
+	n = &cfg->nets[cfg->nr_nets];
+	memcpy(n->mac, (uint8_t[6]){ 0x02, 0x76, 0x6d, 0x6d, 0x00, (uint8_t)(cfg->nr_nets + 1) }, 6);
+	n->tap = NULL;
+	for (char *kv = strtok_r(arg, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(kv, "tap=", 4) && kv[4]) {
+			n->tap = kv + 4;
+		} else if (!strncmp(kv, "mac=", 4)) {
+			if (!parse_mac(kv + 4, n->mac)) {
+				snprintf(err, errlen, "-n: bad %s: expected six hex bytes like 02:76:6d:6d:00:01, not multicast", kv);
+				return -VMM_ERR_INPUT;
+			}
+		} else {
+			snprintf(err, errlen, "-n: unknown '%s'; expected tap=NAME[,mac=MAC]", kv);
+			return -VMM_ERR_INPUT;
+		}
+	}
+	if (!n->tap) {
+		snprintf(err, errlen, "-n: no tap=NAME");
+		return -VMM_ERR_INPUT;
+	}
+	cfg->nr_nets++;
+	return 0;
+}
+
+static int console_option(const char *arg, struct vm_config *cfg, char *err, size_t errlen)
+{
+	if (!strcmp(arg, "serial")) {
+		cfg->console = CONSOLE_SERIAL;
+	} else if (!strcmp(arg, "virtio")) {
+		cfg->console = CONSOLE_VIRTIO;
+	} else {
+		snprintf(err, errlen, "--console %s: expected serial or virtio", arg);
+		return -VMM_ERR_INPUT;
+	}
+	return 0;
+}
+
+static int one_option(int opt, char *arg, struct vm_config *cfg, bool *sve_seen,
 		      char *err, size_t errlen)
 {
 	uint64_t v;
@@ -122,6 +220,10 @@ static int one_option(int opt, const char *arg, struct vm_config *cfg, bool *sve
 		return sve__parse_max_vl(arg, &cfg->sve, err, errlen);
 	case OPT_PMU: cfg->pmu = true; break;
 	case OPT_NO_PTRAUTH: cfg->no_ptrauth = true; break;
+	case 'd': return disk_option(arg, cfg, err, errlen);
+	case 'n': return net_option(arg, cfg, err, errlen);
+	case OPT_RNG: cfg->rng = true; break;
+	case OPT_CONSOLE: return console_option(arg, cfg, err, errlen);
 	case OPT_TESTDEV: cfg->testdev = true; break;
 	case OPT_DEBUG: cfg->debug = true; break;
 	default:
@@ -157,7 +259,7 @@ int options__parse_run(int argc, char **argv, struct vm_config *cfg, char *err, 
 	set_defaults(cfg);
 	optind = 0;	/* full re-initialisation, so the parser can run again */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+k:i:p:c:m:h", run_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+k:i:p:c:m:d:n:h", run_options, NULL)) != -1) {
 		if (opt == 'h')
 			return OPTIONS_HELP;
 		if (opt == '?' || opt == ':') {

@@ -97,6 +97,8 @@ static int read_saved(const char *dir, struct saved_vm *s, char *err, size_t err
 	}
 	if (!ret)
 		ret = check_memory_file(s, err, errlen);
+	if (!ret)
+		ret = devcfg__check_disks(&s->cfg.dev, err, errlen);
 	return ret;
 }
 
@@ -321,6 +323,7 @@ static void config_from_saved(const struct vm_saved_config *c, const struct rest
 	cfg->no_ptrauth = !c->ptrauth;
 	cfg->debug = a->debug;
 	cfg->cmdline = "";
+	devcfg__to_config(&c->dev, cfg);
 }
 
 static const char restore_help[] =

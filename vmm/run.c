@@ -24,6 +24,7 @@
 #include "vmm/layout.h"
 #include "vmm/run.h"
 #include "vmm/term.h"
+#include "vmm/virtio.h"
 #include "vmm/vm.h"
 
 #define INITRD_MAX_SIZE (1ULL << 30)
@@ -217,7 +218,10 @@ static void console_input(struct vm *vm, bool *stdin_open)
 		return;
 	}
 	keep = term__filter(buf, (size_t)n, &quit);
-	pl011__input(buf, keep);
+	if (vm->cfg->console == CONSOLE_VIRTIO)
+		virtio_console__input(buf, keep);
+	else
+		pl011__input(buf, keep);
 	if (quit)
 		vm__request_stop(vm, VM_EXIT_POWEROFF);
 }
@@ -283,6 +287,8 @@ int vm__run_until_stop(struct vm *vm, bool paused)
 		}
 	}
 	vm->pause_requested = paused;
+	if (paused)
+		devices__pause(vm);	/* as `vmm pause` leaves them */
 	if (!paused && arch__thaw_time(vm))
 		pr_err("guest time jumped");
 	term__setup();

@@ -75,6 +75,7 @@ static const char *known_name(uint32_t id)
 	case SNAP_SEC_GIC:	return "gic";
 	case SNAP_SEC_DEVICE:	return "device";
 	case SNAP_SEC_MEMORY:	return "memory";
+	case SNAP_SEC_DEVICES:	return "devices";
 	}
 	return NULL;
 }

@@ -18,16 +18,29 @@
 
 enum { CFG_PMU = 1, CFG_TESTDEV = 2, CFG_PTRAUTH = 4 };
 
-int vmstate__pause(struct vm *vm, char *out, size_t outlen)
+/* Vcpus first, so no guest request reaches a device that has stopped. */
+static void pause_vm(struct vm *vm)
 {
 	vcpu__pause_all(vm);
+	devices__pause(vm);
+}
+
+static void resume_vm(struct vm *vm)
+{
+	devices__resume(vm);
+	vcpu__resume_all(vm);
+}
+
+int vmstate__pause(struct vm *vm, char *out, size_t outlen)
+{
+	pause_vm(vm);
 	snprintf(out, outlen, "paused");
 	return 0;
 }
 
 int vmstate__resume(struct vm *vm, char *out, size_t outlen)
 {
-	vcpu__resume_all(vm);
+	resume_vm(vm);
 	snprintf(out, outlen, "running");
 	return 0;
 }
@@ -107,7 +120,7 @@ int vmstate__parse_config(const struct snap_reader *r, struct vm_saved_config *c
 	c->pmu = flags & CFG_PMU;
 	c->testdev = flags & CFG_TESTDEV;
 	c->ptrauth = flags & CFG_PTRAUTH;
-	return 0;
+	return devcfg__parse(r, &c->dev, err, errlen);
 }
 
 int vmstate__check_memory(const char *path, uint64_t size, char *err, size_t errlen)
@@ -202,6 +215,13 @@ static int save_all(struct vm *vm, struct snap_writer *w)
 		if (err)
 			pbuf_free(&b);
 	}
+	if (!err) {
+		pbuf_init(&b);
+		err = devcfg__save(vm->cfg, &b);
+		err = err ? err : add_pbuf(w, SNAP_SEC_DEVICES, 0, 1, &b);
+		if (err)
+			pbuf_free(&b);
+	}
 	if (!err)
 		err = devices__save(vm, w);
 	if (!err) {
@@ -227,7 +247,7 @@ int vmstate__snapshot(struct vm *vm, const char *dir, bool stop, char *out, size
 	int err;
 
 	if (!was_paused)
-		vcpu__pause_all(vm);
+		pause_vm(vm);
 	err = snap__begin(dir, &w);
 	if (err) {
 		snprintf(out, outlen, "snapshot %s: %s", dir,
@@ -244,7 +264,7 @@ int vmstate__snapshot(struct vm *vm, const char *dir, bool stop, char *out, size
 	}
 	if (err) {
 		if (!was_paused)
-			vcpu__resume_all(vm);
+			resume_vm(vm);
 		return err == -EEXIST ? VMM_ERR_INPUT : VMM_ERR_INTERNAL;
 	}
 	pr_debug("snapshot %s written in %.1f ms", dir, vmm_uptime_ms() - start);
@@ -252,6 +272,6 @@ int vmstate__snapshot(struct vm *vm, const char *dir, bool stop, char *out, size
 	if (stop)
 		vm__request_stop(vm, VM_EXIT_POWEROFF);
 	else if (!was_paused)
-		vcpu__resume_all(vm);
+		resume_vm(vm);
 	return 0;
 }

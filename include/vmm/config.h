@@ -8,6 +8,22 @@
 
 #define VMM_DEFAULT_RAM_MIB	256
 #define VMM_DEFAULT_CPUS	1
+#define VMM_MAX_DISKS		8
+#define VMM_MAX_NETS		4
+
+/* -d PATH[,ro] */
+struct disk_config {
+	const char *path;
+	bool ro;
+};
+
+/* -n tap=NAME[,mac=MAC] */
+struct net_config {
+	const char *tap;
+	uint8_t mac[6];		/* a fixed locally administered one unless given */
+};
+
+enum console_kind { CONSOLE_SERIAL = 0, CONSOLE_VIRTIO };
 
 /* What the user asked for with `vmm run` (see docs/usage.md). */
 struct vm_config {
@@ -25,6 +41,11 @@ struct vm_config {
 	bool no_ptrauth;
 	bool testdev;			/* the test guests' doorbell device */
 	bool debug;
+	enum console_kind console;	/* where stdin goes: the PL011 or hvc0 */
+	bool rng;			/* --rng: a virtio entropy device */
+	unsigned nr_disks, nr_nets;
+	struct disk_config disks[VMM_MAX_DISKS];
+	struct net_config nets[VMM_MAX_NETS];
 };
 
 /* Result of options__parse_run() besides errors. */

@@ -25,6 +25,9 @@ struct device_ops {
 	int (*init)(struct vm *vm);			/* claims MMIO, starts threads */
 	void (*exit)(struct vm *vm);
 	void (*fdt_node)(struct vm *vm, struct fdt_params *p);	/* describes itself */
+	/* Around a pause: stop and restart I/O (a snapshot is written between). */
+	void (*pause)(struct vm *vm);
+	void (*resume)(struct vm *vm);
 	/* Persist pair (NULL when stateless); restore runs after init. */
 	void (*save)(struct vm *vm, struct pbuf *b);
 	int (*restore)(struct vm *vm, struct preader *r);
@@ -36,6 +39,9 @@ extern const struct device_ops testdev_device;
 
 int devices__init(struct vm *vm) __attribute__((warn_unused_result));
 void devices__exit(struct vm *vm);
+/* Devices stop their I/O (finishing what is in flight) and start it again. */
+void devices__pause(struct vm *vm);
+void devices__resume(struct vm *vm);
 void devices__fdt(struct vm *vm, struct fdt_params *p);
 /* Adds one SNAP_SEC_DEVICE section per device with state. */
 int devices__save(struct vm *vm, struct snap_writer *w) __attribute__((warn_unused_result));

@@ -14,6 +14,7 @@ struct fdt_device {
 	int spi;			/* SPI number (interrupt 32 + spi), or -1 for none */
 	bool primecell_clocks;		/* clocks = <&apb_pclk>, <&apb_pclk>: uartclk, apb_pclk */
 	bool dma_coherent;
+	bool edge;			/* edge-triggered (rising), else level-high */
 };
 
 #define FDT_MAX_DEVICES 48

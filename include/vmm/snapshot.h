@@ -24,6 +24,7 @@ enum snap_section_id {
 	SNAP_SEC_GIC = 4,	/* the vGICv3 */
 	SNAP_SEC_DEVICE = 5,	/* one per device (instance = device index) */
 	SNAP_SEC_MEMORY = 6,	/* describes the memory file */
+	SNAP_SEC_DEVICES = 7,	/* the devices asked for: console, disks, nets, rng */
 };
 
 struct snap_writer;

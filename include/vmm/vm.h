@@ -86,6 +86,8 @@ void arch__freeze_time_at(struct vm *vm, uint64_t counter);
 int arch__thaw_time(struct vm *vm) __must_check;
 /* Raises or lowers device interrupt line spi. */
 void arch__set_spi(struct vm *vm, unsigned spi, int level);
+/* The KVM_IRQFD gsi that raises device interrupt line spi. */
+unsigned arch__irqfd_gsi(unsigned spi);
 unsigned arch__default_ipa_bits(uint64_t ram_size);
 
 #endif

@@ -6,10 +6,32 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <limits.h>
+
+#include "vmm/config.h"
 #include "vmm/sve.h"
 
 struct vm;
 struct snap_reader;
+
+/*
+ * The SNAP_SEC_DEVICES section: the devices the VM was started with. A
+ * snapshot without it (from before virtio) has none of them.
+ */
+struct saved_devices {
+	enum console_kind console;
+	bool rng;
+	uint32_t nr_disks, nr_nets;
+	struct {
+		char path[PATH_MAX];
+		bool ro;
+		uint64_t size;		/* bytes, when the snapshot was taken */
+	} disks[VMM_MAX_DISKS];
+	struct {
+		char tap[16];
+		uint8_t mac[6];
+	} nets[VMM_MAX_NETS];
+};
 
 /* The SNAP_SEC_CONFIG section: what it takes to rebuild the VM. */
 struct vm_saved_config {
@@ -21,6 +43,7 @@ struct vm_saved_config {
 	bool pmu, testdev, ptrauth;
 	uint32_t gic_version, gic_nr_irqs;
 	char name[64];
+	struct saved_devices dev;	/* from SNAP_SEC_DEVICES */
 };
 
 #define VM_CONFIG_VERSION 1
@@ -33,6 +56,18 @@ int vmstate__snapshot(struct vm *vm, const char *dir, bool stop, char *out, size
 /* Reads the config section; -2 with the field named in err. */
 int vmstate__parse_config(const struct snap_reader *r, struct vm_saved_config *c,
 			  char *err, size_t errlen);
+
+/* vmm/devcfg.c: the SNAP_SEC_DEVICES section */
+struct pbuf;
+int devcfg__save(const struct vm_config *cfg, struct pbuf *b) __attribute__((warn_unused_result));
+/* -2 with the field named in err. */
+int devcfg__parse(const struct snap_reader *r, struct saved_devices *d, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/* Each disk is there, openable as saved (ro or rw) and of the saved size; -2 if not. */
+int devcfg__check_disks(const struct saved_devices *d, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/* Fills the device fields of cfg (pointing into d). */
+void devcfg__to_config(const struct saved_devices *d, struct vm_config *cfg);
 
 /* The memory file at path exists and holds size bytes; -2 with why in err. */
 int vmstate__check_memory(const char *path, uint64_t size, char *err, size_t errlen);

@@ -77,6 +77,38 @@ static void test_sve_forms(void **state)
 	assert_int_equal(cfg.sve.max_vl, 384);
 }
 
+/* -d, -n, --rng and --console, with the defaults they leave. */
+static void test_virtio_devices(void **state)
+{
+	static const uint8_t mac1[6] = { 0x02, 0x76, 0x6d, 0x6d, 0x00, 0x01 };
+	static const uint8_t mac2[6] = { 0x02, 0xab, 0xcd, 0xef, 0x00, 0x10 };
+	struct vm_config cfg;
+	char err[256];
+
+	assert_int_equal(parse(&cfg, err, "-k K"), OPTIONS_RUN);
+	assert_int_equal(cfg.nr_disks + cfg.nr_nets, 0);
+	assert_false(cfg.rng);
+	assert_int_equal(cfg.console, CONSOLE_SERIAL);
+
+	assert_int_equal(parse(&cfg, err, "-k K -d a.img -d /x/b,c.img,ro --disk=d,ro,ro "
+			       "-n tap=t0 --net tap=t1,mac=02:AB:cd:ef:00:10 --rng --console virtio"),
+			 OPTIONS_RUN);
+	assert_int_equal(cfg.nr_disks, 3);
+	assert_string_equal(cfg.disks[0].path, "a.img");
+	assert_false(cfg.disks[0].ro);
+	assert_string_equal(cfg.disks[1].path, "/x/b,c.img");
+	assert_true(cfg.disks[1].ro);
+	assert_string_equal(cfg.disks[2].path, "d,ro");
+	assert_true(cfg.disks[2].ro);
+	assert_int_equal(cfg.nr_nets, 2);
+	assert_string_equal(cfg.nets[0].tap, "t0");
+	assert_memory_equal(cfg.nets[0].mac, mac1, 6);
+	assert_string_equal(cfg.nets[1].tap, "t1");
+	assert_memory_equal(cfg.nets[1].mac, mac2, 6);
+	assert_true(cfg.rng);
+	assert_int_equal(cfg.console, CONSOLE_VIRTIO);
+}
+
 static void test_help(void **state)
 {
 	struct vm_config cfg;
@@ -105,6 +137,14 @@ static void test_bad_input(void **state)
 		{ "-k K --frobnicate", "--frobnicate" },
 		{ "-k K extra", "unexpected argument 'extra'" },
 		{ "-k", "-k" },
+		{ "-k K -d ,ro", "no path" },
+		{ "-k K -n mac=02:00:00:00:00:01", "no tap=NAME" },
+		{ "-k K -n tap=t0,mac=01:00:00:00:00:01", "mac=01:00:00:00:00:01" },
+		{ "-k K -n tap=t0,mac=02:00:00:00:00", "mac=02:00:00:00:00" },
+		{ "-k K -n tap=t0,mac=02:00:00:00:00:0g", "mac=02:00:00:00:00:0g" },
+		{ "-k K -n tap=t0,vhost=on", "unknown 'vhost=on'" },
+		{ "-k K --console hvc", "--console hvc" },
+		{ "-k K -d 1 -d 2 -d 3 -d 4 -d 5 -d 6 -d 7 -d 8 -d 9", "at most 8 disks" },
 	};
 	struct vm_config cfg;
 	char err[256];
@@ -137,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_all_flags),
 		cmocka_unit_test(test_sve_forms),
+		cmocka_unit_test(test_virtio_devices),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_ipa_fits),

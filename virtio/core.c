@@ -1,0 +1,492 @@
+/*
+ * The core of the virtio-mmio transport: creating a device (its MMIO
+ * range, an ioeventfd per queue, an irqfd on its SPI), its I/O thread, the
+ * helpers device types use on their queues, and pause/resume around
+ * snapshots. See include/vmm/virtio.h for the threading rules.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+
+#include "vmm/devices.h"
+#include "vmm/fdt.h"
+#include "vmm/layout.h"
+#include "vmm/virtio.h"
+#include "vmm/vm.h"
+#include "internal.h"
+
+#define VIRTIO_INT_USED		1	/* InterruptStatus: a used buffer */
+#define VIRTIO_INT_CONFIG	2	/* InterruptStatus: config or status changed */
+
+/* epoll data: what became ready */
+enum { EV_WAKE = 0, EV_KICK = 1, EV_FD = 2 };
+#define EV(kind, i)	((uint64_t)(kind) << 32 | (uint32_t)(i))
+
+static void eventfd_signal(int fd)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		pr_debug("virtio: eventfd write: %s", strerror(errno));
+}
+
+static void eventfd_drain(int fd)
+{
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		pr_debug("virtio: eventfd read: %s", strerror(errno));
+}
+
+static void raise_interrupt(struct virtio_dev *dev, uint32_t why)
+{
+	dev->interrupt_status |= why;
+	eventfd_signal(dev->irq_fd);
+}
+
+void virtio__fail(struct virtio_dev *dev, const char *why)
+{
+	if (dev->status & VIRTIO_STATUS_NEEDS_RESET)
+		return;
+	dev->status |= VIRTIO_STATUS_NEEDS_RESET;
+	if (!dev->warned) {
+		pr_err("%s at %#llx: the guest broke the rules (%s); the device needs a reset",
+		       dev->ops->name, (unsigned long long)dev->base, why);
+		dev->warned = true;
+	}
+	if (dev->status & VIRTIO_STATUS_DRIVER_OK)
+		raise_interrupt(dev, VIRTIO_INT_CONFIG);
+}
+
+void virtio__config_changed(struct virtio_dev *dev)
+{
+	dev->config_generation++;
+	if (dev->status & VIRTIO_STATUS_DRIVER_OK)
+		raise_interrupt(dev, VIRTIO_INT_CONFIG);
+}
+
+bool virtio__queue_live(const struct virtio_dev *dev, unsigned q)
+{
+	return q < dev->ops->nr_queues && dev->queues[q].ready &&
+	       (dev->status & VIRTIO_STATUS_DRIVER_OK) &&
+	       !(dev->status & VIRTIO_STATUS_NEEDS_RESET);
+}
+
+int virtio__pop(struct virtio_dev *dev, unsigned q, struct vq_chain *c, enum vq_expect expect)
+{
+	int ret;
+
+	if (!virtio__queue_live(dev, q))
+		return 0;
+	ret = vq__pop(&dev->queues[q].vq, c, expect);
+	/*
+	 * Found empty: ask the driver to notify at its next buffer (with
+	 * event idx, avail_event catches up), and look once more for one
+	 * that came meanwhile.
+	 */
+	if (ret == 0 && vq__enable_notify(&dev->queues[q].vq) == 1)
+		ret = vq__pop(&dev->queues[q].vq, c, expect);
+	if (ret < 0 || dev->queues[q].vq.broken) {
+		virtio__fail(dev, dev->queues[q].vq.why);
+		return -EINVAL;
+	}
+	return ret;
+}
+
+void virtio__push(struct virtio_dev *dev, unsigned q, uint16_t head, uint32_t len)
+{
+	if (!virtio__queue_live(dev, q))
+		return;
+	if (vq__push(&dev->queues[q].vq, head, len))
+		virtio__fail(dev, dev->queues[q].vq.broken ? dev->queues[q].vq.why :
+				  "a used ring entry could not be written");
+}
+
+void virtio__notify(struct virtio_dev *dev, unsigned q)
+{
+	if (virtio__queue_live(dev, q) && vq__should_notify(&dev->queues[q].vq))
+		raise_interrupt(dev, VIRTIO_INT_USED);
+}
+
+void virtio__queue_reset(struct virtio_queue *q)
+{
+	vq__reset(&q->vq);
+	q->num = 0;
+	q->desc = q->driver = q->device = 0;
+	q->ready = false;
+}
+
+/* Status 0: the device forgets everything the driver set up. */
+void virtio__reset(struct virtio_dev *dev)
+{
+	if (dev->ops->reset)
+		dev->ops->reset(dev);
+	for (unsigned q = 0; q < dev->ops->nr_queues; q++)
+		virtio__queue_reset(&dev->queues[q]);
+	dev->status = 0;
+	dev->driver_features = 0;
+	dev->host_features_sel = dev->driver_features_sel = 0;
+	dev->queue_sel = 0;
+	dev->interrupt_status = 0;
+	dev->pending_queues = 0;
+}
+
+void virtio__kick(struct virtio_dev *dev, unsigned q)
+{
+	eventfd_signal(dev->queues[q].kick_fd);
+}
+
+void virtio__kick_all(struct virtio_dev *dev)
+{
+	dev->pending_queues = (1u << dev->ops->nr_queues) - 1;
+	eventfd_signal(dev->wake_fd);
+}
+
+/* ---- watched fds ---- */
+
+static int fd_slot(const struct virtio_dev *dev, int fd)
+{
+	for (int i = 0; i < VIRTIO_MAX_FDS; i++)
+		if (dev->fds[i] == fd)
+			return i;
+	return -1;
+}
+
+int virtio__watch_fd(struct virtio_dev *dev, int fd, uint32_t events)
+{
+	struct epoll_event ev = { .events = events };
+	int i = fd_slot(dev, fd), op = EPOLL_CTL_MOD;
+
+	if (i < 0) {
+		i = fd_slot(dev, -1);
+		if (i < 0)
+			return -ENOSPC;
+		op = EPOLL_CTL_ADD;
+	}
+	ev.data.u64 = EV(EV_FD, i);
+	if (epoll_ctl(dev->epoll_fd, op, fd, &ev) < 0)
+		return -errno;
+	dev->fds[i] = fd;
+	return 0;
+}
+
+void virtio__unwatch_fd(struct virtio_dev *dev, int fd)
+{
+	int i = fd_slot(dev, fd);
+
+	if (i < 0)
+		return;
+	epoll_ctl(dev->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+	dev->fds[i] = -1;
+	dev->pending_fds &= ~(1u << i);
+}
+
+/* ---- the I/O thread ---- */
+
+/* Takes note of one epoll event; the work is done by run_pending(). */
+static void note_event(struct virtio_dev *dev, uint64_t data)
+{
+	unsigned kind = (unsigned)(data >> 32), i = (uint32_t)data;
+
+	switch (kind) {
+	case EV_WAKE:
+		eventfd_drain(dev->wake_fd);
+		break;
+	case EV_KICK:
+		eventfd_drain(dev->queues[i].kick_fd);
+		dev->pending_queues |= 1u << i;
+		break;
+	case EV_FD:
+		dev->pending_fds |= 1u << i;
+		break;
+	}
+}
+
+static void run_pending(struct virtio_dev *dev)
+{
+	while ((dev->pending_queues || dev->pending_fds) && !dev->paused) {
+		uint32_t queues = dev->pending_queues, fds = dev->pending_fds;
+
+		dev->pending_queues = dev->pending_fds = 0;
+		for (unsigned i = 0; i < VIRTIO_MAX_FDS; i++)
+			if ((fds & (1u << i)) && dev->fds[i] >= 0 && dev->ops->fd_ready)
+				dev->ops->fd_ready(dev, dev->fds[i]);
+		for (unsigned q = 0; q < dev->ops->nr_queues; q++)
+			if ((queues & (1u << q)) && virtio__queue_live(dev, q) &&
+			    dev->ops->queue_notify)
+				dev->ops->queue_notify(dev, q);
+	}
+}
+
+static void *io_thread(void *arg)
+{
+	struct virtio_dev *dev = arg;
+	struct epoll_event ev[8];
+	int n;
+
+	pthread_mutex_lock(&dev->lock);
+	for (;;) {
+		while (dev->paused && !dev->stopping)
+			pthread_cond_wait(&dev->cond, &dev->lock);
+		if (dev->stopping)
+			break;
+		run_pending(dev);
+		pthread_mutex_unlock(&dev->lock);
+		n = epoll_wait(dev->epoll_fd, ev, ARRAY_SIZE(ev), -1);
+		pthread_mutex_lock(&dev->lock);
+		for (int i = 0; i < n; i++)
+			note_event(dev, ev[i].data.u64);
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return NULL;
+}
+
+/* ---- creation ---- */
+
+static struct virtio_dev *all[VIRTIO_MMIO_SLOTS];
+static unsigned nr_all;
+
+static int add_epoll(struct virtio_dev *dev, int fd, uint64_t data)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = data };
+
+	return epoll_ctl(dev->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+/* QueueNotify writes of queue q's index signal its eventfd inside KVM. */
+static int setup_kick(struct virtio_dev *dev, unsigned q)
+{
+	struct virtio_queue *vq = &dev->queues[q];
+	struct kvm_ioeventfd io = {
+		.datamatch = q,
+		.addr = dev->base + virtio__notify_offset(),
+		.len = 4,
+		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+	};
+
+	vq->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (vq->kick_fd < 0)
+		return -errno;
+	io.fd = vq->kick_fd;
+	if (ioctl(dev->vm->vm_fd, KVM_IOEVENTFD, &io) < 0)
+		return -errno;
+	return add_epoll(dev, vq->kick_fd, EV(EV_KICK, q));
+}
+
+static int setup_irq(struct virtio_dev *dev)
+{
+	struct kvm_irqfd irqfd = { .gsi = arch__irqfd_gsi(dev->spi) };
+
+	dev->irq_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (dev->irq_fd < 0)
+		return -errno;
+	irqfd.fd = (uint32_t)dev->irq_fd;
+	return ioctl(dev->vm->vm_fd, KVM_IRQFD, &irqfd) < 0 ? -errno : 0;
+}
+
+static int setup(struct virtio_dev *dev)
+{
+	int err;
+
+	dev->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	dev->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (dev->epoll_fd < 0 || dev->wake_fd < 0)
+		return -errno;
+	err = add_epoll(dev, dev->wake_fd, EV(EV_WAKE, 0));
+	for (unsigned q = 0; !err && q < dev->ops->nr_queues; q++)
+		err = setup_kick(dev, q);
+	err = err ?: setup_irq(dev);
+	return err ?: mmio__register(&dev->vm->mmio, dev->base, VIRTIO_MMIO_SIZE,
+				     virtio__mmio_access, dev, dev->ops->name);
+}
+
+static void close_fds(struct virtio_dev *dev)
+{
+	int *fds[] = { &dev->epoll_fd, &dev->wake_fd, &dev->irq_fd };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
+		if (dev->queues[q].kick_fd >= 0)
+			close(dev->queues[q].kick_fd);
+}
+
+static struct virtio_dev *new_dev(struct vm *vm, const struct virtio_dev_ops *ops, void *priv)
+{
+	struct virtio_dev *dev = calloc(1, sizeof(*dev));
+
+	if (!dev)
+		return NULL;
+	dev->ops = ops;
+	dev->vm = vm;
+	dev->priv = priv;
+	dev->slot = nr_all;
+	dev->base = VIRTIO_MMIO_BASE + nr_all * VIRTIO_MMIO_SIZE;
+	dev->spi = VIRTIO_SPI_BASE + nr_all;
+	dev->epoll_fd = dev->wake_fd = dev->irq_fd = -1;
+	for (unsigned i = 0; i < VIRTIO_MAX_FDS; i++)
+		dev->fds[i] = -1;
+	guest_mem__init(&dev->mem, vm->ram, RAM_BASE, vm->ram_size);
+	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
+		vq__init(&dev->queues[q].vq, &dev->mem);
+		dev->queues[q].kick_fd = -1;
+	}
+	dev->host_features = ops->features | 1ULL << VIRTIO_F_VERSION_1 |
+			     1ULL << VIRTIO_RING_F_EVENT_IDX | 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+	pthread_mutex_init(&dev->lock, NULL);
+	pthread_cond_init(&dev->cond, NULL);
+	return dev;
+}
+
+struct virtio_dev *virtio__create(struct vm *vm, const struct virtio_dev_ops *ops, void *priv)
+{
+	struct virtio_dev *dev;
+	int err;
+
+	if (nr_all == VIRTIO_MMIO_SLOTS || ops->nr_queues > VIRTIO_MAX_QUEUES ||
+	    ops->config_size > VIRTIO_CONFIG_MAX) {
+		pr_err("%s: no room for another virtio device", ops->name);
+		return NULL;
+	}
+	dev = new_dev(vm, ops, priv);
+	if (!dev) {
+		pr_err("%s: out of memory", ops->name);
+		return NULL;
+	}
+	err = setup(dev);
+	if (err) {
+		pr_err("%s: cannot set up the virtio-mmio transport: %s", ops->name, strerror(-err));
+		close_fds(dev);
+		free(dev);
+		return NULL;
+	}
+	all[nr_all++] = dev;
+	return dev;
+}
+
+int virtio__start(struct virtio_dev *dev)
+{
+	int err = pthread_create(&dev->thread, NULL, io_thread, dev);
+
+	if (err) {
+		pr_err("%s: cannot start its I/O thread: %s", dev->ops->name, strerror(err));
+		return -err;
+	}
+	dev->thread_started = true;
+	return 0;
+}
+
+void virtio__destroy(struct virtio_dev *dev)
+{
+	if (dev->thread_started) {
+		pthread_mutex_lock(&dev->lock);
+		dev->stopping = true;
+		pthread_cond_broadcast(&dev->cond);
+		eventfd_signal(dev->wake_fd);
+		pthread_mutex_unlock(&dev->lock);
+		pthread_join(dev->thread, NULL);
+	}
+	if (dev->ops->exit)
+		dev->ops->exit(dev);
+	close_fds(dev);
+	free(dev);
+}
+
+/* ---- every virtio device of the VM, as one entry of vmm/devices.c ---- */
+
+unsigned virtio__count(void)
+{
+	return nr_all;
+}
+
+struct virtio_dev *virtio__get(unsigned i)
+{
+	return i < nr_all ? all[i] : NULL;
+}
+
+static bool any_wanted(const struct vm_config *cfg)
+{
+	return cfg->console == CONSOLE_VIRTIO || cfg->nr_disks || cfg->nr_nets || cfg->rng;
+}
+
+static void destroy_all(struct vm *vm)
+{
+	while (nr_all > 0)
+		virtio__destroy(all[--nr_all]);
+}
+
+/* Slots in this order: console, disks, nets, rng (docs/memory-map.md). */
+static int init_all(struct vm *vm)
+{
+	int err = 0;
+
+	if (vm->cfg->console == CONSOLE_VIRTIO)
+		err = virtio_console__init(vm);
+	err = err ?: virtio_blk__init(vm);
+	err = err ?: virtio_net__init(vm);
+	if (!err && vm->cfg->rng)
+		err = virtio_rng__init(vm);
+	return err;
+}
+
+static void pause_all(struct vm *vm)
+{
+	for (unsigned i = 0; i < nr_all; i++) {
+		struct virtio_dev *dev = all[i];
+
+		pthread_mutex_lock(&dev->lock);
+		dev->paused = true;
+		if (dev->ops->drain && (dev->status & VIRTIO_STATUS_DRIVER_OK))
+			dev->ops->drain(dev);
+		pthread_mutex_unlock(&dev->lock);
+	}
+}
+
+static void resume_all(struct vm *vm)
+{
+	for (unsigned i = 0; i < nr_all; i++) {
+		struct virtio_dev *dev = all[i];
+
+		pthread_mutex_lock(&dev->lock);
+		dev->paused = false;
+		virtio__kick_all(dev);	/* what a drain left in the rings */
+		pthread_cond_broadcast(&dev->cond);
+		pthread_mutex_unlock(&dev->lock);
+	}
+}
+
+static void fdt_all(struct vm *vm, struct fdt_params *p)
+{
+	static const char compatible[] = "virtio,mmio";
+
+	for (unsigned i = 0; i < nr_all; i++) {
+		unsigned before = p->nr_devices;
+
+		devices__add_fdt(p, "virtio_mmio", compatible, sizeof(compatible), all[i]->base,
+				 VIRTIO_MMIO_SIZE, (int)all[i]->spi, false);
+		if (p->nr_devices > before) {
+			/* irqfd gives pulses: the guest must take them as edges */
+			p->devices[before].edge = true;
+			p->devices[before].dma_coherent = true;
+		}
+	}
+}
+
+const struct device_ops virtio_devices = {
+	.name = "virtio",
+	.wanted = any_wanted,
+	.init = init_all,
+	.exit = destroy_all,
+	.fdt_node = fdt_all,
+	.pause = pause_all,
+	.resume = resume_all,
+	.save = virtio__save_all,
+	.restore = virtio__restore_all,
+};

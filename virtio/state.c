@@ -1,0 +1,147 @@
+/*
+ * Snapshot state of the virtio devices: one device section ("virtio") with
+ * every device in slot order. Each device's part is its transport state
+ * (features, status, interrupt status, config space, and per queue the
+ * driver's registers and the ring state of virtio/virtqueue.c), then what
+ * its type's own save() wrote. Saved while paused: devices have drained.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "vmm/persist.h"
+#include "vmm/virtio.h"
+#include "vmm/vm.h"
+#include "internal.h"
+
+static void save_queue(const struct virtio_queue *q, struct pbuf *b)
+{
+	pbuf_u32(b, q->num);
+	pbuf_u64(b, q->desc);
+	pbuf_u64(b, q->driver);
+	pbuf_u64(b, q->device);
+	pbuf_u8(b, q->ready);
+	vq__save(&q->vq, b);
+}
+
+static void save_one(struct virtio_dev *dev, struct pbuf *b)
+{
+	pbuf_u32(b, (uint32_t)strlen(dev->ops->name));
+	pbuf_bytes(b, dev->ops->name, strlen(dev->ops->name));
+	pbuf_u32(b, dev->ops->device_id);
+	pbuf_u64(b, dev->host_features);
+	pbuf_u64(b, dev->driver_features);
+	pbuf_u32(b, dev->host_features_sel);
+	pbuf_u32(b, dev->driver_features_sel);
+	pbuf_u32(b, dev->queue_sel);
+	pbuf_u32(b, dev->status);
+	pbuf_u32(b, dev->interrupt_status);
+	pbuf_u32(b, dev->config_generation);
+	pbuf_u32(b, dev->ops->config_size);
+	pbuf_bytes(b, dev->config, dev->ops->config_size);
+	pbuf_u32(b, dev->ops->nr_queues);
+	for (unsigned q = 0; q < dev->ops->nr_queues; q++)
+		save_queue(&dev->queues[q], b);
+	if (dev->ops->save)
+		dev->ops->save(dev, b);
+}
+
+void virtio__save_all(struct vm *vm, struct pbuf *b)
+{
+	pbuf_u32(b, virtio__count());
+	for (unsigned i = 0; i < virtio__count(); i++) {
+		struct virtio_dev *dev = virtio__get(i);
+
+		pthread_mutex_lock(&dev->lock);
+		save_one(dev, b);
+		pthread_mutex_unlock(&dev->lock);
+	}
+}
+
+/* Logs why a device's state is refused; the caller names the section. */
+static int bad(const struct virtio_dev *dev, const char *field)
+{
+	pr_err("snapshot: %s in slot %u: bad %s", dev->ops->name, dev->slot, field);
+	return -VMM_ERR_INPUT;
+}
+
+static int restore_queue(struct virtio_dev *dev, struct virtio_queue *q, struct preader *r)
+{
+	char why[200];
+
+	q->num = preader_u32(r);
+	q->desc = preader_u64(r);
+	q->driver = preader_u64(r);
+	q->device = preader_u64(r);
+	q->ready = preader_u8(r) == 1;
+	if (!preader_ok(r))
+		return bad(dev, "queue registers");
+	if (vq__restore(&q->vq, &dev->mem, r, why, sizeof(why)))
+		return bad(dev, why);
+	if (q->vq.ready != q->ready)
+		return bad(dev, "queue ready flag");
+	return 0;
+}
+
+static bool same_name(struct preader *r, const char *name)
+{
+	uint32_t len = preader_u32(r);
+	const uint8_t *s = preader_take(r, len);
+
+	return s && len == strlen(name) && !memcmp(s, name, len);
+}
+
+/* The transport's part; the device keeps its features and config size. */
+static int restore_transport(struct virtio_dev *dev, struct preader *r)
+{
+	if (!same_name(r, dev->ops->name) || preader_u32(r) != dev->ops->device_id)
+		return bad(dev, "device type (not the device this VM has in this slot)");
+	if (preader_u64(r) != dev->host_features)
+		return bad(dev, "features (the device offers others here: a disk's ro flag?)");
+	dev->driver_features = preader_u64(r);
+	if (dev->driver_features & ~dev->host_features)
+		return bad(dev, "driver features");
+	dev->host_features_sel = preader_u32(r);
+	dev->driver_features_sel = preader_u32(r);
+	dev->queue_sel = preader_u32(r);
+	dev->status = preader_u32(r) & 0xff;
+	dev->interrupt_status = preader_u32(r) & 3;
+	dev->config_generation = preader_u32(r);
+	if (preader_u32(r) != dev->ops->config_size)
+		return bad(dev, "config size");
+	preader_bytes(r, dev->config, dev->ops->config_size);
+	if (preader_u32(r) != dev->ops->nr_queues)
+		return bad(dev, "number of queues");
+	return preader_ok(r) ? 0 : bad(dev, "transport state (truncated)");
+}
+
+static int restore_one(struct virtio_dev *dev, struct preader *r)
+{
+	int err = restore_transport(dev, r);
+
+	for (unsigned q = 0; !err && q < dev->ops->nr_queues; q++)
+		err = restore_queue(dev, &dev->queues[q], r);
+	if (!err && dev->ops->restore && dev->ops->restore(dev, r))
+		err = bad(dev, "device state");
+	if (!err)
+		virtio__kick_all(dev);	/* a notification may have been on its way */
+	return err;
+}
+
+int virtio__restore_all(struct vm *vm, struct preader *r)
+{
+	uint32_t n = preader_u32(r);
+	int err = 0;
+
+	if (n != virtio__count()) {
+		pr_err("snapshot: %u virtio devices saved, %u here", n, virtio__count());
+		return -VMM_ERR_INPUT;
+	}
+	for (unsigned i = 0; !err && i < n; i++) {
+		struct virtio_dev *dev = virtio__get(i);
+
+		pthread_mutex_lock(&dev->lock);
+		err = restore_one(dev, r);
+		pthread_mutex_unlock(&dev->lock);
+	}
+	return err;
+}

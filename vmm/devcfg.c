@@ -1,0 +1,160 @@
+/*
+ * The SNAP_SEC_DEVICES section: which devices the VM was started with, so
+ * that `vmm restore` builds the same ones. Disks are named by path with
+ * their size; restore refuses, before it builds anything, a disk that is
+ * gone or has another size (the guest's view of it would be wrong).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmm/persist.h"
+#include "vmm/snapshot.h"
+#include "vmm/util.h"
+#include "vmm/vmstate.h"
+
+#define DEVCFG_VERSION 1
+
+static void put_string(struct pbuf *b, const char *s)
+{
+	pbuf_u32(b, (uint32_t)strlen(s));
+	pbuf_bytes(b, s, strlen(s));
+}
+
+/* false when the string does not fit out (size bytes, NUL included). */
+static bool get_string(struct preader *r, char *out, size_t size)
+{
+	uint32_t len = preader_u32(r);
+	const uint8_t *s = preader_take(r, len);
+
+	if (!s || len >= size || memchr(s, 0, len))
+		return false;
+	memcpy(out, s, len);
+	out[len] = 0;
+	return true;
+}
+
+int devcfg__save(const struct vm_config *cfg, struct pbuf *b)
+{
+	pbuf_u8(b, (uint8_t)cfg->console);
+	pbuf_u8(b, cfg->rng);
+	pbuf_u32(b, cfg->nr_disks);
+	for (unsigned i = 0; i < cfg->nr_disks; i++) {
+		struct stat st;
+
+		if (stat(cfg->disks[i].path, &st) < 0) {
+			pr_err("snapshot: disk %s: %s", cfg->disks[i].path, strerror(errno));
+			return -errno;
+		}
+		put_string(b, cfg->disks[i].path);
+		pbuf_u8(b, cfg->disks[i].ro);
+		pbuf_u64(b, (uint64_t)st.st_size);
+	}
+	pbuf_u32(b, cfg->nr_nets);
+	for (unsigned i = 0; i < cfg->nr_nets; i++) {
+		put_string(b, cfg->nets[i].tap);
+		pbuf_bytes(b, cfg->nets[i].mac, 6);
+	}
+	return 0;
+}
+
+static int bad(char *err, size_t errlen, const char *field)
+{
+	snprintf(err, errlen, "section devices: bad %s", field);
+	return -VMM_ERR_INPUT;
+}
+
+static int parse_disks(struct preader *p, struct saved_devices *d, char *err, size_t errlen)
+{
+	d->nr_disks = preader_u32(p);
+	if (d->nr_disks > VMM_MAX_DISKS)
+		return bad(err, errlen, "number of disks");
+	for (unsigned i = 0; i < d->nr_disks; i++) {
+		if (!get_string(p, d->disks[i].path, sizeof(d->disks[i].path)) ||
+		    !d->disks[i].path[0])
+			return bad(err, errlen, "disk path");
+		d->disks[i].ro = preader_u8(p) != 0;
+		d->disks[i].size = preader_u64(p);
+	}
+	return 0;
+}
+
+static int parse_nets(struct preader *p, struct saved_devices *d, char *err, size_t errlen)
+{
+	d->nr_nets = preader_u32(p);
+	if (d->nr_nets > VMM_MAX_NETS)
+		return bad(err, errlen, "number of network devices");
+	for (unsigned i = 0; i < d->nr_nets; i++) {
+		if (!get_string(p, d->nets[i].tap, sizeof(d->nets[i].tap)) || !d->nets[i].tap[0])
+			return bad(err, errlen, "tap name");
+		preader_bytes(p, d->nets[i].mac, 6);
+	}
+	return 0;
+}
+
+int devcfg__parse(const struct snap_reader *r, struct saved_devices *d, char *err, size_t errlen)
+{
+	const struct snap_section *sec = snap__find(r, SNAP_SEC_DEVICES, 0);
+	struct preader p;
+	uint8_t console;
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	if (!sec)
+		return 0;
+	if (sec->version != DEVCFG_VERSION)
+		return bad(err, errlen, "version");
+	preader_init(&p, sec->data, sec->len);
+	console = preader_u8(&p);
+	d->rng = preader_u8(&p) != 0;
+	if (console > CONSOLE_VIRTIO)
+		return bad(err, errlen, "console");
+	d->console = console;
+	ret = parse_disks(&p, d, err, errlen);
+	ret = ret ?: parse_nets(&p, d, err, errlen);
+	if (!ret && !preader_done(&p))
+		return bad(err, errlen, "length");
+	return ret;
+}
+
+int devcfg__check_disks(const struct saved_devices *d, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < d->nr_disks; i++) {
+		const char *path = d->disks[i].path;
+		struct stat st;
+
+		if (stat(path, &st) < 0) {
+			snprintf(err, errlen, "disk %s: %s", path, strerror(errno));
+			return -VMM_ERR_INPUT;
+		}
+		if ((uint64_t)st.st_size != d->disks[i].size) {
+			snprintf(err, errlen, "disk %s: has %lld bytes, the snapshot's had %llu",
+				 path, (long long)st.st_size, (unsigned long long)d->disks[i].size);
+			return -VMM_ERR_INPUT;
+		}
+		if (access(path, d->disks[i].ro ? R_OK : R_OK | W_OK) < 0) {
+			snprintf(err, errlen, "disk %s: %s", path, strerror(errno));
+			return -VMM_ERR_INPUT;
+		}
+	}
+	return 0;
+}
+
+void devcfg__to_config(const struct saved_devices *d, struct vm_config *cfg)
+{
+	cfg->console = d->console;
+	cfg->rng = d->rng;
+	cfg->nr_disks = d->nr_disks;
+	for (unsigned i = 0; i < d->nr_disks; i++) {
+		cfg->disks[i].path = d->disks[i].path;
+		cfg->disks[i].ro = d->disks[i].ro;
+	}
+	cfg->nr_nets = d->nr_nets;
+	for (unsigned i = 0; i < d->nr_nets; i++) {
+		cfg->nets[i].tap = d->nets[i].tap;
+		memcpy(cfg->nets[i].mac, d->nets[i].mac, 6);
+	}
+}
