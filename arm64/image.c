@@ -28,17 +28,6 @@
 
 #define GZIP_CHUNK_MIN		(64ULL << 10)
 
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 |
-	       (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
-
 static int __printf(3, 4) fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -82,21 +71,21 @@ int image__parse_header(const uint8_t *buf, size_t len, struct arm64_image *img,
 		return fail(err, errlen,
 			    "truncated: %zu bytes, an arm64 Image header needs %d",
 			    len, HDR_SIZE);
-	if (get_le32(buf + HDR_MAGIC) != IMAGE_MAGIC)
+	if ((uint32_t)get_le(buf + HDR_MAGIC, 4) != IMAGE_MAGIC)
 		return fail(err, errlen, "not an arm64 Image (no ARM\\x64 magic)");
 
-	flags = get_le64(buf + HDR_FLAGS);
+	flags = get_le(buf + HDR_FLAGS, 8);
 	if (flags & FLAG_BE)
 		return fail(err, errlen,
 			    "big-endian Image, only little-endian kernels are supported");
 
-	text_offset = get_le64(buf + HDR_TEXT_OFFSET);
+	text_offset = get_le(buf + HDR_TEXT_OFFSET, 8);
 	if (text_offset >= SZ_2M || text_offset % SZ_4K)
 		return fail(err, errlen,
 			    "header text_offset 0x%llx is not 4 KiB aligned below 2 MiB",
 			    (unsigned long long)text_offset);
 
-	ret = check_size(get_le64(buf + HDR_IMAGE_SIZE), len, &image_size, err, errlen);
+	ret = check_size(get_le(buf + HDR_IMAGE_SIZE, 8), len, &image_size, err, errlen);
 	if (ret)
 		return ret;
 

@@ -119,23 +119,6 @@ struct blk {
 
 /* ---- little-endian fields ---- */
 
-static void put_le(uint8_t *p, uint64_t v, unsigned n)
-{
-	while (n--) {
-		*p++ = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
-
 /* ---- a chain's elements as one byte stream ---- */
 
 /*
@@ -595,29 +578,14 @@ static void blk_exit(struct virtio_dev *dev)
 	blk_free(dev->priv);
 }
 
-#define BLK_FEATURES \
-	(1ULL << VIRTIO_BLK_F_SEG_MAX | 1ULL << VIRTIO_BLK_F_BLK_SIZE | 1ULL << VIRTIO_BLK_F_FLUSH)
-
-static const struct virtio_dev_ops blk_rw_ops = {
+/* Offered to every disk; DISCARD or RO is added per disk (blk_create). */
+static const struct virtio_dev_ops blk_ops = {
 	.name = "virtio-blk",
 	.device_id = VIRTIO_ID_BLOCK,
 	.nr_queues = 1,
 	.queue_max = BLK_QUEUE_MAX,
-	.features = BLK_FEATURES | 1ULL << VIRTIO_BLK_F_DISCARD,
-	.config_size = BLK_CONFIG_SIZE,
-	.queue_notify = blk_queue_notify,
-	.fd_ready = blk_fd_ready,
-	.reset = blk_reset,
-	.drain = blk_drain,
-	.exit = blk_exit,
-};
-
-static const struct virtio_dev_ops blk_ro_ops = {
-	.name = "virtio-blk",
-	.device_id = VIRTIO_ID_BLOCK,
-	.nr_queues = 1,
-	.queue_max = BLK_QUEUE_MAX,
-	.features = BLK_FEATURES | 1ULL << VIRTIO_BLK_F_RO,
+	.features = 1ULL << VIRTIO_BLK_F_SEG_MAX | 1ULL << VIRTIO_BLK_F_BLK_SIZE |
+		    1ULL << VIRTIO_BLK_F_FLUSH,
 	.config_size = BLK_CONFIG_SIZE,
 	.queue_notify = blk_queue_notify,
 	.fd_ready = blk_fd_ready,
@@ -800,7 +768,7 @@ static void blk_fill_config(const struct blk *blk, uint8_t *cfg)
  */
 static int blk_create(struct vm *vm, struct blk *blk)
 {
-	struct virtio_dev *dev = virtio__create(vm, blk->ro ? &blk_ro_ops : &blk_rw_ops, blk);
+	struct virtio_dev *dev = virtio__create(vm, &blk_ops, blk);
 	int r;
 
 	if (!dev) {
@@ -808,6 +776,7 @@ static int blk_create(struct vm *vm, struct blk *blk)
 		return -VMM_ERR_INTERNAL;
 	}
 	blk->dev = dev;
+	dev->host_features |= 1ULL << (blk->ro ? VIRTIO_BLK_F_RO : VIRTIO_BLK_F_DISCARD);
 	blk_fill_config(blk, dev->config);
 	r = virtio__watch_fd(dev, blk->efd, EPOLLIN);
 	if (r) {

@@ -60,12 +60,6 @@ static size_t pad_len(uint64_t len)
 	return (SEC_ALIGN - len % SEC_ALIGN) % SEC_ALIGN;
 }
 
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 static const char *known_name(uint32_t id)
 {
 	switch (id) {
@@ -349,22 +343,14 @@ int snap__write_memory(struct snap_writer *w, const void *ram, uint64_t size)
 	return err;
 }
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 static void encode_header(uint8_t out[HEADER_SIZE], unsigned nr_sections)
 {
 	memcpy(out, SNAP_MAGIC, MAGIC_LEN);
 	memcpy(out + MAGIC_LEN, SNAP_ARCH, ARCH_LEN);
-	put_le32(out + 16, SNAP_FORMAT_MAJOR);
-	put_le32(out + 20, SNAP_FORMAT_MINOR);
-	put_le32(out + 24, nr_sections);
-	put_le32(out + 28, crc(out, HEADER_SIZE - 4));
+	put_le(out + 16, SNAP_FORMAT_MAJOR, 4);
+	put_le(out + 20, SNAP_FORMAT_MINOR, 4);
+	put_le(out + 24, nr_sections, 4);
+	put_le(out + 28, crc(out, HEADER_SIZE - 4), 4);
 }
 
 static int write_state(struct snap_writer *w)
@@ -600,7 +586,7 @@ static int check_end(struct parser *p, uint32_t nr_sections, size_t off)
 	if (!left)
 		return 0;
 	if (left >= SEC_HEADER_SIZE &&
-	    crc(hdr, SEC_HEADER_CRC_LEN) == get_le32(hdr + SEC_HEADER_CRC_LEN + 4))
+	    crc(hdr, SEC_HEADER_CRC_LEN) == (uint32_t)get_le(hdr + SEC_HEADER_CRC_LEN + 4, 4))
 		return bad(p, "section count mismatch: the header counts %" PRIu32
 			   " sections, but another follows at offset %zu", nr_sections, off);
 	return bad(p, "%zu bytes of trailing garbage after the last section (offset %zu)",

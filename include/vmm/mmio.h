@@ -48,17 +48,12 @@ bool mmio__dispatch(struct mmio_bus *bus, uint64_t addr, uint8_t *data,
 /* Little-endian helpers for handlers. */
 static inline uint64_t mmio__get(const uint8_t *data, uint32_t len)
 {
-	uint64_t v = 0;
-
-	for (uint32_t i = 0; i < len && i < 8; i++)
-		v |= (uint64_t)data[i] << (8 * i);
-	return v;
+	return get_le(data, len < 8 ? len : 8);
 }
 
 static inline void mmio__put(uint8_t *data, uint32_t len, uint64_t v)
 {
-	for (uint32_t i = 0; i < len && i < 8; i++)
-		data[i] = (uint8_t)(v >> (8 * i));
+	put_le(data, v, len < 8 ? len : 8);
 }
 
 #endif

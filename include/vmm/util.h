@@ -52,4 +52,23 @@ double vmm_uptime_ms(void);
 /* Parses a decimal unsigned number that must fit in [min, max]; false if not. */
 bool parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+
+/* n-byte (n <= 8) little-endian fields in a byte buffer. */
+static inline uint64_t get_le(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+static inline void put_le(uint8_t *p, uint64_t v, unsigned n)
+{
+	while (n--) {
+		*p++ = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
 #endif

@@ -57,7 +57,9 @@ struct virtio_dev_ops {
 	uint16_t queue_max;		/* the largest queue size the driver may choose */
 	/*
 	 * The device-type features it offers (bit n = feature n). The
-	 * transport adds VIRTIO_F_VERSION_1, EVENT_IDX and INDIRECT_DESC.
+	 * transport adds VIRTIO_F_VERSION_1, EVENT_IDX and INDIRECT_DESC; a
+	 * device may add its own per instance to dev->host_features before
+	 * virtio__start().
 	 */
 	uint64_t features;
 	uint32_t config_size;		/* bytes of dev->config the guest sees */

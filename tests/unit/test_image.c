@@ -32,14 +32,6 @@ struct hdr {
 	uint32_t magic;
 };
 
-static void put_le(uint8_t *p, uint64_t v, int bytes)
-{
-	int i;
-
-	for (i = 0; i < bytes; i++)
-		p[i] = v >> (8 * i);
-}
-
 /* A plausible Image of len bytes: header h, then a patterned body. */
 static uint8_t *make_image(size_t len, const struct hdr *h)
 {

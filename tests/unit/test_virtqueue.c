@@ -57,23 +57,6 @@ static uint8_t *at(struct fx *f, uint64_t gpa, uint64_t len)
 	return f->buf + (gpa - BASE);
 }
 
-static void put_le(uint8_t *p, uint64_t v, unsigned n)
-{
-	while (n--) {
-		*p++ = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
-
 static void put16(struct fx *f, uint64_t gpa, uint16_t v)
 {
 	put_le(at(f, gpa, 2), v, 2);
