@@ -406,6 +406,16 @@ unsigned virtio__count(void)
 	return nr_all;
 }
 
+static unsigned count_all(struct vm *vm)
+{
+	return nr_all;
+}
+
+static const char *name_of(struct vm *vm, unsigned k)
+{
+	return all[k]->ops->name;
+}
+
 struct virtio_dev *virtio__get(unsigned i)
 {
 	return i < nr_all ? all[i] : NULL;
@@ -487,6 +497,8 @@ const struct device_ops virtio_devices = {
 	.fdt_node = fdt_all,
 	.pause = pause_all,
 	.resume = resume_all,
-	.save = virtio__save_all,
-	.restore = virtio__restore_all,
+	.count = count_all,
+	.instance_name = name_of,
+	.save_one = virtio__save_dev,
+	.restore_one = virtio__restore_dev,
 };

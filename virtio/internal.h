@@ -24,10 +24,10 @@ void virtio__kick_all(struct virtio_dev *dev);
 unsigned virtio__count(void);
 struct virtio_dev *virtio__get(unsigned i);
 
-/* Persist pair of every device (virtio/state.c), for struct device_ops. */
+/* The persist pair of device k (virtio/state.c), for struct device_ops. */
 struct pbuf;
 struct preader;
-void virtio__save_all(struct vm *vm, struct pbuf *b);
-int virtio__restore_all(struct vm *vm, struct preader *r);
+void virtio__save_dev(struct vm *vm, unsigned k, struct pbuf *b);
+int virtio__restore_dev(struct vm *vm, unsigned k, struct preader *r);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * Snapshot state of the virtio devices: one device section ("virtio") with
- * every device in slot order. Each device's part is its transport state
+ * Snapshot state of the virtio devices: one device section each, in slot
+ * order (vmm/devices.c names them). A device's state is its transport state
  * (features, status, interrupt status, config space, and per queue the
  * driver's registers and the ring state of virtio/virtqueue.c), then what
  * its type's own save() wrote. Saved while paused: devices have drained.
@@ -45,16 +45,13 @@ static void save_one(struct virtio_dev *dev, struct pbuf *b)
 		dev->ops->save(dev, b);
 }
 
-void virtio__save_all(struct vm *vm, struct pbuf *b)
+void virtio__save_dev(struct vm *vm, unsigned k, struct pbuf *b)
 {
-	pbuf_u32(b, virtio__count());
-	for (unsigned i = 0; i < virtio__count(); i++) {
-		struct virtio_dev *dev = virtio__get(i);
+	struct virtio_dev *dev = virtio__get(k);
 
-		pthread_mutex_lock(&dev->lock);
-		save_one(dev, b);
-		pthread_mutex_unlock(&dev->lock);
-	}
+	pthread_mutex_lock(&dev->lock);
+	save_one(dev, b);
+	pthread_mutex_unlock(&dev->lock);
 }
 
 /* Logs why a device's state is refused; the caller names the section. */
@@ -127,21 +124,13 @@ static int restore_one(struct virtio_dev *dev, struct preader *r)
 	return err;
 }
 
-int virtio__restore_all(struct vm *vm, struct preader *r)
+int virtio__restore_dev(struct vm *vm, unsigned k, struct preader *r)
 {
-	uint32_t n = preader_u32(r);
-	int err = 0;
+	struct virtio_dev *dev = virtio__get(k);
+	int err;
 
-	if (n != virtio__count()) {
-		pr_err("snapshot: %u virtio devices saved, %u here", n, virtio__count());
-		return -VMM_ERR_INPUT;
-	}
-	for (unsigned i = 0; !err && i < n; i++) {
-		struct virtio_dev *dev = virtio__get(i);
-
-		pthread_mutex_lock(&dev->lock);
-		err = restore_one(dev, r);
-		pthread_mutex_unlock(&dev->lock);
-	}
+	pthread_mutex_lock(&dev->lock);
+	err = restore_one(dev, r);
+	pthread_mutex_unlock(&dev->lock);
 	return err;
 }

@@ -91,6 +91,33 @@ void devices__add_fdt(struct fdt_params *p, const char *name, const char *compat
 
 #define DEVICE_STATE_VERSION 1
 
+static uint32_t multi_instance(size_t i, unsigned k)
+{
+	return (uint32_t)(i + 1) << 8 | k;
+}
+
+/* One section: the device's name, then what save wrote. */
+static int save_section(struct snap_writer *w, uint32_t instance, const char *name,
+			struct vm *vm, const struct device_ops *d, unsigned k)
+{
+	struct pbuf b;
+	int err;
+
+	pbuf_init(&b);
+	pbuf_u32(&b, (uint32_t)strlen(name));
+	pbuf_bytes(&b, name, strlen(name));
+	if (d->count)
+		d->save_one(vm, k, &b);
+	else
+		d->save(vm, &b);
+	err = b.failed ? -ENOMEM : snap__add(w, SNAP_SEC_DEVICE, instance, DEVICE_STATE_VERSION,
+					      b.data, b.len);
+	pbuf_free(&b);
+	if (err)
+		pr_err("snapshot: cannot save the %s device: %s", name, strerror(-err));
+	return err;
+}
+
 /*
  * A device section holds the device's name (so a snapshot never feeds one
  * device's state to another) and then what its save() wrote.
@@ -99,64 +126,74 @@ int devices__save(struct vm *vm, struct snap_writer *w)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(all_devices); i++) {
 		const struct device_ops *d = all_devices[i];
-		struct pbuf b;
-		int err;
+		int err = 0;
 
-		if (!wanted(d, vm) || !d->save)
+		if (!wanted(d, vm))
 			continue;
-		pbuf_init(&b);
-		pbuf_u32(&b, (uint32_t)strlen(d->name));
-		pbuf_bytes(&b, d->name, strlen(d->name));
-		d->save(vm, &b);
-		err = b.failed ? -ENOMEM : snap__add(w, SNAP_SEC_DEVICE, (uint32_t)i,
-						      DEVICE_STATE_VERSION, b.data, b.len);
-		pbuf_free(&b);
-		if (err) {
-			pr_err("snapshot: cannot save the %s device: %s", d->name, strerror(-err));
+		if (d->save)
+			err = save_section(w, (uint32_t)i, d->name, vm, d, 0);
+		for (unsigned k = 0; !err && d->count && k < d->count(vm); k++)
+			err = save_section(w, multi_instance(i, k), d->instance_name(vm, k), vm, d, k);
+		if (err)
 			return err;
-		}
 	}
 	return 0;
 }
 
-static int restore_one(struct vm *vm, const struct device_ops *d,
-		       const struct snap_section *sec, char *err, size_t errlen)
+static int restore_section(struct vm *vm, const struct device_ops *d, unsigned k,
+			   const char *name, const struct snap_section *sec, char *err,
+			   size_t errlen)
 {
 	struct preader r;
 	uint32_t name_len;
-	const uint8_t *name;
+	const uint8_t *saved;
+	int ret;
 
 	preader_init(&r, sec->data, sec->len);
 	name_len = preader_u32(&r);
-	name = preader_take(&r, name_len);
-	if (!name || name_len != strlen(d->name) || memcmp(name, d->name, name_len)) {
-		snprintf(err, errlen, "device %u: not the %s device's state", sec->instance,
-			 d->name);
+	saved = preader_take(&r, name_len);
+	if (!saved || name_len != strlen(name) || memcmp(saved, name, name_len)) {
+		snprintf(err, errlen, "device %u: not the %s device's state", sec->instance, name);
 		return -VMM_ERR_INPUT;
 	}
-	if (sec->version != DEVICE_STATE_VERSION || d->restore(vm, &r) || !preader_done(&r)) {
-		snprintf(err, errlen, "device %s: bad state (version %u, %zu bytes)", d->name,
+	if (sec->version != DEVICE_STATE_VERSION)
+		ret = -1;
+	else
+		ret = d->count ? d->restore_one(vm, k, &r) : d->restore(vm, &r);
+	if (ret || !preader_done(&r)) {
+		snprintf(err, errlen, "device %s: bad state (version %u, %zu bytes)", name,
 			 sec->version, sec->len);
 		return -VMM_ERR_INPUT;
 	}
 	return 0;
 }
 
+static int restore_instance(struct vm *vm, const struct device_ops *d, uint32_t instance,
+			    unsigned k, const char *name, const struct snap_reader *r,
+			    char *err, size_t errlen)
+{
+	const struct snap_section *sec = snap__find(r, SNAP_SEC_DEVICE, instance);
+
+	if (!sec) {
+		snprintf(err, errlen, "device %s: no saved state", name);
+		return -VMM_ERR_INPUT;
+	}
+	return restore_section(vm, d, k, name, sec, err, errlen);
+}
+
 int devices__restore(struct vm *vm, const struct snap_reader *r, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(all_devices); i++) {
 		const struct device_ops *d = all_devices[i];
-		const struct snap_section *sec;
-		int ret;
+		int ret = 0;
 
-		if (!wanted(d, vm) || !d->restore)
+		if (!wanted(d, vm))
 			continue;
-		sec = snap__find(r, SNAP_SEC_DEVICE, (uint32_t)i);
-		if (!sec) {
-			snprintf(err, errlen, "device %s: no saved state", d->name);
-			return -VMM_ERR_INPUT;
-		}
-		ret = restore_one(vm, d, sec, err, errlen);
+		if (d->restore)
+			ret = restore_instance(vm, d, (uint32_t)i, 0, d->name, r, err, errlen);
+		for (unsigned k = 0; !ret && d->count && k < d->count(vm); k++)
+			ret = restore_instance(vm, d, multi_instance(i, k), k,
+					       d->instance_name(vm, k), r, err, errlen);
 		if (ret)
 			return ret;
 	}

@@ -78,6 +78,23 @@ static void saved_on(const struct snap_reader *r, struct host_caps *h, bool *kno
 	*known = sec && !caps__parse_json((const char *)sec->data, sec->len, h, err, sizeof(err));
 }
 
+/* The devices the VM was started with (SNAP_SEC_DEVICES). */
+static void print_devices(const struct saved_devices *d)
+{
+	printf("console: %s\n", d->console == CONSOLE_VIRTIO ? "virtio" : "serial");
+	for (unsigned i = 0; i < d->nr_disks; i++)
+		printf("disk: %s (%s, %llu bytes)\n", d->disks[i].path, d->disks[i].ro ? "ro" : "rw",
+		       (unsigned long long)d->disks[i].size);
+	for (unsigned i = 0; i < d->nr_nets; i++) {
+		const uint8_t *m = d->nets[i].mac;
+
+		printf("net: tap %s, mac %02x:%02x:%02x:%02x:%02x:%02x\n", d->nets[i].tap, m[0], m[1],
+		       m[2], m[3], m[4], m[5]);
+	}
+	if (d->rng)
+		printf("rng: yes\n");
+}
+
 static void print_text(const struct snap_reader *r, const struct vm_saved_config *c)
 {
 	struct host_caps h;
@@ -96,6 +113,7 @@ static void print_text(const struct snap_reader *r, const struct vm_saved_config
 	printf("vcpus: %u\nmemory: %llu MiB (%llu KiB on disk)\nIPA size: %u bits\n",
 	       c->nr_vcpus, (unsigned long long)(c->ram_size >> 20), allocated_kib(r->dir),
 	       c->ipa_bits);
+	print_devices(&c->dev);
 	printf("sections:\n");
 	for (unsigned i = 0; i < r->nr_sections; i++) {
 		const struct snap_section *s = &r->sections[i];

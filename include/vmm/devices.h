@@ -31,6 +31,14 @@ struct device_ops {
 	/* Persist pair (NULL when stateless); restore runs after init. */
 	void (*save)(struct vm *vm, struct pbuf *b);
 	int (*restore)(struct vm *vm, struct preader *r);
+	/*
+	 * A type with several devices (virtio): count of them, each with its
+	 * own name and persist pair, and its own section.
+	 */
+	unsigned (*count)(struct vm *vm);
+	const char *(*instance_name)(struct vm *vm, unsigned k);
+	void (*save_one)(struct vm *vm, unsigned k, struct pbuf *b);
+	int (*restore_one)(struct vm *vm, unsigned k, struct preader *r);
 };
 
 extern const struct device_ops pl011_device;
@@ -43,7 +51,11 @@ void devices__exit(struct vm *vm);
 void devices__pause(struct vm *vm);
 void devices__resume(struct vm *vm);
 void devices__fdt(struct vm *vm, struct fdt_params *p);
-/* Adds one SNAP_SEC_DEVICE section per device with state. */
+/*
+ * Adds one SNAP_SEC_DEVICE section per device with state: instance i for
+ * the i-th entry of the device list, (i + 1) << 8 | k for the k-th device
+ * of a type with several.
+ */
 int devices__save(struct vm *vm, struct snap_writer *w) __attribute__((warn_unused_result));
 /* Restores each device from its section; -2 with the device named in err. */
 int devices__restore(struct vm *vm, const struct snap_reader *r, char *err, size_t errlen)

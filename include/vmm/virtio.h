@@ -89,7 +89,7 @@ struct virtio_dev_ops {
 	void (*drain)(struct virtio_dev *dev);
 	/* Device-type state beyond the transport's (both NULL when none). */
 	void (*save)(struct virtio_dev *dev, struct pbuf *b);
-	int (*restore)(struct virtio_dev *dev, struct preader *r) __must_check;
+	int (*restore)(struct virtio_dev *dev, struct preader *r);
 	/* Frees the device's own state (the thread has stopped). */
 	void (*exit)(struct virtio_dev *dev);
 };

@@ -20,7 +20,11 @@ cp /tmp/busy0.out busy0.out
 expect_rc 0 busy0.out
 grep -q "busy_md5" busy0.out && fail "the writers finished before the snapshot"
 "$VMM" snapshot-info $snap > info || fail "snapshot-info failed"
-grep -q "devices" info || { cat info; fail "snapshot-info lists no devices section"; }
+grep -q "^disk: $img (rw, 16777216 bytes)" info || { cat info; fail "snapshot-info: no disk line"; }
+grep -q "^rng: yes" info || { cat info; fail "snapshot-info: no rng line"; }
+# One section per virtio device: the disk (slot 0) and the rng (slot 1).
+[ "$(grep -c '^  device *\(1024\|1025\) ' info)" = 2 ] ||
+	{ cat info; fail "snapshot-info: not one section per virtio device"; }
 
 start_vmm /tmp/busy1.out restore $snap --api-socket $api
 wait_for /tmp/busy1.out "vmm-guest: test disk-busy status" 150
