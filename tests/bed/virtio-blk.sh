@@ -1,4 +1,4 @@
-# profiles: sve-big
+# profiles: sve-big sve-big@6.12
 # timeout: 120
 # -d PATH and -d PATH,ro: the Linux guest writes a pattern with dd, syncs
 # and reads it back; after vmm exits the file holds it. A discard punches
