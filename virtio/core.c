@@ -14,8 +14,6 @@
 
 #include <linux/kvm.h>
 
-#include "vmm/devices.h"
-#include "vmm/fdt.h"
 #include "vmm/layout.h"
 #include "vmm/virtio.h"
 #include "vmm/vm.h"
@@ -318,7 +316,7 @@ static void close_fds(struct virtio_dev *dev)
 			close(dev->queues[q].kick_fd);
 }
 
-static struct virtio_dev *new_dev(struct vm *vm, const struct virtio_dev_ops *ops, void *priv)
+struct virtio_dev *virtio__alloc(struct vm *vm, const struct virtio_dev_ops *ops, void *priv)
 {
 	struct virtio_dev *dev = calloc(1, sizeof(*dev));
 
@@ -355,7 +353,7 @@ struct virtio_dev *virtio__create(struct vm *vm, const struct virtio_dev_ops *op
 		pr_err("%s: no room for another virtio device", ops->name);
 		return NULL;
 	}
-	dev = new_dev(vm, ops, priv);
+	dev = virtio__alloc(vm, ops, priv);
 	if (!dev) {
 		pr_err("%s: out of memory", ops->name);
 		return NULL;
@@ -399,21 +397,11 @@ void virtio__destroy(struct virtio_dev *dev)
 	free(dev);
 }
 
-/* ---- every virtio device of the VM, as one entry of vmm/devices.c ---- */
+/* ---- the VM's devices, in slot order ---- */
 
 unsigned virtio__count(void)
 {
 	return nr_all;
-}
-
-static unsigned count_all(struct vm *vm)
-{
-	return nr_all;
-}
-
-static const char *name_of(struct vm *vm, unsigned k)
-{
-	return all[k]->ops->name;
 }
 
 struct virtio_dev *virtio__get(unsigned i)
@@ -421,84 +409,9 @@ struct virtio_dev *virtio__get(unsigned i)
 	return i < nr_all ? all[i] : NULL;
 }
 
-static bool any_wanted(const struct vm_config *cfg)
-{
-	return cfg->console == CONSOLE_VIRTIO || cfg->nr_disks || cfg->nr_nets || cfg->rng;
-}
-
-static void destroy_all(struct vm *vm)
+/* Destroys every device, the last created first. */
+void virtio__destroy_all(void)
 {
 	while (nr_all > 0)
 		virtio__destroy(all[--nr_all]);
 }
-
-/* Slots in this order: console, disks, nets, rng (docs/memory-map.md). */
-static int init_all(struct vm *vm)
-{
-	int err = 0;
-
-	if (vm->cfg->console == CONSOLE_VIRTIO)
-		err = virtio_console__init(vm);
-	err = err ?: virtio_blk__init(vm);
-	err = err ?: virtio_net__init(vm);
-	if (!err && vm->cfg->rng)
-		err = virtio_rng__init(vm);
-	return err;
-}
-
-static void pause_all(struct vm *vm)
-{
-	for (unsigned i = 0; i < nr_all; i++) {
-		struct virtio_dev *dev = all[i];
-
-		pthread_mutex_lock(&dev->lock);
-		dev->paused = true;
-		if (dev->ops->drain && (dev->status & VIRTIO_STATUS_DRIVER_OK))
-			dev->ops->drain(dev);
-		pthread_mutex_unlock(&dev->lock);
-	}
-}
-
-static void resume_all(struct vm *vm)
-{
-	for (unsigned i = 0; i < nr_all; i++) {
-		struct virtio_dev *dev = all[i];
-
-		pthread_mutex_lock(&dev->lock);
-		dev->paused = false;
-		virtio__kick_all(dev);	/* what a drain left in the rings */
-		pthread_cond_broadcast(&dev->cond);
-		pthread_mutex_unlock(&dev->lock);
-	}
-}
-
-static void fdt_all(struct vm *vm, struct fdt_params *p)
-{
-	static const char compatible[] = "virtio,mmio";
-
-	for (unsigned i = 0; i < nr_all; i++) {
-		unsigned before = p->nr_devices;
-
-		devices__add_fdt(p, "virtio_mmio", compatible, sizeof(compatible), all[i]->base,
-				 VIRTIO_MMIO_SIZE, (int)all[i]->spi, false);
-		if (p->nr_devices > before) {
-			/* irqfd gives pulses: the guest must take them as edges */
-			p->devices[before].edge = true;
-			p->devices[before].dma_coherent = true;
-		}
-	}
-}
-
-const struct device_ops virtio_devices = {
-	.name = "virtio",
-	.wanted = any_wanted,
-	.init = init_all,
-	.exit = destroy_all,
-	.fdt_node = fdt_all,
-	.pause = pause_all,
-	.resume = resume_all,
-	.count = count_all,
-	.instance_name = name_of,
-	.save_one = virtio__save_dev,
-	.restore_one = virtio__restore_dev,
-};

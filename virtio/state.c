@@ -23,7 +23,7 @@ static void save_queue(const struct virtio_queue *q, struct pbuf *b)
 	vq__save(&q->vq, b);
 }
 
-static void save_one(struct virtio_dev *dev, struct pbuf *b)
+void virtio__save_state(struct virtio_dev *dev, struct pbuf *b)
 {
 	pbuf_u32(b, (uint32_t)strlen(dev->ops->name));
 	pbuf_bytes(b, dev->ops->name, strlen(dev->ops->name));
@@ -50,7 +50,7 @@ void virtio__save_dev(struct vm *vm, unsigned k, struct pbuf *b)
 	struct virtio_dev *dev = virtio__get(k);
 
 	pthread_mutex_lock(&dev->lock);
-	save_one(dev, b);
+	virtio__save_state(dev, b);
 	pthread_mutex_unlock(&dev->lock);
 }
 
@@ -111,7 +111,7 @@ static int restore_transport(struct virtio_dev *dev, struct preader *r)
 	return preader_ok(r) ? 0 : bad(dev, "transport state (truncated)");
 }
 
-static int restore_one(struct virtio_dev *dev, struct preader *r)
+int virtio__restore_state(struct virtio_dev *dev, struct preader *r)
 {
 	int err = restore_transport(dev, r);
 
@@ -130,7 +130,7 @@ int virtio__restore_dev(struct vm *vm, unsigned k, struct preader *r)
 	int err;
 
 	pthread_mutex_lock(&dev->lock);
-	err = restore_one(dev, r);
+	err = virtio__restore_state(dev, r);
 	pthread_mutex_unlock(&dev->lock);
 	return err;
 }
