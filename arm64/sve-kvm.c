@@ -27,31 +27,19 @@ static void mask_to_vls(vq_mask_t set, uint64_t vls[KVM_ARM64_SVE_VLS_WORDS])
 /* A scratch VM and vcpu, initialised with SVE, to read the host's set. */
 static int probe_scratch(int kvm_fd, vq_mask_t *host)
 {
-	struct kvm_vcpu_init init;
+	const uint32_t features[7] = { 1u << KVM_ARM_VCPU_SVE };
 	uint64_t vls[KVM_ARM64_SVE_VLS_WORDS];
-	int vm_fd, vcpu_fd = -1, err;
+	struct scratch_vcpu s;
+	bool init_failed;
+	int err;
 
-	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
-	if (vm_fd < 0)
-		return -errno;
-	err = -errno;
-	vcpu_fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
-	if (vcpu_fd < 0 || ioctl(vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0) {
-		err = -errno;
-		goto out;
-	}
-	init.features[0] |= 1u << KVM_ARM_VCPU_SVE;
-	if (ioctl(vcpu_fd, KVM_ARM_VCPU_INIT, &init) < 0) {
-		err = -errno;
-		goto out;
-	}
-	err = arm64__get_reg(vcpu_fd, KVM_REG_ARM64_SVE_VLS, vls);
+	err = arm64__scratch_vcpu(kvm_fd, 0, features, &s, &init_failed);
+	if (err)
+		return err;
+	err = arm64__get_reg(s.vcpu_fd, KVM_REG_ARM64_SVE_VLS, vls);
 	if (!err)
 		*host = vls_to_mask(vls);
-out:
-	if (vcpu_fd >= 0)
-		close(vcpu_fd);
-	close(vm_fd);
+	arm64__scratch_close(&s);
 	return err;
 }
 

@@ -193,41 +193,35 @@ static int check_id_regs(int scratch_fd, const struct vcpu_state *st, char *err,
 /* A scratch VM and vcpu initialised with the saved features and VL set. */
 static int check_on_scratch(struct vm *vm, const struct saved_vm *s, char *err, size_t errlen)
 {
-	struct vm scratch = { .kvm_fd = vm->kvm_fd };
-	struct vcpu vcpu = { .vm = &scratch, .id = 0, .fd = -1 };
-	struct kvm_vcpu_init init;
-	int ret = -VMM_ERR_INTERNAL;
-
 	struct kvm_create_device gic = {
 		.type = KVM_DEV_TYPE_ARM_VGIC_V3, .flags = KVM_CREATE_DEVICE_TEST,
 	};
+	struct scratch_vcpu sc;
+	struct vm scratch = { .kvm_fd = vm->kvm_fd };
+	struct vcpu vcpu = { .vm = &scratch, .id = 0 };
+	bool init_failed;
+	int ret;
 
-	scratch.vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, KVM_VM_TYPE_ARM_IPA_SIZE(s->cfg.ipa_bits));
-	if (scratch.vm_fd < 0)
-		return -VMM_ERR_INTERNAL;
-	if (ioctl(scratch.vm_fd, KVM_CREATE_DEVICE, &gic) < 0) {
-		snprintf(err, errlen, "saved with a GICv3; this host cannot create one");
-		close(scratch.vm_fd);
+	ret = arm64__scratch_vcpu(vm->kvm_fd, KVM_VM_TYPE_ARM_IPA_SIZE(s->cfg.ipa_bits),
+				  s->cfg.features, &sc, &init_failed);
+	if (ret) {
+		if (!init_failed)
+			return -VMM_ERR_INTERNAL;
+		snprintf(err, errlen, "this host cannot give the saved vcpu features 0x%x: %s",
+			 s->cfg.features[0], strerror(-ret));
 		return -VMM_ERR_HOST;
 	}
-	vcpu.fd = ioctl(scratch.vm_fd, KVM_CREATE_VCPU, 0);
-	if (vcpu.fd < 0 || ioctl(scratch.vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0)
-		goto out;
-	memcpy(init.features, s->cfg.features, sizeof(init.features));
-	if (ioctl(vcpu.fd, KVM_ARM_VCPU_INIT, &init) < 0) {
-		snprintf(err, errlen, "this host cannot give the saved vcpu features 0x%x: %s",
-			 s->cfg.features[0], strerror(errno));
+	if (ioctl(sc.vm_fd, KVM_CREATE_DEVICE, &gic) < 0) {
+		snprintf(err, errlen, "saved with a GICv3; this host cannot create one");
 		ret = -VMM_ERR_HOST;
-		goto out;
+	} else {
+		scratch.vm_fd = sc.vm_fd;
+		scratch.arch.sve_set = s->cfg.sve_set;
+		vcpu.fd = sc.vcpu_fd;
+		ret = s->cfg.sve_set && sve__configure_vcpu(&vcpu, s->cfg.sve_set) ?
+		      -VMM_ERR_INTERNAL : check_id_regs(vcpu.fd, &s->vcpus[0], err, errlen);
 	}
-	scratch.arch.sve_set = s->cfg.sve_set;
-	if (s->cfg.sve_set && sve__configure_vcpu(&vcpu, s->cfg.sve_set))
-		goto out;
-	ret = check_id_regs(vcpu.fd, &s->vcpus[0], err, errlen);
-out:
-	if (vcpu.fd >= 0)
-		close(vcpu.fd);
-	close(scratch.vm_fd);
+	arm64__scratch_close(&sc);
 	return ret;
 }
 

@@ -2,6 +2,7 @@
 #define VMM_ARM64_H
 
 /* arm64 pieces that vmm/run.c and the commands use directly. */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,21 @@ int sve__configure_vcpu(struct vcpu *vcpu, vq_mask_t set) __attribute__((warn_un
  */
 int arm64__get_reg(int vcpu_fd, uint64_t id, void *value) __attribute__((warn_unused_result));
 int arm64__set_reg(int vcpu_fd, uint64_t id, const void *value) __attribute__((warn_unused_result));
+
+/* A throwaway VM with one vcpu, for asking the host what it can give. */
+struct scratch_vcpu {
+	int vm_fd, vcpu_fd;
+};
+
+/*
+ * Creates a VM of vm_type and a vcpu initialised with the host's preferred
+ * target and features (7 words of KVM_ARM_VCPU_INIT). Returns 0, or -errno
+ * with nothing left open; *init_failed says whether KVM_ARM_VCPU_INIT was
+ * the step that failed (the host cannot give those features).
+ */
+int arm64__scratch_vcpu(int kvm_fd, unsigned long vm_type, const uint32_t features[7],
+			struct scratch_vcpu *s, bool *init_failed) __attribute__((warn_unused_result));
+void arm64__scratch_close(struct scratch_vcpu *s);
 
 /* The MPIDR_EL1 of a vcpu, as KVM set it. */
 int arm64__read_mpidr(struct vcpu *vcpu, uint64_t *mpidr) __attribute__((warn_unused_result));

@@ -49,23 +49,6 @@ static void check(const uint8_t *data, size_t size)
 	snap__close(&r);
 }
 
-static uint64_t get_le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	unsigned i;
-
-	for (i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* Makes the CRCs of the header and of each section it can find right. */
 static void fix_crcs(uint8_t *p, size_t size)
 {
@@ -73,14 +56,14 @@ static void fix_crcs(uint8_t *p, size_t size)
 
 	if (size < 32)
 		return;
-	put_le32(p + 28, crc32(0, p, 28));
+	put_le(p + 28, crc32(0, p, 28), 4);
 	while (size - off >= 32) {
 		uint64_t len = get_le(p + off + 16, 8);
 		size_t left = size - off - 32;
 
 		if (len <= left)
-			put_le32(p + off + 24, crc32(0, p + off + 32, len));
-		put_le32(p + off + 28, crc32(0, p + off, 24));
+			put_le(p + off + 24, crc32(0, p + off + 32, len), 4);
+		put_le(p + off + 28, crc32(0, p + off, 24), 4);
 		if (len > left || (len + 7) / 8 * 8 > left)
 			break;
 		off += 32 + (len + 7) / 8 * 8;
