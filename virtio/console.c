@@ -1,14 +1,14 @@
 /*
  * virtio console (--console virtio): the guest's hvc0, one port, no
  * multiport or size features. What the guest writes on the transmit queue
- * goes to vmm's stdout; what is typed (run.c) is kept in a small buffer and
+ * goes to vmm's stdout (term__write, which keeps it whole against the
+ * PL011's output); what is typed (run.c) is kept in a small buffer and
  * handed to the guest on the receive queue when it has buffers there.
  */
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "vmm/config.h"
+#include "vmm/term.h"
 #include "vmm/virtio.h"
 #include "vmm/vm.h"
 #include "internal.h"
@@ -24,20 +24,6 @@ static struct console {
 	size_t input_len;
 } con;
 
-static void write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;		/* stdout is gone: the output is lost */
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
 static void transmit(struct virtio_dev *dev)
 {
 	struct vq_elem elem[CONSOLE_QUEUE_SIZE];
@@ -47,7 +33,7 @@ static void transmit(struct virtio_dev *dev)
 	vq__chain_init(&c, elem, CONSOLE_QUEUE_SIZE);
 	while (virtio__pop(dev, TX_QUEUE, &c, VQ_OUT) == 1) {
 		for (uint32_t i = 0; i < c.nr; i++)
-			write_all(STDOUT_FILENO, elem[i].host, elem[i].len);
+			term__write(elem[i].host, elem[i].len);
 		virtio__push(dev, TX_QUEUE, c.head, 0);
 		pushed = true;
 	}
