@@ -25,8 +25,7 @@ static void save_queue(const struct virtio_queue *q, struct pbuf *b)
 
 void virtio__save_state(struct virtio_dev *dev, struct pbuf *b)
 {
-	pbuf_u32(b, (uint32_t)strlen(dev->ops->name));
-	pbuf_bytes(b, dev->ops->name, strlen(dev->ops->name));
+	pbuf_str(b, dev->ops->name);
 	pbuf_u32(b, dev->ops->device_id);
 	pbuf_u64(b, dev->host_features);
 	pbuf_u64(b, dev->driver_features);
@@ -79,18 +78,10 @@ static int restore_queue(struct virtio_dev *dev, struct virtio_queue *q, struct 
 	return 0;
 }
 
-static bool same_name(struct preader *r, const char *name)
-{
-	uint32_t len = preader_u32(r);
-	const uint8_t *s = preader_take(r, len);
-
-	return s && len == strlen(name) && !memcmp(s, name, len);
-}
-
 /* The transport's part; the device keeps its features and config size. */
 static int restore_transport(struct virtio_dev *dev, struct preader *r)
 {
-	if (!same_name(r, dev->ops->name) || preader_u32(r) != dev->ops->device_id)
+	if (!preader_str_is(r, dev->ops->name) || preader_u32(r) != dev->ops->device_id)
 		return bad(dev, "device type (not the device this VM has in this slot)");
 	if (preader_u64(r) != dev->host_features)
 		return bad(dev, "features (the device offers others here: a disk's ro flag?)");

@@ -18,25 +18,6 @@
 
 #define DEVCFG_VERSION 1
 
-static void put_string(struct pbuf *b, const char *s)
-{
-	pbuf_u32(b, (uint32_t)strlen(s));
-	pbuf_bytes(b, s, strlen(s));
-}
-
-/* false when the string does not fit out (size bytes, NUL included). */
-static bool get_string(struct preader *r, char *out, size_t size)
-{
-	uint32_t len = preader_u32(r);
-	const uint8_t *s = preader_take(r, len);
-
-	if (!s || len >= size || memchr(s, 0, len))
-		return false;
-	memcpy(out, s, len);
-	out[len] = 0;
-	return true;
-}
-
 int devcfg__save(const struct vm_config *cfg, struct pbuf *b)
 {
 	pbuf_u8(b, (uint8_t)cfg->console);
@@ -49,13 +30,13 @@ int devcfg__save(const struct vm_config *cfg, struct pbuf *b)
 			pr_err("snapshot: disk %s: %s", cfg->disks[i].path, strerror(errno));
 			return -errno;
 		}
-		put_string(b, cfg->disks[i].path);
+		pbuf_str(b, cfg->disks[i].path);
 		pbuf_u8(b, cfg->disks[i].ro);
 		pbuf_u64(b, (uint64_t)st.st_size);
 	}
 	pbuf_u32(b, cfg->nr_nets);
 	for (unsigned i = 0; i < cfg->nr_nets; i++) {
-		put_string(b, cfg->nets[i].tap);
+		pbuf_str(b, cfg->nets[i].tap);
 		pbuf_bytes(b, cfg->nets[i].mac, 6);
 	}
 	return 0;
@@ -73,7 +54,7 @@ static int parse_disks(struct preader *p, struct saved_devices *d, char *err, si
 	if (d->nr_disks > VMM_MAX_DISKS)
 		return bad(err, errlen, "number of disks");
 	for (unsigned i = 0; i < d->nr_disks; i++) {
-		if (!get_string(p, d->disks[i].path, sizeof(d->disks[i].path)) ||
+		if (!preader_str(p, d->disks[i].path, sizeof(d->disks[i].path)) ||
 		    !d->disks[i].path[0])
 			return bad(err, errlen, "disk path");
 		d->disks[i].ro = preader_u8(p) != 0;
@@ -88,7 +69,7 @@ static int parse_nets(struct preader *p, struct saved_devices *d, char *err, siz
 	if (d->nr_nets > VMM_MAX_NETS)
 		return bad(err, errlen, "number of network devices");
 	for (unsigned i = 0; i < d->nr_nets; i++) {
-		if (!get_string(p, d->nets[i].tap, sizeof(d->nets[i].tap)) || !d->nets[i].tap[0])
+		if (!preader_str(p, d->nets[i].tap, sizeof(d->nets[i].tap)) || !d->nets[i].tap[0])
 			return bad(err, errlen, "tap name");
 		preader_bytes(p, d->nets[i].mac, 6);
 	}

@@ -104,8 +104,7 @@ static int save_section(struct snap_writer *w, uint32_t instance, const char *na
 	int err;
 
 	pbuf_init(&b);
-	pbuf_u32(&b, (uint32_t)strlen(name));
-	pbuf_bytes(&b, name, strlen(name));
+	pbuf_str(&b, name);
 	if (d->count)
 		d->save_one(vm, k, &b);
 	else
@@ -145,14 +144,10 @@ static int restore_section(struct vm *vm, const struct device_ops *d, unsigned k
 			   size_t errlen)
 {
 	struct preader r;
-	uint32_t name_len;
-	const uint8_t *saved;
 	int ret;
 
 	preader_init(&r, sec->data, sec->len);
-	name_len = preader_u32(&r);
-	saved = preader_take(&r, name_len);
-	if (!saved || name_len != strlen(name) || memcmp(saved, name, name_len)) {
+	if (!preader_str_is(&r, name)) {
 		snprintf(err, errlen, "device %u: not the %s device's state", sec->instance, name);
 		return -VMM_ERR_INPUT;
 	}

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "vmm/persist.h"
+#include "vmm/util.h"
 
 #define PBUF_MIN_CAP	256
 
@@ -66,12 +67,16 @@ void pbuf_bytes(struct pbuf *b, const void *p, size_t n)
 /* The low n bytes of v, least significant first. */
 static void pbuf_le(struct pbuf *b, uint64_t v, unsigned n)
 {
-	unsigned i;
-
 	if (!pbuf_reserve(b, n))
 		return;
-	for (i = 0; i < n; i++)
-		b->data[b->len++] = (uint8_t)(v >> (8 * i));
+	put_le(b->data + b->len, v, n);
+	b->len += n;
+}
+
+void pbuf_str(struct pbuf *b, const char *s)
+{
+	pbuf_u32(b, (uint32_t)strlen(s));
+	pbuf_bytes(b, s, strlen(s));
 }
 
 void pbuf_u8(struct pbuf *b, uint8_t v)
@@ -119,14 +124,8 @@ const uint8_t *preader_take(struct preader *r, size_t n)
 static uint64_t preader_le(struct preader *r, unsigned n)
 {
 	const uint8_t *p = preader_take(r, n);
-	uint64_t v = 0;
-	unsigned i;
 
-	if (!p)
-		return 0;
-	for (i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
+	return p ? get_le(p, n) : 0;
 }
 
 uint8_t preader_u8(struct preader *r)
@@ -154,6 +153,28 @@ void preader_bytes(struct preader *r, void *out, size_t n)
 		memcpy(out, p, n);
 	else
 		memset(out, 0, n);
+}
+
+bool preader_str(struct preader *r, char *out, size_t size)
+{
+	uint32_t len = preader_u32(r);
+	const uint8_t *s = preader_take(r, len);
+
+	if (!s || len >= size || memchr(s, 0, len)) {
+		r->failed = true;
+		return false;
+	}
+	memcpy(out, s, len);
+	out[len] = 0;
+	return true;
+}
+
+bool preader_str_is(struct preader *r, const char *s)
+{
+	uint32_t len = preader_u32(r);
+	const uint8_t *saved = preader_take(r, len);
+
+	return saved && len == strlen(s) && !memcmp(saved, s, len);
 }
 
 bool preader_ok(const struct preader *r)

@@ -67,8 +67,7 @@ static void encode_config(const struct vm *vm, struct pbuf *b)
 	pbuf_u32(b, flags);
 	pbuf_u32(b, 3);			/* GIC version */
 	pbuf_u32(b, GIC_NR_IRQS);
-	pbuf_u32(b, (uint32_t)strlen(name));
-	pbuf_bytes(b, name, strlen(name));
+	pbuf_str(b, name);
 }
 
 static int config_fail(char *err, size_t errlen, const char *field)
@@ -82,7 +81,7 @@ int vmstate__parse_config(const struct snap_reader *r, struct vm_saved_config *c
 {
 	const struct snap_section *sec = snap__find(r, SNAP_SEC_CONFIG, 0);
 	struct preader p;
-	uint32_t flags, name_len, sve;
+	uint32_t flags, sve;
 
 	memset(c, 0, sizeof(*c));
 	if (!sec)
@@ -99,10 +98,8 @@ int vmstate__parse_config(const struct snap_reader *r, struct vm_saved_config *c
 	flags = preader_u32(&p);
 	c->gic_version = preader_u32(&p);
 	c->gic_nr_irqs = preader_u32(&p);
-	name_len = preader_u32(&p);
-	if (name_len >= sizeof(c->name))
-		return config_fail(err, errlen, "name length");
-	preader_bytes(&p, c->name, name_len);
+	if (!preader_str(&p, c->name, sizeof(c->name)))
+		return config_fail(err, errlen, "name");
 	if (!preader_done(&p))
 		return config_fail(err, errlen, "length");
 	if (c->nr_vcpus < 1 || c->nr_vcpus > VMM_MAX_VCPUS)

@@ -23,6 +23,8 @@ void pbuf_u8(struct pbuf *b, uint8_t v);
 void pbuf_u32(struct pbuf *b, uint32_t v);
 void pbuf_u64(struct pbuf *b, uint64_t v);
 void pbuf_bytes(struct pbuf *b, const void *p, size_t n);
+/* A string: u32 length, then its bytes (no NUL). */
+void pbuf_str(struct pbuf *b, const char *s);
 
 struct preader {
 	const uint8_t *data;
@@ -38,6 +40,13 @@ uint64_t preader_u64(struct preader *r);
 void preader_bytes(struct preader *r, void *out, size_t n);
 /* A pointer to the next n bytes, or NULL (and failed) if fewer remain. */
 const uint8_t *preader_take(struct preader *r, size_t n);
+/*
+ * A string written by pbuf_str into out (size bytes, NUL included); false
+ * (and failed) when it does not fit or holds a NUL.
+ */
+bool preader_str(struct preader *r, char *out, size_t size);
+/* Reads a string; true when it is exactly s (a mismatch does not fail r). */
+bool preader_str_is(struct preader *r, const char *s);
 /* No read failed. */
 bool preader_ok(const struct preader *r);
 /* No read failed and every byte was read. */

@@ -154,6 +154,46 @@ static void test_take_bounds(void **state)
 	assert_true(preader_done(&r));
 }
 
+/* Strings: a u32 length and the bytes; too long, or with a NUL, is refused. */
+static void test_strings(void **state)
+{
+	static const uint8_t want[] = { 3, 0, 0, 0, 'v', 'm', 'm', 0, 0, 0, 0 };
+	static const uint8_t with_nul[] = { 3, 0, 0, 0, 'a', 0, 'b' };
+	char out[4];
+	struct pbuf b;
+	struct preader r;
+
+	pbuf_init(&b);
+	pbuf_str(&b, "vmm");
+	pbuf_str(&b, "");
+	assert_int_equal(b.len, sizeof(want));
+	assert_memory_equal(b.data, want, sizeof(want));
+
+	preader_init(&r, b.data, b.len);
+	assert_true(preader_str(&r, out, sizeof(out)));
+	assert_string_equal(out, "vmm");
+	assert_true(preader_str(&r, out, sizeof(out)));
+	assert_string_equal(out, "");
+	assert_true(preader_done(&r));
+
+	preader_init(&r, b.data, b.len);
+	assert_false(preader_str(&r, out, 3));		/* no room for the NUL */
+	assert_false(preader_ok(&r));
+	preader_init(&r, with_nul, sizeof(with_nul));
+	assert_false(preader_str(&r, out, sizeof(out)));
+	preader_init(&r, b.data, 5);			/* truncated */
+	assert_false(preader_str(&r, out, sizeof(out)));
+
+	preader_init(&r, b.data, b.len);
+	assert_true(preader_str_is(&r, "vmm"));
+	assert_false(preader_str_is(&r, "x"));
+	preader_init(&r, b.data, b.len);
+	assert_false(preader_str_is(&r, "vm"));
+	preader_init(&r, b.data, b.len);
+	assert_false(preader_str_is(&r, "vmmm"));
+	pbuf_free(&b);
+}
+
 static void test_empty_reader(void **state)
 {
 	struct preader r;
@@ -177,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_pbuf_grows),
 		cmocka_unit_test(test_read_past_end_stays_failed),
 		cmocka_unit_test(test_take_bounds),
+		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_empty_reader),
 	};
 
