@@ -71,7 +71,7 @@ void virtio__config_changed(struct virtio_dev *dev)
 
 bool virtio__queue_live(const struct virtio_dev *dev, unsigned q)
 {
-	return q < dev->ops->nr_queues && dev->queues[q].ready &&
+	return q < dev->ops->nr_queues && dev->queues[q].vq.ready &&
 	       (dev->status & VIRTIO_STATUS_DRIVER_OK) &&
 	       !(dev->status & VIRTIO_STATUS_NEEDS_RESET);
 }
@@ -117,7 +117,6 @@ void virtio__queue_reset(struct virtio_queue *q)
 	vq__reset(&q->vq);
 	q->num = 0;
 	q->desc = q->driver = q->device = 0;
-	q->ready = false;
 }
 
 /* Status 0: the device forgets everything the driver set up. */

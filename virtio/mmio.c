@@ -59,7 +59,7 @@ static uint32_t queue_read(struct virtio_dev *dev, uint64_t off)
 	switch (off) {
 	case REG_QUEUE_NUM_MAX: return dev->ops->queue_max;
 	case REG_QUEUE_NUM: return q->num;
-	case REG_QUEUE_READY: return q->ready;
+	case REG_QUEUE_READY: return q->vq.ready;
 	case REG_QUEUE_DESC_LOW: return half(q->desc, false);
 	case REG_QUEUE_DESC_HIGH: return half(q->desc, true);
 	case REG_QUEUE_DRIVER_LOW: return half(q->driver, false);
@@ -96,13 +96,10 @@ static uint32_t reg_read(struct virtio_dev *dev, uint64_t off)
  */
 static void queue_enable(struct virtio_dev *dev, struct virtio_queue *q)
 {
-	if (q->ready)
+	if (q->vq.ready)
 		return;
-	if (vq__setup(&q->vq, q->num, q->desc, q->driver, q->device, dev->driver_features)) {
+	if (vq__setup(&q->vq, q->num, q->desc, q->driver, q->device, dev->driver_features))
 		virtio__fail(dev, q->vq.why);
-		return;
-	}
-	q->ready = true;
 }
 
 static void queue_write(struct virtio_dev *dev, uint64_t off, uint32_t v)
@@ -118,7 +115,7 @@ static void queue_write(struct virtio_dev *dev, uint64_t off, uint32_t v)
 			virtio__queue_reset(q);
 		return;
 	}
-	if (q->ready)
+	if (q->vq.ready)
 		return;		/* the spec forbids changing a live queue */
 	switch (off) {
 	case REG_QUEUE_NUM: q->num = v; break;

@@ -19,7 +19,7 @@ static void save_queue(const struct virtio_queue *q, struct pbuf *b)
 	pbuf_u64(b, q->desc);
 	pbuf_u64(b, q->driver);
 	pbuf_u64(b, q->device);
-	pbuf_u8(b, q->ready);
+	pbuf_u8(b, q->vq.ready);
 	vq__save(&q->vq, b);
 }
 
@@ -63,17 +63,18 @@ static int bad(const struct virtio_dev *dev, const char *field)
 static int restore_queue(struct virtio_dev *dev, struct virtio_queue *q, struct preader *r)
 {
 	char why[200];
+	bool ready;
 
 	q->num = preader_u32(r);
 	q->desc = preader_u64(r);
 	q->driver = preader_u64(r);
 	q->device = preader_u64(r);
-	q->ready = preader_u8(r) == 1;
+	ready = preader_u8(r) == 1;
 	if (!preader_ok(r))
 		return bad(dev, "queue registers");
 	if (vq__restore(&q->vq, &dev->mem, r, why, sizeof(why)))
 		return bad(dev, why);
-	if (q->vq.ready != q->ready)
+	if (q->vq.ready != ready)
 		return bad(dev, "queue ready flag");
 	return 0;
 }

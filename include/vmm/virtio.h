@@ -95,10 +95,9 @@ struct virtio_dev_ops {
 };
 
 struct virtio_queue {
-	struct virtqueue vq;
+	struct virtqueue vq;		/* vq.ready is QueueReady as the driver reads it */
 	uint32_t num;			/* as the driver set it (QueueNum) */
 	uint64_t desc, driver, device;	/* the driver's addresses (QueueDesc...) */
-	bool ready;			/* QueueReady as the driver reads it */
 	int kick_fd;			/* the ioeventfd of QueueNotify with this index */
 };
 

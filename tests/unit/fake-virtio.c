@@ -104,7 +104,7 @@ void virtio__destroy(struct virtio_dev *dev)
 bool virtio__queue_live(const struct virtio_dev *dev, unsigned q)
 {
 	return q < dev->ops->nr_queues && (dev->status & VIRTIO_STATUS_DRIVER_OK) &&
-	       !(dev->status & VIRTIO_STATUS_NEEDS_RESET) && dev->queues[q].ready;
+	       !(dev->status & VIRTIO_STATUS_NEEDS_RESET) && dev->queues[q].vq.ready;
 }
 
 void virtio__fail(struct virtio_dev *dev, const char *why)
@@ -200,7 +200,6 @@ int fake_virtio__setup_queue(struct virtio_dev *dev, unsigned q, uint32_t num, u
 	vq->desc = desc;
 	vq->driver = avail;
 	vq->device = used;
-	vq->ready = true;
 	dev->status = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
 		      VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK;
 	if (dev->ops->activate) {
@@ -261,7 +260,6 @@ void fake_virtio__reset(struct virtio_dev *dev)
 		dev->ops->reset(dev);
 	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
 		vq__reset(&dev->queues[q].vq);
-		dev->queues[q].ready = false;
 	}
 	dev->status = 0;
 	dev->driver_features = 0;
