@@ -117,59 +117,7 @@ struct blk {
 	struct blk_req reqs[BLK_INFLIGHT];
 };
 
-/* ---- little-endian fields ---- */
-
-/* ---- a chain's elements as one byte stream ---- */
-
-/*
- * The host ranges of bytes [off, off + len) of the stream that elements
- * e[0..n) form, into iov (each element gives at most one entry). The
- * driver may frame a request any way it likes, so the header, data and
- * status need not have descriptors of their own.
- */
-static unsigned span_iov(const struct vq_elem *e, unsigned n, uint64_t off, uint64_t len,
-			 struct iovec *iov)
-{
-	unsigned nr = 0;
-
-	for (unsigned i = 0; i < n && len; i++) {
-		uint64_t take;
-
-		if (off >= e[i].len) {
-			off -= e[i].len;
-			continue;
-		}
-		take = e[i].len - off < len ? e[i].len - off : len;
-		iov[nr].iov_base = (uint8_t *)e[i].host + off;
-		iov[nr].iov_len = take;
-		nr++;
-		len -= take;
-		off = 0;
-	}
-	return nr;
-}
-
-/* Copies bytes [off, off + len) of the stream e[0..n) out of (or into) guest memory. */
-static void span_copy(const struct vq_elem *e, unsigned n, uint64_t off, uint8_t *buf,
-		      size_t len, bool to_guest)
-{
-	for (unsigned i = 0; i < n && len; i++) {
-		size_t take;
-
-		if (off >= e[i].len) {
-			off -= e[i].len;
-			continue;
-		}
-		take = e[i].len - off < len ? e[i].len - off : len;
-		if (to_guest)
-			memcpy((uint8_t *)e[i].host + off, buf, take);
-		else
-			memcpy(buf, (uint8_t *)e[i].host + off, take);
-		buf += take;
-		len -= take;
-		off = 0;
-	}
-}
+/* ---- a chain's parts (vq__elems_iov and vq__elems_copy see them as one stream) ---- */
 
 static const struct vq_elem *readable(const struct vq_chain *c)
 {
@@ -369,9 +317,9 @@ static int blk_rw(struct blk *blk, const struct vq_chain *c, uint8_t *status, bo
 
 	req = blk_get_req(blk);
 	if (write)
-		n = span_iov(readable(c), c->nr_out, BLK_HDR_SIZE, len, req->iov);
+		n = vq__elems_iov(readable(c), c->nr_out, BLK_HDR_SIZE, len, req->iov);
 	else
-		n = span_iov(writable(c), nr_writable(c), 0, len, req->iov);
+		n = vq__elems_iov(writable(c), nr_writable(c), 0, len, req->iov);
 	req->direct = dio_suits(blk, sector << SECTOR_SHIFT, req->iov, n);
 	if (write)
 		io_prep_pwritev(&req->iocb, req->direct ? blk->dfd : blk->fd, req->iov, (int)n,
@@ -403,7 +351,7 @@ static uint8_t blk_get_id(struct blk *blk, const struct vq_chain *c, uint32_t *w
 {
 	uint32_t n = c->in_len - 1 < BLK_ID_BYTES ? c->in_len - 1 : BLK_ID_BYTES;
 
-	span_copy(writable(c), nr_writable(c), 0, blk->serial, n, true);
+	vq__elems_copy(writable(c), nr_writable(c), 0, blk->serial, n, true);
 	*written = n + 1;
 	return VIRTIO_BLK_S_OK;
 }
@@ -438,7 +386,7 @@ static uint8_t blk_discard(struct blk *blk, const struct vq_chain *c)
 
 	if (blk->ro || len % BLK_DISCARD_SEG_SIZE || n > BLK_DISCARD_SEG_MAX)
 		return VIRTIO_BLK_S_IOERR;
-	span_copy(readable(c), c->nr_out, BLK_HDR_SIZE, segs, len, false);
+	vq__elems_copy(readable(c), c->nr_out, BLK_HDR_SIZE, segs, len, false);
 	for (unsigned i = 0; i < n; i++) {
 		const uint8_t *seg = segs + i * BLK_DISCARD_SEG_SIZE;
 		uint32_t nr = (uint32_t)get_le(seg + 8, 4);
@@ -477,7 +425,7 @@ static void blk_request(struct blk *blk, const struct vq_chain *c)
 		return;
 	}
 	/* A copy: the guest can change its buffer while we look at it. */
-	span_copy(readable(c), c->nr_out, 0, hdr, sizeof(hdr), false);
+	vq__elems_copy(readable(c), c->nr_out, 0, hdr, sizeof(hdr), false);
 	sector = get_le(hdr + 8, 8);
 
 	switch (get_le(hdr, 4)) {

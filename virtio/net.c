@@ -69,42 +69,6 @@ struct net {
 
 /* ---- helpers ---- */
 
-/* The chain's buffers as an iovec, empty ones left out; returns the count. */
-static int chain_iov(const struct vq_chain *c, struct iovec *iov)
-{
-	int n = 0;
-
-	for (uint32_t i = 0; i < c->nr; i++) {
-		if (!c->elem[i].len)
-			continue;
-		iov[n].iov_base = c->elem[i].host;
-		iov[n].iov_len = c->elem[i].len;
-		n++;
-	}
-	return n;
-}
-
-/* Writes len bytes at byte offset off of a (device-writable) chain. */
-static void chain_write(const struct vq_chain *c, uint32_t off, const void *src, uint32_t len)
-{
-	const uint8_t *s = src;
-
-	for (uint32_t i = 0; i < c->nr && len; i++) {
-		const struct vq_elem *e = &c->elem[i];
-		uint32_t n;
-
-		if (off >= e->len) {
-			off -= e->len;
-			continue;
-		}
-		n = e->len - off < len ? e->len - off : len;
-		memcpy((uint8_t *)e->host + off, s, n);
-		s += n;
-		len -= n;
-		off = 0;
-	}
-}
-
 static void set_watch(struct virtio_dev *dev, struct net *n, bool on)
 {
 	if (n->watching == on || n->rx_dead)
@@ -132,7 +96,7 @@ static void tx_frame(struct net *n, const struct vq_chain *c)
 		pr_debug("%s: dropped a %u-byte transmit chain", n->name, c->out_len);
 		return;
 	}
-	cnt = chain_iov(c, n->iov);
+	cnt = (int)vq__elems_iov(c->elem, c->nr, 0, UINT64_MAX, n->iov);
 	do
 		ret = writev(n->fd, n->iov, cnt);
 	while (ret < 0 && errno == EINTR);
@@ -170,7 +134,7 @@ static void rx_return(struct virtio_dev *dev, struct net *n, uint32_t len)
 /* A frame of len bytes (header included) is in the chain: hand it over. */
 static void rx_deliver(struct virtio_dev *dev, struct net *n, size_t len)
 {
-	static const uint8_t one_buffer[2] = { 1, 0 };	/* le16 1 */
+	uint8_t one_buffer[2] = { 1, 0 };	/* le16 1 */
 	struct vq_chain *c = &n->rx_chain;
 
 	if (len > c->in_len || len < VIRTIO_NET_HDR_LEN) {
@@ -181,7 +145,8 @@ static void rx_deliver(struct virtio_dev *dev, struct net *n, size_t len)
 		rx_return(dev, n, 0);
 		return;
 	}
-	chain_write(c, VIRTIO_NET_HDR_NUM_BUFFERS, one_buffer, sizeof(one_buffer));
+	vq__elems_copy(c->elem, c->nr, VIRTIO_NET_HDR_NUM_BUFFERS, one_buffer,
+		       sizeof(one_buffer), true);
 	rx_return(dev, n, (uint32_t)len);
 }
 
@@ -218,7 +183,7 @@ static int rx_frame(struct virtio_dev *dev, struct net *n)
 		rx_return(dev, n, 0);
 		return 1;
 	}
-	cnt = chain_iov(c, n->iov);
+	cnt = (int)vq__elems_iov(c->elem, c->nr, 0, UINT64_MAX, n->iov);
 	n->iov[cnt].iov_base = &spare;
 	n->iov[cnt].iov_len = 1;
 	do

@@ -430,6 +430,51 @@ int vq__enable_notify(struct virtqueue *vq)
 
 /* ---- persist ---- */
 
+unsigned vq__elems_iov(const struct vq_elem *e, unsigned n, uint64_t off, uint64_t len,
+		       struct iovec *iov)
+{
+	unsigned nr = 0;
+
+	for (unsigned i = 0; i < n && len; i++) {
+		uint64_t take;
+
+		if (off >= e[i].len) {
+			off -= e[i].len;
+			continue;
+		}
+		take = e[i].len - off < len ? e[i].len - off : len;
+		iov[nr].iov_base = (uint8_t *)e[i].host + off;
+		iov[nr].iov_len = take;
+		nr++;
+		len -= take;
+		off = 0;
+	}
+	return nr;
+}
+
+void vq__elems_copy(const struct vq_elem *e, unsigned n, uint64_t off, void *buf, size_t len,
+		    bool to_guest)
+{
+	uint8_t *b = buf;
+
+	for (unsigned i = 0; i < n && len; i++) {
+		size_t take;
+
+		if (off >= e[i].len) {
+			off -= e[i].len;
+			continue;
+		}
+		take = e[i].len - off < len ? e[i].len - off : len;
+		if (to_guest)
+			memcpy((uint8_t *)e[i].host + off, b, take);
+		else
+			memcpy(b, (uint8_t *)e[i].host + off, take);
+		b += take;
+		len -= take;
+		off = 0;
+	}
+}
+
 void vq__save(const struct virtqueue *vq, struct pbuf *b)
 {
 	uint32_t flags = (vq->ready ? SAVE_READY : 0) | (vq->event_idx ? SAVE_EVENT_IDX : 0) |

@@ -15,6 +15,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "vmm/guest-mem.h"
 #include "vmm/util.h"
@@ -71,6 +72,20 @@ struct vq_chain {
 	uint32_t out_len, in_len;	/* bytes readable, bytes writable */
 	uint16_t head;			/* what vq__push() gives back */
 };
+
+/*
+ * Elements e[0..n) of a popped chain as one byte stream: a driver may frame
+ * a message any way it likes, so a header, data or status need not have
+ * buffers of their own.
+ * vq__elems_iov: the host ranges of bytes [off, off + len) into iov, at most
+ * one entry per element (none for an empty one); returns how many.
+ * vq__elems_copy: copies bytes [off, off + len) out of (to_guest false) or
+ * into guest memory, as far as the elements go.
+ */
+unsigned vq__elems_iov(const struct vq_elem *e, unsigned n, uint64_t off, uint64_t len,
+		       struct iovec *iov);
+void vq__elems_copy(const struct vq_elem *e, unsigned n, uint64_t off, void *buf, size_t len,
+		    bool to_guest);
 
 /* What a device accepts from a queue; anything else is malformed. */
 enum vq_expect {

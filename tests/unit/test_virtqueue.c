@@ -1203,9 +1203,39 @@ static void test_restore_bad(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* A chain's elements as one byte stream, across element boundaries. */
+static void test_elems_stream(void **state)
+{
+	uint8_t a[3] = "abc", b[1] = { 0 }, c[4] = "defg", out[6] = { 0 }, xy[2] = "XY";
+	struct vq_elem e[] = {
+		{ .host = a, .len = 3 }, { .host = b, .len = 0 }, { .host = c, .len = 4 },
+	};
+	struct iovec iov[3];
+
+	/* bytes 2..6: "c" from a, nothing from the empty b, "defg" from c */
+	assert_int_equal(vq__elems_iov(e, 3, 2, 5, iov), 2);
+	assert_ptr_equal(iov[0].iov_base, a + 2);
+	assert_int_equal(iov[0].iov_len, 1);
+	assert_ptr_equal(iov[1].iov_base, c);
+	assert_int_equal(iov[1].iov_len, 4);
+	assert_int_equal(vq__elems_iov(e, 3, 0, UINT64_MAX, iov), 2);	/* the whole chain */
+	assert_int_equal(iov[0].iov_len + iov[1].iov_len, 7);
+	assert_int_equal(vq__elems_iov(e, 3, 7, 1, iov), 0);		/* past the end */
+
+	vq__elems_copy(e, 3, 1, out, 4, false);
+	assert_memory_equal(out, "bcde", 4);
+	vq__elems_copy(e, 3, 2, xy, 2, true);
+	assert_memory_equal(a, "abX", 3);
+	assert_memory_equal(c, "Yefg", 4);
+	memset(out, 0, sizeof(out));
+	vq__elems_copy(e, 3, 5, out, 6, false);	/* only what the elements hold */
+	assert_memory_equal(out, "fg\0\0\0\0", 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_elems_stream),
 		T(test_guest_mem_ptr),
 		T(test_guest_mem_rw),
 		T(test_setup),
