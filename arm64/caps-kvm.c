@@ -11,8 +11,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "vmm/arm64.h"
-#include "vmm/caps.h"
+#include "arm64/arm64.h"
+#include "arm64/caps.h"
 
 static int finish_output(void)
 {

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vmm/caps.h"
+#include "arm64/caps.h"
 #include "vmm/json.h"
 
 #define SVE_VL_UNIT	128u	/* bits per VQ */

@@ -11,8 +11,8 @@
 
 #include <libfdt.h>
 
-#include "vmm/fdt.h"
-#include "vmm/layout.h"
+#include "arm64/fdt.h"
+#include "arm64/layout.h"
 #include "vmm/util.h"
 
 /* Our phandles: fixed, since every node that takes one is ours. */

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "vmm/arm64.h"
-#include "vmm/layout.h"
+#include "arm64/arm64.h"
+#include "arm64/layout.h"
 #include "vmm/persist.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
@@ -245,7 +245,7 @@ static int flush_pending_tables(struct vm *vm)
 static int save_block(struct vm *vm, struct pbuf *b, const struct gic_block *blk,
 		      uint64_t mattr, int vcpu)
 {
-	pbuf_u32(b, block_words(blk));
+	pbuf__put_u32(b, block_words(blk));
 	for (unsigned i = 0; i < blk->nr_ranges; i++) {
 		const struct gic_range *rg = &blk->ranges[i];
 
@@ -261,8 +261,8 @@ static int save_block(struct vm *vm, struct pbuf *b, const struct gic_block *blk
 				       rg->name, key, strerror(-err));
 				return err;
 			}
-			pbuf_u32(b, key);
-			pbuf_u32(b, val);
+			pbuf__put_u32(b, key);
+			pbuf__put_u32(b, val);
 		}
 	}
 	return 0;
@@ -290,18 +290,18 @@ static int save_icc(struct vm *vm, struct pbuf *b, uint64_t mattr, int vcpu)
 			return err;
 	}
 	naprs = icc_nr_aprs(val[ICC_CTLR_INDEX]);
-	pbuf_u32(b, ARRAY_SIZE(icc_fixed) + 2 * naprs);
+	pbuf__put_u32(b, ARRAY_SIZE(icc_fixed) + 2 * naprs);
 	for (unsigned i = 0; i < ARRAY_SIZE(icc_fixed); i++) {
-		pbuf_u32(b, icc_fixed[i].instr);
-		pbuf_u64(b, val[i]);
+		pbuf__put_u32(b, icc_fixed[i].instr);
+		pbuf__put_u64(b, val[i]);
 	}
 	for (unsigned g = 0; g < 2; g++) {
 		for (unsigned n = 0; n < naprs; n++) {
 			err = read_icc(vm, vcpu, mattr, &icc_aprs[g][n], &apr);
 			if (err)
 				return err;
-			pbuf_u32(b, icc_aprs[g][n].instr);
-			pbuf_u64(b, apr);
+			pbuf__put_u32(b, icc_aprs[g][n].instr);
+			pbuf__put_u64(b, apr);
 		}
 	}
 	return 0;
@@ -323,7 +323,7 @@ static int save_cpu(struct vm *vm, struct pbuf *b, unsigned i)
 
 	if (err)
 		return err;
-	pbuf_u64(b, mpidr);
+	pbuf__put_u64(b, mpidr);
 	err = save_block(vm, b, &redist_block, mpidr_attr(mpidr), i);
 	return err ? err : save_icc(vm, b, mpidr_attr(mpidr), i);
 }
@@ -347,9 +347,9 @@ int gic__save(struct vm *vm, struct pbuf *b)
 		return -VMM_ERR_INTERNAL;
 	if (flush_pending_tables(vm))
 		return -VMM_ERR_INTERNAL;
-	pbuf_u32(b, GIC_STATE_LAYOUT);
-	pbuf_u32(b, GIC_NR_IRQS);
-	pbuf_u32(b, vm->nr_vcpus);
+	pbuf__put_u32(b, GIC_STATE_LAYOUT);
+	pbuf__put_u32(b, GIC_NR_IRQS);
+	pbuf__put_u32(b, vm->nr_vcpus);
 	err = save_dist(vm, b);
 	for (unsigned i = 0; i < vm->nr_vcpus && !err; i++)
 		err = save_cpu(vm, b, i);
@@ -401,9 +401,9 @@ static int kvm_refused(struct gic_io *io, int err, int vcpu, const char *name, u
 
 static int read_count(struct gic_io *io, uint32_t want, int vcpu, const char *what)
 {
-	uint32_t n = preader_u32(io->r);
+	uint32_t n = preader__get_u32(io->r);
 
-	if (!preader_ok(io->r))
+	if (!preader__ok(io->r))
 		return fail(io, -VMM_ERR_INPUT, vcpu, "%s: truncated before the count", what);
 	if (n != want)
 		return fail(io, -VMM_ERR_INPUT, vcpu, "%s: %u registers, expected %u",
@@ -432,10 +432,10 @@ static int restore_range(struct gic_io *io, const struct gic_block *blk,
 {
 	for (uint32_t w = 0; w < rg->words; w++) {
 		uint32_t want = rg->first + w * rg->stride;
-		uint32_t key = preader_u32(io->r), val = preader_u32(io->r);
+		uint32_t key = preader__get_u32(io->r), val = preader__get_u32(io->r);
 		int err;
 
-		if (!preader_ok(io->r))
+		if (!preader__ok(io->r))
 			return fail(io, -VMM_ERR_INPUT, vcpu, "%s (0x%x): truncated",
 				    rg->name, want);
 		if (key != want)
@@ -461,11 +461,11 @@ static int restore_block(struct gic_io *io, const struct gic_block *blk, uint64_
 static int restore_icc_reg(struct gic_io *io, const struct icc_reg *reg, uint64_t mattr,
 			   int vcpu, uint64_t *valp)
 {
-	uint32_t instr = preader_u32(io->r);
-	uint64_t val = preader_u64(io->r);
+	uint32_t instr = preader__get_u32(io->r);
+	uint64_t val = preader__get_u64(io->r);
 	int err;
 
-	if (!preader_ok(io->r))
+	if (!preader__ok(io->r))
 		return fail(io, -VMM_ERR_INPUT, vcpu, "%s: truncated", reg->name);
 	if (instr != reg->instr)
 		return fail(io, -VMM_ERR_INPUT, vcpu, "%s: found encoding 0x%x, expected 0x%x",
@@ -481,11 +481,11 @@ static int restore_icc_reg(struct gic_io *io, const struct icc_reg *reg, uint64_
 static int restore_icc(struct gic_io *io, uint64_t mattr, int vcpu)
 {
 	uint64_t val[ARRAY_SIZE(icc_fixed)], apr;
-	uint32_t n = preader_u32(io->r);
+	uint32_t n = preader__get_u32(io->r);
 	unsigned naprs;
 	int err = 0;
 
-	if (!preader_ok(io->r))
+	if (!preader__ok(io->r))
 		return fail(io, -VMM_ERR_INPUT, vcpu, "CPU interface: truncated before the count");
 	for (unsigned i = 0; i < ARRAY_SIZE(icc_fixed) && !err; i++)
 		err = restore_icc_reg(io, &icc_fixed[i], mattr, vcpu, &val[i]);
@@ -505,10 +505,10 @@ static int restore_icc(struct gic_io *io, uint64_t mattr, int vcpu)
 
 static int restore_cpu(struct gic_io *io, int i)
 {
-	uint64_t saved = preader_u64(io->r), mpidr;
+	uint64_t saved = preader__get_u64(io->r), mpidr;
 	int err;
 
-	if (!preader_ok(io->r))
+	if (!preader__ok(io->r))
 		return fail(io, -VMM_ERR_INPUT, i, "MPIDR: truncated");
 	if (vcpu_mpidr(io->vm, i, &mpidr))
 		return fail(io, -VMM_ERR_INTERNAL, i, "cannot read MPIDR_EL1");
@@ -521,11 +521,11 @@ static int restore_cpu(struct gic_io *io, int i)
 
 static int check_header(struct gic_io *io)
 {
-	uint32_t layout = preader_u32(io->r);
-	uint32_t nr_irqs = preader_u32(io->r);
-	uint32_t nr_vcpus = preader_u32(io->r);
+	uint32_t layout = preader__get_u32(io->r);
+	uint32_t nr_irqs = preader__get_u32(io->r);
+	uint32_t nr_vcpus = preader__get_u32(io->r);
 
-	if (!preader_ok(io->r))
+	if (!preader__ok(io->r))
 		return fail(io, -VMM_ERR_INPUT, -1, "header: truncated");
 	if (layout != GIC_STATE_LAYOUT)
 		return fail(io, -VMM_ERR_INPUT, -1, "layout version %u is not supported (only %u)",
@@ -559,7 +559,7 @@ static int restore_all(struct gic_io *io)
 	err = err ?: restore_dist(io);
 	for (unsigned i = 0; i < io->vm->nr_vcpus && !err; i++)
 		err = restore_cpu(io, i);
-	if (!err && !preader_done(io->r))
+	if (!err && !preader__done(io->r))
 		return fail(io, -VMM_ERR_INPUT, -1, "%zu bytes after the last register",
 			    io->r->len - io->r->pos);
 	return err;

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "vmm/arm64.h"
-#include "vmm/layout.h"
+#include "arm64/arm64.h"
+#include "arm64/layout.h"
 #include "vmm/vm.h"
 
 static int gic_set_attr(struct vm *vm, uint32_t group, uint64_t attr, void *value)

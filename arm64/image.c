@@ -5,7 +5,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "vmm/image.h"
+#include "arm64/image.h"
 #include "vmm/util.h"
 
 /*

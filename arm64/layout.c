@@ -1,6 +1,6 @@
 #include <stdio.h>
 
-#include "vmm/layout.h"
+#include "arm64/layout.h"
 #include "vmm/util.h"
 
 unsigned layout__min_ipa_bits(uint64_t ram_size)

@@ -9,7 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "vmm/arm64.h"
+#include "arm64/arm64.h"
 #include "vmm/vm.h"
 
 /* VLS holds one bit per VQ (1..512) in eight 64-bit words; we use VQ 1..16. */

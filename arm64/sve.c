@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vmm/sve.h"
+#include "arm64/sve.h"
 #include "vmm/util.h"
 
 /*

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "vmm/arm64.h"
+#include "arm64/arm64.h"
 #include "vmm/persist.h"
-#include "vmm/vcpu-state.h"
+#include "arm64/vcpu-state.h"
 #include "vmm/vm.h"
 
 #define POWER_OFF_BIT (1u << KVM_ARM_VCPU_POWER_OFF)
@@ -43,12 +43,12 @@ static struct kvm_reg_list *get_reg_list(struct vcpu *vcpu)
 
 static void save_header(struct vcpu *vcpu, struct pbuf *b, uint32_t mp_state)
 {
-	pbuf_u32(b, VCPU_STATE_VERSION);
-	pbuf_u32(b, vcpu->id);
+	pbuf__put_u32(b, VCPU_STATE_VERSION);
+	pbuf__put_u32(b, vcpu->id);
 	for (int i = 0; i < 7; i++)
-		pbuf_u32(b, vcpu->vm->arch.vcpu_features[i]);
-	pbuf_u32(b, mp_state);
-	pbuf_u32(b, vcpu->vm->arch.sve_set);
+		pbuf__put_u32(b, vcpu->vm->arch.vcpu_features[i]);
+	pbuf__put_u32(b, mp_state);
+	pbuf__put_u32(b, vcpu->vm->arch.sve_set);
 }
 
 int vcpu_state__save(struct vcpu *vcpu, struct pbuf *b, unsigned *nr_sve_regs)
@@ -70,7 +70,7 @@ int vcpu_state__save(struct vcpu *vcpu, struct pbuf *b, unsigned *nr_sve_regs)
 		return -VMM_ERR_INTERNAL;
 	}
 	save_header(vcpu, b, mp.mp_state);
-	pbuf_u32(b, (uint32_t)list->n);
+	pbuf__put_u32(b, (uint32_t)list->n);
 	for (uint64_t i = 0; i < list->n && !err; i++) {
 		uint64_t id = list->reg[i];
 		uint32_t size = reg_size(id);
@@ -86,9 +86,9 @@ int vcpu_state__save(struct vcpu *vcpu, struct pbuf *b, unsigned *nr_sve_regs)
 		if (id == KVM_REG_ARM_TIMER_CNT && vcpu->vm->arch.time_frozen)
 			memcpy(value, &vcpu->vm->arch.frozen_counter, sizeof(uint64_t));
 		sve += is_sve(id) && id != KVM_REG_ARM64_SVE_VLS;
-		pbuf_u64(b, id);
-		pbuf_u32(b, size);
-		pbuf_bytes(b, value, size);
+		pbuf__put_u64(b, id);
+		pbuf__put_u32(b, size);
+		pbuf__put_bytes(b, value, size);
 	}
 	free(list);
 	if (nr_sve_regs)
@@ -104,9 +104,9 @@ static int parse_fail(char *err, size_t errlen, const char *what, uint32_t vcpu,
 
 static int parse_regs(struct preader *r, struct vcpu_state *st, char *err, size_t errlen)
 {
-	uint32_t n = preader_u32(r);
+	uint32_t n = preader__get_u32(r);
 
-	if (!preader_ok(r) || n > VCPU_STATE_MAX_REGS)
+	if (!preader__ok(r) || n > VCPU_STATE_MAX_REGS)
 		return parse_fail(err, errlen, "bad register count", st->vcpu_id, n);
 	st->regs = calloc(n ? n : 1, sizeof(*st->regs));
 	if (!st->regs)
@@ -114,12 +114,12 @@ static int parse_regs(struct preader *r, struct vcpu_state *st, char *err, size_
 	for (unsigned i = 0; i < n; i++) {
 		struct saved_reg *reg = &st->regs[i];
 
-		reg->id = preader_u64(r);
-		reg->len = preader_u32(r);
-		if (!preader_ok(r) || reg->len != reg_size(reg->id) ||
+		reg->id = preader__get_u64(r);
+		reg->len = preader__get_u32(r);
+		if (!preader__ok(r) || reg->len != reg_size(reg->id) ||
 		    reg->len > VCPU_MAX_REG_BYTES)
 			return parse_fail(err, errlen, "bad register id or size", st->vcpu_id, i);
-		reg->value = preader_take(r, reg->len);
+		reg->value = preader__take(r, reg->len);
 		if (!reg->value)
 			return parse_fail(err, errlen, "truncated register value", st->vcpu_id, i);
 		st->nr_regs = i + 1;
@@ -135,15 +135,15 @@ int vcpu_state__parse(const uint8_t *data, size_t len, struct vcpu_state *st, ch
 	int ret;
 
 	memset(st, 0, sizeof(*st));
-	preader_init(&r, data, len);
-	version = preader_u32(&r);
-	st->vcpu_id = preader_u32(&r);
+	preader__init(&r, data, len);
+	version = preader__get_u32(&r);
+	st->vcpu_id = preader__get_u32(&r);
 	for (int i = 0; i < 7; i++)
-		st->features[i] = preader_u32(&r);
-	st->mp_state = preader_u32(&r);
-	vls = preader_u32(&r);
-	if (!preader_ok(&r) || version != VCPU_STATE_VERSION) {
-		snprintf(err, errlen, "vcpu: %s", preader_ok(&r) ? "unknown layout version" :
+		st->features[i] = preader__get_u32(&r);
+	st->mp_state = preader__get_u32(&r);
+	vls = preader__get_u32(&r);
+	if (!preader__ok(&r) || version != VCPU_STATE_VERSION) {
+		snprintf(err, errlen, "vcpu: %s", preader__ok(&r) ? "unknown layout version" :
 			 "truncated header");
 		return -VMM_ERR_INPUT;
 	}
@@ -153,7 +153,7 @@ int vcpu_state__parse(const uint8_t *data, size_t len, struct vcpu_state *st, ch
 	}
 	st->vls = (vq_mask_t)vls;
 	ret = parse_regs(&r, st, err, errlen);
-	if (!ret && !preader_done(&r)) {
+	if (!ret && !preader__done(&r)) {
 		snprintf(err, errlen, "vcpu %u: bytes after the last register", st->vcpu_id);
 		ret = -VMM_ERR_INPUT;
 	}

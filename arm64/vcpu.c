@@ -6,8 +6,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "vmm/arm64.h"
-#include "vmm/layout.h"
+#include "arm64/arm64.h"
+#include "arm64/layout.h"
 #include "vmm/vm.h"
 
 #define CORE_REG(name) (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \

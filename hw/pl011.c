@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "vmm/devices.h"
-#include "vmm/fdt.h"
-#include "vmm/layout.h"
+#include "arm64/fdt.h"
+#include "arm64/layout.h"
 #include "vmm/persist.h"
 #include "vmm/term.h"
 #include "vmm/vm.h"
@@ -171,10 +171,10 @@ static void pl011_save(struct vm *vm, struct pbuf *b)
 
 	pthread_mutex_lock(&u->lock);
 	for (size_t i = 0; i < ARRAY_SIZE(regs); i++)
-		pbuf_u32(b, regs[i]);
-	pbuf_u32(b, u->rx_count);
+		pbuf__put_u32(b, regs[i]);
+	pbuf__put_u32(b, u->rx_count);
 	for (unsigned i = 0; i < u->rx_count; i++)
-		pbuf_u8(b, u->rx[(u->rx_head + i) % RX_FIFO_SIZE]);
+		pbuf__put_u8(b, u->rx[(u->rx_head + i) % RX_FIFO_SIZE]);
 	pthread_mutex_unlock(&u->lock);
 }
 
@@ -187,19 +187,19 @@ static int pl011_restore(struct vm *vm, struct preader *r)
 
 	pthread_mutex_lock(&u->lock);
 	for (size_t i = 0; i < ARRAY_SIZE(regs); i++)
-		*regs[i] = preader_u32(r);
-	count = preader_u32(r);
+		*regs[i] = preader__get_u32(r);
+	count = preader__get_u32(r);
 	if (count > RX_FIFO_SIZE)
 		count = 0, r->failed = true;
 	u->rx_head = 0;
 	u->rx_count = count;
-	preader_bytes(r, u->rx, count);
+	preader__get_bytes(r, u->rx, count);
 	u->ris &= INT_ALL;
 	u->imsc &= INT_ALL;
 	u->line = -1;		/* drive the line from the restored state */
 	update_irq(u);
 	pthread_mutex_unlock(&u->lock);
-	return preader_ok(r) ? 0 : -1;
+	return preader__ok(r) ? 0 : -1;
 }
 
 static const char pl011_compatible[] = "arm,pl011\0arm,primecell";

@@ -7,8 +7,8 @@
 #include <time.h>
 
 #include "vmm/devices.h"
-#include "vmm/fdt.h"
-#include "vmm/layout.h"
+#include "arm64/fdt.h"
+#include "arm64/layout.h"
 #include "vmm/persist.h"
 #include "vmm/vm.h"
 
@@ -76,20 +76,20 @@ static int pl031_init(struct vm *vm)
 static void pl031_save(struct vm *vm, struct pbuf *b)
 {
 	pthread_mutex_lock(&rtc.lock);
-	pbuf_u64(b, (uint64_t)rtc.offset);
-	pbuf_u32(b, rtc.mr);
-	pbuf_u32(b, rtc.imsc);
+	pbuf__put_u64(b, (uint64_t)rtc.offset);
+	pbuf__put_u32(b, rtc.mr);
+	pbuf__put_u32(b, rtc.imsc);
 	pthread_mutex_unlock(&rtc.lock);
 }
 
 static int pl031_restore(struct vm *vm, struct preader *r)
 {
 	pthread_mutex_lock(&rtc.lock);
-	rtc.offset = (int64_t)preader_u64(r);
-	rtc.mr = preader_u32(r);
-	rtc.imsc = preader_u32(r) & 1;
+	rtc.offset = (int64_t)preader__get_u64(r);
+	rtc.mr = preader__get_u32(r);
+	rtc.imsc = preader__get_u32(r) & 1;
 	pthread_mutex_unlock(&rtc.lock);
-	return preader_ok(r) ? 0 : -1;
+	return preader__ok(r) ? 0 : -1;
 }
 
 static const char pl031_compatible[] = "arm,pl031\0arm,primecell";

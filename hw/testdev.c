@@ -9,8 +9,8 @@
 #include <stdio.h>
 
 #include "vmm/devices.h"
-#include "vmm/fdt.h"
-#include "vmm/layout.h"
+#include "arm64/fdt.h"
+#include "arm64/layout.h"
 #include "vmm/persist.h"
 #include "vmm/term.h"
 #include "vmm/vm.h"
@@ -72,16 +72,16 @@ static int testdev_init(struct vm *vm)
 static void testdev_save(struct vm *vm, struct pbuf *b)
 {
 	pthread_mutex_lock(&testdev.lock);
-	pbuf_u64(b, testdev.key);
+	pbuf__put_u64(b, testdev.key);
 	pthread_mutex_unlock(&testdev.lock);
 }
 
 static int testdev_restore(struct vm *vm, struct preader *r)
 {
 	pthread_mutex_lock(&testdev.lock);
-	testdev.key = preader_u64(r);
+	testdev.key = preader__get_u64(r);
 	pthread_mutex_unlock(&testdev.lock);
-	return preader_ok(r) ? 0 : -1;
+	return preader__ok(r) ? 0 : -1;
 }
 
 static const char testdev_compatible[] = "vmm,testdev";

@@ -14,7 +14,7 @@
 
 #include <linux/kvm.h>
 
-#include "vmm/layout.h"
+#include "arm64/layout.h"
 #include "vmm/virtio.h"
 #include "vmm/vm.h"
 #include "internal.h"

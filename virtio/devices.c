@@ -4,8 +4,8 @@
  * the device tree, and saved one section each (virtio/state.c).
  */
 #include "vmm/devices.h"
-#include "vmm/fdt.h"
-#include "vmm/layout.h"
+#include "arm64/fdt.h"
+#include "arm64/layout.h"
 #include "vmm/virtio.h"
 #include "vmm/vm.h"
 #include "internal.h"

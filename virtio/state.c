@@ -15,29 +15,29 @@
 
 static void save_queue(const struct virtio_queue *q, struct pbuf *b)
 {
-	pbuf_u32(b, q->num);
-	pbuf_u64(b, q->desc);
-	pbuf_u64(b, q->driver);
-	pbuf_u64(b, q->device);
-	pbuf_u8(b, q->vq.ready);
+	pbuf__put_u32(b, q->num);
+	pbuf__put_u64(b, q->desc);
+	pbuf__put_u64(b, q->driver);
+	pbuf__put_u64(b, q->device);
+	pbuf__put_u8(b, q->vq.ready);
 	vq__save(&q->vq, b);
 }
 
 void virtio__save_state(struct virtio_dev *dev, struct pbuf *b)
 {
-	pbuf_str(b, dev->ops->name);
-	pbuf_u32(b, dev->ops->device_id);
-	pbuf_u64(b, dev->host_features);
-	pbuf_u64(b, dev->driver_features);
-	pbuf_u32(b, dev->host_features_sel);
-	pbuf_u32(b, dev->driver_features_sel);
-	pbuf_u32(b, dev->queue_sel);
-	pbuf_u32(b, dev->status);
-	pbuf_u32(b, dev->interrupt_status);
-	pbuf_u32(b, dev->config_generation);
-	pbuf_u32(b, dev->ops->config_size);
-	pbuf_bytes(b, dev->config, dev->ops->config_size);
-	pbuf_u32(b, dev->ops->nr_queues);
+	pbuf__put_str(b, dev->ops->name);
+	pbuf__put_u32(b, dev->ops->device_id);
+	pbuf__put_u64(b, dev->host_features);
+	pbuf__put_u64(b, dev->driver_features);
+	pbuf__put_u32(b, dev->host_features_sel);
+	pbuf__put_u32(b, dev->driver_features_sel);
+	pbuf__put_u32(b, dev->queue_sel);
+	pbuf__put_u32(b, dev->status);
+	pbuf__put_u32(b, dev->interrupt_status);
+	pbuf__put_u32(b, dev->config_generation);
+	pbuf__put_u32(b, dev->ops->config_size);
+	pbuf__put_bytes(b, dev->config, dev->ops->config_size);
+	pbuf__put_u32(b, dev->ops->nr_queues);
 	for (unsigned q = 0; q < dev->ops->nr_queues; q++)
 		save_queue(&dev->queues[q], b);
 	if (dev->ops->save)
@@ -65,12 +65,12 @@ static int restore_queue(struct virtio_dev *dev, struct virtio_queue *q, struct 
 	char why[200];
 	bool ready;
 
-	q->num = preader_u32(r);
-	q->desc = preader_u64(r);
-	q->driver = preader_u64(r);
-	q->device = preader_u64(r);
-	ready = preader_u8(r) == 1;
-	if (!preader_ok(r))
+	q->num = preader__get_u32(r);
+	q->desc = preader__get_u64(r);
+	q->driver = preader__get_u64(r);
+	q->device = preader__get_u64(r);
+	ready = preader__get_u8(r) == 1;
+	if (!preader__ok(r))
 		return bad(dev, "queue registers");
 	if (vq__restore(&q->vq, &dev->mem, r, why, sizeof(why)))
 		return bad(dev, why);
@@ -82,25 +82,25 @@ static int restore_queue(struct virtio_dev *dev, struct virtio_queue *q, struct 
 /* The transport's part; the device keeps its features and config size. */
 static int restore_transport(struct virtio_dev *dev, struct preader *r)
 {
-	if (!preader_str_is(r, dev->ops->name) || preader_u32(r) != dev->ops->device_id)
+	if (!preader__str_is(r, dev->ops->name) || preader__get_u32(r) != dev->ops->device_id)
 		return bad(dev, "device type (not the device this VM has in this slot)");
-	if (preader_u64(r) != dev->host_features)
+	if (preader__get_u64(r) != dev->host_features)
 		return bad(dev, "features (the device offers others here: a disk's ro flag?)");
-	dev->driver_features = preader_u64(r);
+	dev->driver_features = preader__get_u64(r);
 	if (dev->driver_features & ~dev->host_features)
 		return bad(dev, "driver features");
-	dev->host_features_sel = preader_u32(r);
-	dev->driver_features_sel = preader_u32(r);
-	dev->queue_sel = preader_u32(r);
-	dev->status = preader_u32(r) & 0xff;
-	dev->interrupt_status = preader_u32(r) & 3;
-	dev->config_generation = preader_u32(r);
-	if (preader_u32(r) != dev->ops->config_size)
+	dev->host_features_sel = preader__get_u32(r);
+	dev->driver_features_sel = preader__get_u32(r);
+	dev->queue_sel = preader__get_u32(r);
+	dev->status = preader__get_u32(r) & 0xff;
+	dev->interrupt_status = preader__get_u32(r) & 3;
+	dev->config_generation = preader__get_u32(r);
+	if (preader__get_u32(r) != dev->ops->config_size)
 		return bad(dev, "config size");
-	preader_bytes(r, dev->config, dev->ops->config_size);
-	if (preader_u32(r) != dev->ops->nr_queues)
+	preader__get_bytes(r, dev->config, dev->ops->config_size);
+	if (preader__get_u32(r) != dev->ops->nr_queues)
 		return bad(dev, "number of queues");
-	return preader_ok(r) ? 0 : bad(dev, "transport state (truncated)");
+	return preader__ok(r) ? 0 : bad(dev, "transport state (truncated)");
 }
 
 int virtio__restore_state(struct virtio_dev *dev, struct preader *r)

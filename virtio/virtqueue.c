@@ -480,13 +480,13 @@ void vq__save(const struct virtqueue *vq, struct pbuf *b)
 	uint32_t flags = (vq->ready ? SAVE_READY : 0) | (vq->event_idx ? SAVE_EVENT_IDX : 0) |
 			 (vq->indirect ? SAVE_INDIRECT : 0) | (vq->broken ? SAVE_BROKEN : 0);
 
-	pbuf_u32(b, flags);
-	pbuf_u32(b, vq->num);
-	pbuf_u64(b, vq->desc);
-	pbuf_u64(b, vq->avail);
-	pbuf_u64(b, vq->used);
-	pbuf_u32(b, vq->last_avail_idx);
-	pbuf_u32(b, vq->used_idx);
+	pbuf__put_u32(b, flags);
+	pbuf__put_u32(b, vq->num);
+	pbuf__put_u64(b, vq->desc);
+	pbuf__put_u64(b, vq->avail);
+	pbuf__put_u64(b, vq->used);
+	pbuf__put_u32(b, vq->last_avail_idx);
+	pbuf__put_u32(b, vq->used_idx);
 }
 
 static int restore_fail(struct virtqueue *vq, char *err, size_t errlen, const char *fmt, ...)
@@ -511,14 +511,14 @@ int vq__restore(struct virtqueue *vq, const struct guest_mem *mem, struct preade
 	char why[sizeof(vq->why)];
 
 	vq__init(vq, mem);
-	flags = preader_u32(r);
-	num = preader_u32(r);
-	desc = preader_u64(r);
-	avail = preader_u64(r);
-	used = preader_u64(r);
-	last_avail = preader_u32(r);
-	used_idx = preader_u32(r);
-	if (!preader_ok(r))
+	flags = preader__get_u32(r);
+	num = preader__get_u32(r);
+	desc = preader__get_u64(r);
+	avail = preader__get_u64(r);
+	used = preader__get_u64(r);
+	last_avail = preader__get_u32(r);
+	used_idx = preader__get_u32(r);
+	if (!preader__ok(r))
 		return restore_fail(vq, err, errlen, "queue: truncated");
 	if (flags & ~SAVE_ALL)
 		return restore_fail(vq, err, errlen, "queue: flags 0x%" PRIx32 ": unknown bits",

@@ -20,9 +20,9 @@
 
 int devcfg__save(const struct vm_config *cfg, struct pbuf *b)
 {
-	pbuf_u8(b, (uint8_t)cfg->console);
-	pbuf_u8(b, cfg->rng);
-	pbuf_u32(b, cfg->nr_disks);
+	pbuf__put_u8(b, (uint8_t)cfg->console);
+	pbuf__put_u8(b, cfg->rng);
+	pbuf__put_u32(b, cfg->nr_disks);
 	for (unsigned i = 0; i < cfg->nr_disks; i++) {
 		struct stat st;
 
@@ -30,14 +30,14 @@ int devcfg__save(const struct vm_config *cfg, struct pbuf *b)
 			pr_err("snapshot: disk %s: %s", cfg->disks[i].path, strerror(errno));
 			return -errno;
 		}
-		pbuf_str(b, cfg->disks[i].path);
-		pbuf_u8(b, cfg->disks[i].ro);
-		pbuf_u64(b, (uint64_t)st.st_size);
+		pbuf__put_str(b, cfg->disks[i].path);
+		pbuf__put_u8(b, cfg->disks[i].ro);
+		pbuf__put_u64(b, (uint64_t)st.st_size);
 	}
-	pbuf_u32(b, cfg->nr_nets);
+	pbuf__put_u32(b, cfg->nr_nets);
 	for (unsigned i = 0; i < cfg->nr_nets; i++) {
-		pbuf_str(b, cfg->nets[i].tap);
-		pbuf_bytes(b, cfg->nets[i].mac, 6);
+		pbuf__put_str(b, cfg->nets[i].tap);
+		pbuf__put_bytes(b, cfg->nets[i].mac, 6);
 	}
 	return 0;
 }
@@ -50,28 +50,28 @@ static int bad(char *err, size_t errlen, const char *field)
 
 static int parse_disks(struct preader *p, struct saved_devices *d, char *err, size_t errlen)
 {
-	d->nr_disks = preader_u32(p);
+	d->nr_disks = preader__get_u32(p);
 	if (d->nr_disks > VMM_MAX_DISKS)
 		return bad(err, errlen, "number of disks");
 	for (unsigned i = 0; i < d->nr_disks; i++) {
-		if (!preader_str(p, d->disks[i].path, sizeof(d->disks[i].path)) ||
+		if (!preader__get_str(p, d->disks[i].path, sizeof(d->disks[i].path)) ||
 		    !d->disks[i].path[0])
 			return bad(err, errlen, "disk path");
-		d->disks[i].ro = preader_u8(p) != 0;
-		d->disks[i].size = preader_u64(p);
+		d->disks[i].ro = preader__get_u8(p) != 0;
+		d->disks[i].size = preader__get_u64(p);
 	}
 	return 0;
 }
 
 static int parse_nets(struct preader *p, struct saved_devices *d, char *err, size_t errlen)
 {
-	d->nr_nets = preader_u32(p);
+	d->nr_nets = preader__get_u32(p);
 	if (d->nr_nets > VMM_MAX_NETS)
 		return bad(err, errlen, "number of network devices");
 	for (unsigned i = 0; i < d->nr_nets; i++) {
-		if (!preader_str(p, d->nets[i].tap, sizeof(d->nets[i].tap)) || !d->nets[i].tap[0])
+		if (!preader__get_str(p, d->nets[i].tap, sizeof(d->nets[i].tap)) || !d->nets[i].tap[0])
 			return bad(err, errlen, "tap name");
-		preader_bytes(p, d->nets[i].mac, 6);
+		preader__get_bytes(p, d->nets[i].mac, 6);
 	}
 	return 0;
 }
@@ -88,15 +88,15 @@ int devcfg__parse(const struct snap_reader *r, struct saved_devices *d, char *er
 		return 0;
 	if (sec->version != DEVCFG_VERSION)
 		return bad(err, errlen, "version");
-	preader_init(&p, sec->data, sec->len);
-	console = preader_u8(&p);
-	d->rng = preader_u8(&p) != 0;
+	preader__init(&p, sec->data, sec->len);
+	console = preader__get_u8(&p);
+	d->rng = preader__get_u8(&p) != 0;
 	if (console > CONSOLE_VIRTIO)
 		return bad(err, errlen, "console");
 	d->console = console;
 	ret = parse_disks(&p, d, err, errlen);
 	ret = ret ?: parse_nets(&p, d, err, errlen);
-	if (!ret && !preader_done(&p))
+	if (!ret && !preader__done(&p))
 		return bad(err, errlen, "length");
 	return ret;
 }

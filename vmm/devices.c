@@ -5,7 +5,7 @@
 #include "vmm/devices.h"
 #include "vmm/persist.h"
 #include "vmm/snapshot.h"
-#include "vmm/fdt.h"
+#include "arm64/fdt.h"
 #include "vmm/virtio.h"
 #include "vmm/vm.h"
 
@@ -103,15 +103,15 @@ static int save_section(struct snap_writer *w, uint32_t instance, const char *na
 	struct pbuf b;
 	int err;
 
-	pbuf_init(&b);
-	pbuf_str(&b, name);
+	pbuf__init(&b);
+	pbuf__put_str(&b, name);
 	if (d->count)
 		d->save_one(vm, k, &b);
 	else
 		d->save(vm, &b);
 	err = b.failed ? -ENOMEM : snap__add(w, SNAP_SEC_DEVICE, instance, DEVICE_STATE_VERSION,
 					      b.data, b.len);
-	pbuf_free(&b);
+	pbuf__free(&b);
 	if (err)
 		pr_err("snapshot: cannot save the %s device: %s", name, strerror(-err));
 	return err;
@@ -146,8 +146,8 @@ static int restore_section(struct vm *vm, const struct device_ops *d, unsigned k
 	struct preader r;
 	int ret;
 
-	preader_init(&r, sec->data, sec->len);
-	if (!preader_str_is(&r, name)) {
+	preader__init(&r, sec->data, sec->len);
+	if (!preader__str_is(&r, name)) {
 		snprintf(err, errlen, "device %u: not the %s device's state", sec->instance, name);
 		return -VMM_ERR_INPUT;
 	}
@@ -155,7 +155,7 @@ static int restore_section(struct vm *vm, const struct device_ops *d, unsigned k
 		ret = -1;
 	else
 		ret = d->count ? d->restore_one(vm, k, &r) : d->restore(vm, &r);
-	if (ret || !preader_done(&r)) {
+	if (ret || !preader__done(&r)) {
 		snprintf(err, errlen, "device %s: bad state (version %u, %zu bytes)", name,
 			 sec->version, sec->len);
 		return -VMM_ERR_INPUT;

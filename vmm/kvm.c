@@ -10,7 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "vmm/layout.h"
+#include "arm64/layout.h"
 #include "vmm/vm.h"
 
 int kvm__open(struct vm *vm)

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/caps.h"
+#include "arm64/caps.h"
 #include "vmm/api.h"
 #include "vmm/config.h"
 #include "vmm/run.h"

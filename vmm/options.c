@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "vmm/config.h"
-#include "vmm/layout.h"
+#include "arm64/layout.h"
 #include "vmm/util.h"
 
 const char options__run_help[] =

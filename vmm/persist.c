@@ -16,7 +16,7 @@
 
 /* ---- writer ---- */
 
-void pbuf_init(struct pbuf *b)
+void pbuf__init(struct pbuf *b)
 {
 	b->data = NULL;
 	b->len = 0;
@@ -24,10 +24,10 @@ void pbuf_init(struct pbuf *b)
 	b->failed = false;
 }
 
-void pbuf_free(struct pbuf *b)
+void pbuf__free(struct pbuf *b)
 {
 	free(b->data);
-	pbuf_init(b);
+	pbuf__init(b);
 }
 
 /* Room for n more bytes; false (and failed) if there is none. */
@@ -56,7 +56,7 @@ static bool pbuf_reserve(struct pbuf *b, size_t n)
 	return true;
 }
 
-void pbuf_bytes(struct pbuf *b, const void *p, size_t n)
+void pbuf__put_bytes(struct pbuf *b, const void *p, size_t n)
 {
 	if (!n || !pbuf_reserve(b, n))
 		return;
@@ -73,23 +73,23 @@ static void pbuf_le(struct pbuf *b, uint64_t v, unsigned n)
 	b->len += n;
 }
 
-void pbuf_str(struct pbuf *b, const char *s)
+void pbuf__put_str(struct pbuf *b, const char *s)
 {
-	pbuf_u32(b, (uint32_t)strlen(s));
-	pbuf_bytes(b, s, strlen(s));
+	pbuf__put_u32(b, (uint32_t)strlen(s));
+	pbuf__put_bytes(b, s, strlen(s));
 }
 
-void pbuf_u8(struct pbuf *b, uint8_t v)
+void pbuf__put_u8(struct pbuf *b, uint8_t v)
 {
 	pbuf_le(b, v, 1);
 }
 
-void pbuf_u32(struct pbuf *b, uint32_t v)
+void pbuf__put_u32(struct pbuf *b, uint32_t v)
 {
 	pbuf_le(b, v, 4);
 }
 
-void pbuf_u64(struct pbuf *b, uint64_t v)
+void pbuf__put_u64(struct pbuf *b, uint64_t v)
 {
 	pbuf_le(b, v, 8);
 }
@@ -99,7 +99,7 @@ void pbuf_u64(struct pbuf *b, uint64_t v)
 /* What data points at when a reader is given none, so data + pos is valid. */
 static const uint8_t no_data[1];
 
-void preader_init(struct preader *r, const void *data, size_t len)
+void preader__init(struct preader *r, const void *data, size_t len)
 {
 	r->data = data ? data : no_data;
 	r->len = data ? len : 0;
@@ -107,7 +107,7 @@ void preader_init(struct preader *r, const void *data, size_t len)
 	r->failed = false;
 }
 
-const uint8_t *preader_take(struct preader *r, size_t n)
+const uint8_t *preader__take(struct preader *r, size_t n)
 {
 	const uint8_t *p;
 
@@ -123,29 +123,29 @@ const uint8_t *preader_take(struct preader *r, size_t n)
 /* n bytes, least significant first; 0 once the reader has failed. */
 static uint64_t preader_le(struct preader *r, unsigned n)
 {
-	const uint8_t *p = preader_take(r, n);
+	const uint8_t *p = preader__take(r, n);
 
 	return p ? get_le(p, n) : 0;
 }
 
-uint8_t preader_u8(struct preader *r)
+uint8_t preader__get_u8(struct preader *r)
 {
 	return (uint8_t)preader_le(r, 1);
 }
 
-uint32_t preader_u32(struct preader *r)
+uint32_t preader__get_u32(struct preader *r)
 {
 	return (uint32_t)preader_le(r, 4);
 }
 
-uint64_t preader_u64(struct preader *r)
+uint64_t preader__get_u64(struct preader *r)
 {
 	return preader_le(r, 8);
 }
 
-void preader_bytes(struct preader *r, void *out, size_t n)
+void preader__get_bytes(struct preader *r, void *out, size_t n)
 {
-	const uint8_t *p = preader_take(r, n);
+	const uint8_t *p = preader__take(r, n);
 
 	if (!n)
 		return;
@@ -155,10 +155,10 @@ void preader_bytes(struct preader *r, void *out, size_t n)
 		memset(out, 0, n);
 }
 
-bool preader_str(struct preader *r, char *out, size_t size)
+bool preader__get_str(struct preader *r, char *out, size_t size)
 {
-	uint32_t len = preader_u32(r);
-	const uint8_t *s = preader_take(r, len);
+	uint32_t len = preader__get_u32(r);
+	const uint8_t *s = preader__take(r, len);
 
 	if (!s || len >= size || memchr(s, 0, len)) {
 		r->failed = true;
@@ -169,20 +169,20 @@ bool preader_str(struct preader *r, char *out, size_t size)
 	return true;
 }
 
-bool preader_str_is(struct preader *r, const char *s)
+bool preader__str_is(struct preader *r, const char *s)
 {
-	uint32_t len = preader_u32(r);
-	const uint8_t *saved = preader_take(r, len);
+	uint32_t len = preader__get_u32(r);
+	const uint8_t *saved = preader__take(r, len);
 
 	return saved && len == strlen(s) && !memcmp(saved, s, len);
 }
 
-bool preader_ok(const struct preader *r)
+bool preader__ok(const struct preader *r)
 {
 	return !r->failed;
 }
 
-bool preader_done(const struct preader *r)
+bool preader__done(const struct preader *r)
 {
 	return !r->failed && r->pos == r->len;
 }

@@ -15,12 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vmm/arm64.h"
+#include "arm64/arm64.h"
 #include "vmm/devices.h"
 #include "vmm/persist.h"
 #include "vmm/run.h"
 #include "vmm/snapshot.h"
-#include "vmm/vcpu-state.h"
+#include "arm64/vcpu-state.h"
 #include "vmm/vm.h"
 #include "vmm/vmstate.h"
 
@@ -293,7 +293,7 @@ static int build(struct vm *vm, struct saved_vm *s, bool copy_memory)
 	if (!ret && vcpu_state__counter(&s->vcpus[0], &counter) == 0)
 		arch__freeze_time_at(vm, counter);
 	if (!ret) {
-		preader_init(&r, gic->data, gic->len);
+		preader__init(&r, gic->data, gic->len);
 		ret = gic__restore(vm, &r, err, sizeof(err));
 	}
 	ret = ret ? ret : devices__init(vm);

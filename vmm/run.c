@@ -17,11 +17,11 @@
 #include <libfdt.h>
 
 #include "vmm/api.h"
-#include "vmm/arm64.h"
+#include "arm64/arm64.h"
 #include "vmm/devices.h"
-#include "vmm/fdt.h"
-#include "vmm/image.h"
-#include "vmm/layout.h"
+#include "arm64/fdt.h"
+#include "arm64/image.h"
+#include "arm64/layout.h"
 #include "vmm/run.h"
 #include "vmm/term.h"
 #include "vmm/virtio.h"

@@ -4,9 +4,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "vmm/caps.h"
+#include "arm64/caps.h"
 #include "vmm/snapshot.h"
-#include "vmm/vcpu-state.h"
+#include "arm64/vcpu-state.h"
 #include "vmm/vmstate.h"
 
 static const char info_help[] =

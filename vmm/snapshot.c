@@ -174,7 +174,7 @@ static void writer_free(struct snap_writer *w)
 		close(w->tmp_fd);
 	if (w->parent_fd >= 0)
 		close(w->parent_fd);
-	pbuf_free(&w->sections);
+	pbuf__free(&w->sections);
 	free(w->keys);
 	free(w->tmp_name);
 	free(w->name);
@@ -229,7 +229,7 @@ int snap__begin(const char *dir, struct snap_writer **wp)
 		return -ENOMEM;
 	w->parent_fd = -1;
 	w->tmp_fd = -1;
-	pbuf_init(&w->sections);
+	pbuf__init(&w->sections);
 	err = begin(w, dir);
 	if (err) {
 		writer_free(w);
@@ -259,16 +259,16 @@ int snap__add(struct snap_writer *w, uint32_t id, uint32_t instance, uint32_t ve
 		if (w->keys[i].id == id && w->keys[i].instance == instance)
 			return -EINVAL;	/* not -EEXIST, which means DIR exists */
 
-	pbuf_u32(&w->sections, id);
-	pbuf_u32(&w->sections, instance);
-	pbuf_u32(&w->sections, version);
-	pbuf_u32(&w->sections, 0);
-	pbuf_u64(&w->sections, len);
-	pbuf_u32(&w->sections, crc(data, len));
+	pbuf__put_u32(&w->sections, id);
+	pbuf__put_u32(&w->sections, instance);
+	pbuf__put_u32(&w->sections, version);
+	pbuf__put_u32(&w->sections, 0);
+	pbuf__put_u64(&w->sections, len);
+	pbuf__put_u32(&w->sections, crc(data, len));
 	if (!w->sections.failed)
-		pbuf_u32(&w->sections, crc(w->sections.data + start, SEC_HEADER_CRC_LEN));
-	pbuf_bytes(&w->sections, data, len);
-	pbuf_bytes(&w->sections, zeros, pad_len(len));
+		pbuf__put_u32(&w->sections, crc(w->sections.data + start, SEC_HEADER_CRC_LEN));
+	pbuf__put_bytes(&w->sections, data, len);
+	pbuf__put_bytes(&w->sections, zeros, pad_len(len));
 	if (w->sections.failed)
 		return -ENOMEM;
 	w->keys[w->nr_sections].id = id;
@@ -491,11 +491,11 @@ static int parse_header(struct parser *p, uint32_t *nr_sections)
 		return bad(p, "header: truncated: the file is %zu bytes, the header %u",
 			   p->len, HEADER_SIZE);
 
-	preader_init(&pr, p->buf + MAGIC_LEN + ARCH_LEN, HEADER_SIZE - MAGIC_LEN - ARCH_LEN);
-	major = preader_u32(&pr);
-	minor = preader_u32(&pr);
-	*nr_sections = preader_u32(&pr);
-	hcrc = preader_u32(&pr);
+	preader__init(&pr, p->buf + MAGIC_LEN + ARCH_LEN, HEADER_SIZE - MAGIC_LEN - ARCH_LEN);
+	major = preader__get_u32(&pr);
+	minor = preader__get_u32(&pr);
+	*nr_sections = preader__get_u32(&pr);
+	hcrc = preader__get_u32(&pr);
 	if (crc(p->buf, HEADER_SIZE - 4) != hcrc) {
 		if (major != SNAP_FORMAT_MAJOR)
 			return bad(p, "header: CRC mismatch (it reads format %" PRIu32 ".%" PRIu32
@@ -539,18 +539,18 @@ static int parse_section(struct parser *p, unsigned idx, uint32_t nr_sections, s
 	if (left < 8)
 		return bad(p, "section %u: truncated: the file ends %zu bytes into its header",
 			   idx, left);
-	preader_init(&pr, hdr, left < SEC_HEADER_SIZE ? left : SEC_HEADER_SIZE);
-	s->id = preader_u32(&pr);
-	s->instance = preader_u32(&pr);
+	preader__init(&pr, hdr, left < SEC_HEADER_SIZE ? left : SEC_HEADER_SIZE);
+	s->id = preader__get_u32(&pr);
+	s->instance = preader__get_u32(&pr);
 	label(name, sizeof(name), idx, s->id, s->instance);
 	if (left < SEC_HEADER_SIZE)
 		return bad(p, "%s: truncated: the file ends %zu bytes into its %u-byte header",
 			   name, left, SEC_HEADER_SIZE);
-	s->version = preader_u32(&pr);
-	preader_u32(&pr);	/* reserved: written as 0, ignored */
-	len = preader_u64(&pr);
-	pcrc = preader_u32(&pr);
-	hcrc = preader_u32(&pr);
+	s->version = preader__get_u32(&pr);
+	preader__get_u32(&pr);	/* reserved: written as 0, ignored */
+	len = preader__get_u64(&pr);
+	pcrc = preader__get_u32(&pr);
+	hcrc = preader__get_u32(&pr);
 	if (crc(hdr, SEC_HEADER_CRC_LEN) != hcrc)
 		return bad(p, "%s: header CRC mismatch", name);
 

@@ -42,16 +42,6 @@ void pr_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
-void die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprint("vmm: ", fmt, ap);
-	va_end(ap);
-	exit(status);
-}
-
 void vset_err(char *err, size_t errlen, const char *fmt, va_list ap)
 {
 	if (err && errlen)

@@ -6,13 +6,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "vmm/arm64.h"
-#include "vmm/caps.h"
+#include "arm64/arm64.h"
+#include "arm64/caps.h"
 #include "vmm/devices.h"
-#include "vmm/layout.h"
+#include "arm64/layout.h"
 #include "vmm/persist.h"
 #include "vmm/snapshot.h"
-#include "vmm/vcpu-state.h"
+#include "arm64/vcpu-state.h"
 #include "vmm/vm.h"
 #include "vmm/vmstate.h"
 
@@ -58,16 +58,16 @@ static void encode_config(const struct vm *vm, struct pbuf *b)
 	flags |= vm->cfg->pmu ? CFG_PMU : 0;
 	flags |= vm->cfg->testdev ? CFG_TESTDEV : 0;
 	flags |= has_feature(vm, KVM_ARM_VCPU_PTRAUTH_ADDRESS) ? CFG_PTRAUTH : 0;
-	pbuf_u32(b, vm->nr_vcpus);
-	pbuf_u64(b, vm->ram_size);
-	pbuf_u32(b, vm->ipa_bits);
-	pbuf_u32(b, vm->arch.sve_set);
+	pbuf__put_u32(b, vm->nr_vcpus);
+	pbuf__put_u64(b, vm->ram_size);
+	pbuf__put_u32(b, vm->ipa_bits);
+	pbuf__put_u32(b, vm->arch.sve_set);
 	for (int i = 0; i < 7; i++)
-		pbuf_u32(b, vm->arch.vcpu_features[i]);
-	pbuf_u32(b, flags);
-	pbuf_u32(b, 3);			/* GIC version */
-	pbuf_u32(b, GIC_NR_IRQS);
-	pbuf_str(b, name);
+		pbuf__put_u32(b, vm->arch.vcpu_features[i]);
+	pbuf__put_u32(b, flags);
+	pbuf__put_u32(b, 3);			/* GIC version */
+	pbuf__put_u32(b, GIC_NR_IRQS);
+	pbuf__put_str(b, name);
 }
 
 static int config_fail(char *err, size_t errlen, const char *field)
@@ -88,19 +88,19 @@ int vmstate__parse_config(const struct snap_reader *r, struct vm_saved_config *c
 		return config_fail(err, errlen, "section: missing");
 	if (sec->version != VM_CONFIG_VERSION)
 		return config_fail(err, errlen, "version");
-	preader_init(&p, sec->data, sec->len);
-	c->nr_vcpus = preader_u32(&p);
-	c->ram_size = preader_u64(&p);
-	c->ipa_bits = preader_u32(&p);
-	sve = preader_u32(&p);
+	preader__init(&p, sec->data, sec->len);
+	c->nr_vcpus = preader__get_u32(&p);
+	c->ram_size = preader__get_u64(&p);
+	c->ipa_bits = preader__get_u32(&p);
+	sve = preader__get_u32(&p);
 	for (int i = 0; i < 7; i++)
-		c->features[i] = preader_u32(&p);
-	flags = preader_u32(&p);
-	c->gic_version = preader_u32(&p);
-	c->gic_nr_irqs = preader_u32(&p);
-	if (!preader_str(&p, c->name, sizeof(c->name)))
+		c->features[i] = preader__get_u32(&p);
+	flags = preader__get_u32(&p);
+	c->gic_version = preader__get_u32(&p);
+	c->gic_nr_irqs = preader__get_u32(&p);
+	if (!preader__get_str(&p, c->name, sizeof(c->name)))
 		return config_fail(err, errlen, "name");
-	if (!preader_done(&p))
+	if (!preader__done(&p))
 		return config_fail(err, errlen, "length");
 	if (c->nr_vcpus < 1 || c->nr_vcpus > VMM_MAX_VCPUS)
 		return config_fail(err, errlen, "vcpu count");
@@ -167,7 +167,7 @@ static int add_pbuf(struct snap_writer *w, uint32_t id, uint32_t instance, uint3
 	if (err)
 		pr_err("snapshot: cannot add the %s section: %s", snap__section_name(id),
 		       strerror(-err));
-	pbuf_free(b);
+	pbuf__free(b);
 	return err;
 }
 
@@ -178,10 +178,10 @@ static int save_vcpus(struct vm *vm, struct snap_writer *w)
 		unsigned sve_regs;
 		int err;
 
-		pbuf_init(&b);
+		pbuf__init(&b);
 		err = vcpu_state__save(&vm->vcpus[i], &b, &sve_regs);
 		if (err) {
-			pbuf_free(&b);
+			pbuf__free(&b);
 			return err;
 		}
 		pr_debug("vcpu %u: %zu bytes of registers, %u SVE register slices", i, b.len,
@@ -198,7 +198,7 @@ static int save_all(struct vm *vm, struct snap_writer *w)
 	struct pbuf b;
 	int err;
 
-	pbuf_init(&b);
+	pbuf__init(&b);
 	encode_config(vm, &b);
 	err = add_pbuf(w, SNAP_SEC_CONFIG, 0, VM_CONFIG_VERSION, &b);
 	if (!err)
@@ -206,24 +206,24 @@ static int save_all(struct vm *vm, struct snap_writer *w)
 	if (!err)
 		err = save_vcpus(vm, w);
 	if (!err) {
-		pbuf_init(&b);
+		pbuf__init(&b);
 		err = gic__save(vm, &b);
 		err = err ? err : add_pbuf(w, SNAP_SEC_GIC, 0, 1, &b);
 		if (err)
-			pbuf_free(&b);
+			pbuf__free(&b);
 	}
 	if (!err) {
-		pbuf_init(&b);
+		pbuf__init(&b);
 		err = devcfg__save(vm->cfg, &b);
 		err = err ? err : add_pbuf(w, SNAP_SEC_DEVICES, 0, 1, &b);
 		if (err)
-			pbuf_free(&b);
+			pbuf__free(&b);
 	}
 	if (!err)
 		err = devices__save(vm, w);
 	if (!err) {
-		pbuf_init(&b);
-		pbuf_u64(&b, vm->ram_size);
+		pbuf__init(&b);
+		pbuf__put_u64(&b, vm->ram_size);
 		err = add_pbuf(w, SNAP_SEC_MEMORY, 0, 1, &b);
 	}
 	if (!err && (err = snap__write_memory(w, vm->ram, vm->ram_size)))

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/sve.h"
+#include "arm64/sve.h"
 
 #define VMM_DEFAULT_RAM_MIB	256
 #define VMM_DEFAULT_CPUS	1

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmm/compiler.h"
+
 #include "vmm/config.h"
 
 struct vm;
@@ -45,7 +47,7 @@ extern const struct device_ops pl011_device;
 extern const struct device_ops pl031_device;
 extern const struct device_ops testdev_device;
 
-int devices__init(struct vm *vm) __attribute__((warn_unused_result));
+int devices__init(struct vm *vm) __must_check;
 void devices__exit(struct vm *vm);
 /* Devices stop their I/O (finishing what is in flight) and start it again. */
 void devices__pause(struct vm *vm);
@@ -56,10 +58,10 @@ void devices__fdt(struct vm *vm, struct fdt_params *p);
  * the i-th entry of the device list, (i + 1) << 8 | k for the k-th device
  * of a type with several.
  */
-int devices__save(struct vm *vm, struct snap_writer *w) __attribute__((warn_unused_result));
+int devices__save(struct vm *vm, struct snap_writer *w) __must_check;
 /* Restores each device from its section; -2 with the device named in err. */
 int devices__restore(struct vm *vm, const struct snap_reader *r, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+	__must_check;
 
 /* Bytes typed on the console, for the UART. */
 void pl011__input(const uint8_t *buf, size_t len);

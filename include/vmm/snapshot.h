@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmm/compiler.h"
+
 #define SNAP_FORMAT_MAJOR	1
 #define SNAP_FORMAT_MINOR	0
 
@@ -33,15 +35,15 @@ struct snap_writer;
  * Starts a snapshot that will become dir. Fails with -EEXIST when dir
  * exists, or -errno. The temporary directory is dir's parent.
  */
-int snap__begin(const char *dir, struct snap_writer **w) __attribute__((warn_unused_result));
+int snap__begin(const char *dir, struct snap_writer **w) __must_check;
 /* Adds a section (the payload is copied). */
 int snap__add(struct snap_writer *w, uint32_t id, uint32_t instance, uint32_t version,
-	      const void *data, size_t len) __attribute__((warn_unused_result));
+	      const void *data, size_t len) __must_check;
 /* Writes the memory file: size bytes of guest RAM, zero pages left as holes. */
 int snap__write_memory(struct snap_writer *w, const void *ram, uint64_t size)
-	__attribute__((warn_unused_result));
+	__must_check;
 /* Writes state, fsyncs everything, renames into place. Frees w either way. */
-int snap__commit(struct snap_writer *w) __attribute__((warn_unused_result));
+int snap__commit(struct snap_writer *w) __must_check;
 /* Removes the temporary directory and frees w. */
 void snap__abort(struct snap_writer *w);
 
@@ -67,10 +69,10 @@ struct snap_reader {
  * mismatch") in err, or -1 for an internal failure.
  */
 int snap__open(const char *dir, struct snap_reader *r, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+	__must_check;
 /* Parses a state file already in memory (what snap__open and the fuzzer use). */
 int snap__parse(const uint8_t *state, size_t len, struct snap_reader *r, char *err,
-		size_t errlen) __attribute__((warn_unused_result));
+		size_t errlen) __must_check;
 /* The section with this id and instance, or NULL. */
 const struct snap_section *snap__find(const struct snap_reader *r, uint32_t id,
 				      uint32_t instance);

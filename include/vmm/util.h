@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmm/compiler.h"
+
 /*
  * Exit statuses, and the error classes functions return as negative values
  * when the caller must tell the user why it stopped (see docs/usage.md).
@@ -18,8 +20,6 @@ enum vmm_status {
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define __must_check __attribute__((warn_unused_result))
-#define __printf(a, b) __attribute__((format(printf, a, b)))
 
 #define SZ_4K	0x1000ULL
 #define SZ_64K	0x10000ULL
@@ -36,8 +36,6 @@ extern bool vmm_debug;
 void pr_err(const char *fmt, ...) __printf(1, 2);
 /* Only with --debug or VMM_DEBUG=1. */
 void pr_debug(const char *fmt, ...) __printf(1, 2);
-/* Start-up only: print one line and exit with status. */
-_Noreturn void die(int status, const char *fmt, ...) __printf(2, 3);
 
 /* Formats a one-line reason into err (nothing when err is NULL or empty). */
 void set_err(char *err, size_t errlen, const char *fmt, ...) __printf(3, 4);

@@ -8,8 +8,10 @@
 
 #include <limits.h>
 
+#include "vmm/compiler.h"
+
 #include "vmm/config.h"
-#include "vmm/sve.h"
+#include "arm64/sve.h"
 
 struct vm;
 struct snap_reader;
@@ -59,13 +61,13 @@ int vmstate__parse_config(const struct snap_reader *r, struct vm_saved_config *c
 
 /* vmm/devcfg.c: the SNAP_SEC_DEVICES section */
 struct pbuf;
-int devcfg__save(const struct vm_config *cfg, struct pbuf *b) __attribute__((warn_unused_result));
+int devcfg__save(const struct vm_config *cfg, struct pbuf *b) __must_check;
 /* -2 with the field named in err. */
 int devcfg__parse(const struct snap_reader *r, struct saved_devices *d, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+	__must_check;
 /* Each disk is there, openable as saved (ro or rw) and of the saved size; -2 if not. */
 int devcfg__check_disks(const struct saved_devices *d, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+	__must_check;
 /* Fills the device fields of cfg (pointing into d). */
 void devcfg__to_config(const struct saved_devices *d, struct vm_config *cfg);
 

@@ -33,7 +33,7 @@
 #include <string.h>
 
 #include "vmm/guest-mem.h"
-#include "vmm/layout.h"
+#include "arm64/layout.h"
 #include "vmm/persist.h"
 #include "vmm/virtqueue.h"
 
@@ -144,15 +144,15 @@ static void round_trip(struct virtqueue *vq, const struct guest_mem *mem)
 	struct pbuf b;
 	char err[200];
 
-	pbuf_init(&b);
+	pbuf__init(&b);
 	vq__save(vq, &b);
 	if (b.failed || b.len != SAVED_LEN)
 		abort();
-	preader_init(&r, b.data, b.len);
-	if (vq__restore(&back, mem, &r, err, sizeof(err)) || !preader_done(&r))
+	preader__init(&r, b.data, b.len);
+	if (vq__restore(&back, mem, &r, err, sizeof(err)) || !preader__done(&r))
 		abort();
 	same(vq, &back);
-	pbuf_free(&b);
+	pbuf__free(&b);
 	*vq = back;
 }
 
@@ -165,7 +165,7 @@ static void raw_restore(const struct guest_mem *mem, const uint8_t *p, size_t le
 	char err[200];
 
 	err[0] = '\0';
-	preader_init(&r, p, len);
+	preader__init(&r, p, len);
 	if (vq__restore(&vq, mem, &r, err, sizeof(err))) {
 		if (!err[0] || vq.ready || vq.broken)
 			abort();
@@ -292,12 +292,12 @@ static void seed_saved(struct seed *s)
 		      1ULL << VIRTIO_RING_F_INDIRECT_DESC))
 		abort();
 	vq.last_avail_idx = s->avail_idx - 1;
-	pbuf_init(&b);
+	pbuf__init(&b);
 	vq__save(&vq, &b);
 	if (b.failed || b.len != SAVED_LEN)
 		abort();
 	memcpy(s->buf + sizeof(s->buf) - SAVED_LEN, b.data, SAVED_LEN);
-	pbuf_free(&b);
+	pbuf__free(&b);
 }
 
 static int write_seed(const char *dir, const char *name, const struct seed *s)

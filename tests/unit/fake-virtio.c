@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fake-virtio.h"
-#include "vmm/layout.h"
+#include "arm64/layout.h"
 #include "vmm/virtio.h"
 #include "vmm/vm.h"
 

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "vmm/arm64.h"
-#include "vmm/caps.h"
+#include "arm64/arm64.h"
+#include "arm64/caps.h"
 #include "vmm/json.h"
 #include "vmm/util.h"
 

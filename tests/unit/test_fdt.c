@@ -15,8 +15,8 @@
 #include <cmocka.h>
 #include <libfdt.h>
 
-#include "vmm/fdt.h"
-#include "vmm/layout.h"
+#include "arm64/fdt.h"
+#include "arm64/layout.h"
 #include "vmm/util.h"
 
 #define BUF_SIZE	(256 * 1024)

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "vmm/image.h"
+#include "arm64/image.h"
 #include "vmm/util.h"
 
 #define MAGIC		0x644d5241U

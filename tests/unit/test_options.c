@@ -4,7 +4,7 @@
 
 #include "unit.h"
 #include "vmm/config.h"
-#include "vmm/layout.h"
+#include "arm64/layout.h"
 #include "vmm/util.h"
 
 #define MAX_ARGS 32

@@ -22,17 +22,17 @@ static void test_pbuf_bytes_are_little_endian(void **state)
 	};
 	struct pbuf b;
 
-	pbuf_init(&b);
-	pbuf_u8(&b, 0xab);
-	pbuf_u32(&b, 0x11223344);
-	pbuf_u64(&b, 0x0102030405060708ULL);
-	pbuf_bytes(&b, "xyz", 3);
-	pbuf_bytes(&b, NULL, 0);
-	pbuf_u32(&b, UINT32_MAX);
+	pbuf__init(&b);
+	pbuf__put_u8(&b, 0xab);
+	pbuf__put_u32(&b, 0x11223344);
+	pbuf__put_u64(&b, 0x0102030405060708ULL);
+	pbuf__put_bytes(&b, "xyz", 3);
+	pbuf__put_bytes(&b, NULL, 0);
+	pbuf__put_u32(&b, UINT32_MAX);
 	assert_false(b.failed);
 	assert_int_equal(b.len, sizeof(want));
 	assert_memory_equal(b.data, want, sizeof(want));
-	pbuf_free(&b);
+	pbuf__free(&b);
 	assert_null(b.data);
 	assert_int_equal(b.len, 0);
 }
@@ -48,29 +48,29 @@ static void test_round_trip(void **state)
 
 	for (i = 0; i < sizeof(blob); i++)
 		blob[i] = (uint8_t)(i * 7 + 3);
-	pbuf_init(&b);
+	pbuf__init(&b);
 	for (i = 0; i < 256; i++)
-		pbuf_u8(&b, (uint8_t)i);
+		pbuf__put_u8(&b, (uint8_t)i);
 	for (i = 0; i < 5; i++) {
-		pbuf_u32(&b, u32s[i]);
-		pbuf_u64(&b, u64s[i]);
+		pbuf__put_u32(&b, u32s[i]);
+		pbuf__put_u64(&b, u64s[i]);
 	}
-	pbuf_bytes(&b, blob, sizeof(blob));
+	pbuf__put_bytes(&b, blob, sizeof(blob));
 	assert_false(b.failed);
 
-	preader_init(&r, b.data, b.len);
+	preader__init(&r, b.data, b.len);
 	for (i = 0; i < 256; i++)
-		assert_int_equal(preader_u8(&r), i);
+		assert_int_equal(preader__get_u8(&r), i);
 	for (i = 0; i < 5; i++) {
-		assert_int_equal(preader_u32(&r), u32s[i]);
-		assert_true(preader_u64(&r) == u64s[i]);
+		assert_int_equal(preader__get_u32(&r), u32s[i]);
+		assert_true(preader__get_u64(&r) == u64s[i]);
 	}
-	assert_false(preader_done(&r));
-	preader_bytes(&r, back, sizeof(back));
+	assert_false(preader__done(&r));
+	preader__get_bytes(&r, back, sizeof(back));
 	assert_memory_equal(back, blob, sizeof(blob));
-	assert_true(preader_ok(&r));
-	assert_true(preader_done(&r));
-	pbuf_free(&b);
+	assert_true(preader__ok(&r));
+	assert_true(preader__done(&r));
+	pbuf__free(&b);
 }
 
 /* Many small writes: the buffer grows and keeps every byte. */
@@ -79,19 +79,19 @@ static void test_pbuf_grows(void **state)
 	struct pbuf b;
 	size_t i;
 
-	pbuf_init(&b);
+	pbuf__init(&b);
 	for (i = 0; i < 100000; i++)
-		pbuf_u32(&b, (uint32_t)i);
+		pbuf__put_u32(&b, (uint32_t)i);
 	assert_false(b.failed);
 	assert_int_equal(b.len, 400000);
 	assert_true(b.cap >= b.len);
 	for (i = 0; i < 100000; i += 997) {
 		struct preader r;
 
-		preader_init(&r, b.data + 4 * i, 4);
-		assert_int_equal(preader_u32(&r), i);
+		preader__init(&r, b.data + 4 * i, 4);
+		assert_int_equal(preader__get_u32(&r), i);
 	}
-	pbuf_free(&b);
+	pbuf__free(&b);
 }
 
 /* A read past the end fails, returns zeros, and every later read fails. */
@@ -101,22 +101,22 @@ static void test_read_past_end_stays_failed(void **state)
 	uint8_t out[4] = { 9, 9, 9, 9 };
 	struct preader r;
 
-	preader_init(&r, data, sizeof(data));
-	assert_int_equal(preader_u32(&r), 0x04030201);
-	assert_true(preader_ok(&r));
-	assert_int_equal(preader_u32(&r), 0);		/* 2 bytes left */
-	assert_false(preader_ok(&r));
-	assert_int_equal(preader_u8(&r), 0);		/* would fit, but failed */
-	assert_false(preader_ok(&r));
-	assert_false(preader_done(&r));
-	preader_bytes(&r, out, sizeof(out));
+	preader__init(&r, data, sizeof(data));
+	assert_int_equal(preader__get_u32(&r), 0x04030201);
+	assert_true(preader__ok(&r));
+	assert_int_equal(preader__get_u32(&r), 0);		/* 2 bytes left */
+	assert_false(preader__ok(&r));
+	assert_int_equal(preader__get_u8(&r), 0);		/* would fit, but failed */
+	assert_false(preader__ok(&r));
+	assert_false(preader__done(&r));
+	preader__get_bytes(&r, out, sizeof(out));
 	assert_memory_equal(out, "\0\0\0\0", 4);
-	assert_null(preader_take(&r, 0));
+	assert_null(preader__take(&r, 0));
 
-	preader_init(&r, data, sizeof(data));
-	assert_true(preader_u64(&r) == 0);
-	assert_false(preader_ok(&r));
-	assert_int_equal(preader_u8(&r), 0);
+	preader__init(&r, data, sizeof(data));
+	assert_true(preader__get_u64(&r) == 0);
+	assert_false(preader__ok(&r));
+	assert_int_equal(preader__get_u8(&r), 0);
 }
 
 static void test_take_bounds(void **state)
@@ -125,33 +125,33 @@ static void test_take_bounds(void **state)
 	const uint8_t *p;
 	struct preader r;
 
-	preader_init(&r, data, sizeof(data));
-	p = preader_take(&r, 0);
+	preader__init(&r, data, sizeof(data));
+	p = preader__take(&r, 0);
 	assert_ptr_equal(p, data);
-	p = preader_take(&r, 2);
+	p = preader__take(&r, 2);
 	assert_ptr_equal(p, data);
-	p = preader_take(&r, 3);
+	p = preader__take(&r, 3);
 	assert_ptr_equal(p, data + 2);
-	assert_true(preader_done(&r));
-	assert_non_null(preader_take(&r, 0));		/* at the end, nothing asked */
-	assert_true(preader_done(&r));
-	assert_null(preader_take(&r, 1));
-	assert_false(preader_ok(&r));
+	assert_true(preader__done(&r));
+	assert_non_null(preader__take(&r, 0));		/* at the end, nothing asked */
+	assert_true(preader__done(&r));
+	assert_null(preader__take(&r, 1));
+	assert_false(preader__ok(&r));
 
 	/* Sizes that overflow pos + n must not wrap around. */
-	preader_init(&r, data, sizeof(data));
-	preader_u8(&r);
-	assert_null(preader_take(&r, SIZE_MAX));
-	assert_false(preader_ok(&r));
-	preader_init(&r, data, sizeof(data));
-	preader_u8(&r);
-	assert_null(preader_take(&r, SIZE_MAX - 2));
-	preader_init(&r, data, sizeof(data));
-	assert_null(preader_take(&r, sizeof(data) + 1));
-	assert_false(preader_ok(&r));
-	preader_init(&r, data, sizeof(data));
-	assert_non_null(preader_take(&r, sizeof(data)));
-	assert_true(preader_done(&r));
+	preader__init(&r, data, sizeof(data));
+	preader__get_u8(&r);
+	assert_null(preader__take(&r, SIZE_MAX));
+	assert_false(preader__ok(&r));
+	preader__init(&r, data, sizeof(data));
+	preader__get_u8(&r);
+	assert_null(preader__take(&r, SIZE_MAX - 2));
+	preader__init(&r, data, sizeof(data));
+	assert_null(preader__take(&r, sizeof(data) + 1));
+	assert_false(preader__ok(&r));
+	preader__init(&r, data, sizeof(data));
+	assert_non_null(preader__take(&r, sizeof(data)));
+	assert_true(preader__done(&r));
 }
 
 /* Strings: a u32 length and the bytes; too long, or with a NUL, is refused. */
@@ -163,50 +163,50 @@ static void test_strings(void **state)
 	struct pbuf b;
 	struct preader r;
 
-	pbuf_init(&b);
-	pbuf_str(&b, "vmm");
-	pbuf_str(&b, "");
+	pbuf__init(&b);
+	pbuf__put_str(&b, "vmm");
+	pbuf__put_str(&b, "");
 	assert_int_equal(b.len, sizeof(want));
 	assert_memory_equal(b.data, want, sizeof(want));
 
-	preader_init(&r, b.data, b.len);
-	assert_true(preader_str(&r, out, sizeof(out)));
+	preader__init(&r, b.data, b.len);
+	assert_true(preader__get_str(&r, out, sizeof(out)));
 	assert_string_equal(out, "vmm");
-	assert_true(preader_str(&r, out, sizeof(out)));
+	assert_true(preader__get_str(&r, out, sizeof(out)));
 	assert_string_equal(out, "");
-	assert_true(preader_done(&r));
+	assert_true(preader__done(&r));
 
-	preader_init(&r, b.data, b.len);
-	assert_false(preader_str(&r, out, 3));		/* no room for the NUL */
-	assert_false(preader_ok(&r));
-	preader_init(&r, with_nul, sizeof(with_nul));
-	assert_false(preader_str(&r, out, sizeof(out)));
-	preader_init(&r, b.data, 5);			/* truncated */
-	assert_false(preader_str(&r, out, sizeof(out)));
+	preader__init(&r, b.data, b.len);
+	assert_false(preader__get_str(&r, out, 3));		/* no room for the NUL */
+	assert_false(preader__ok(&r));
+	preader__init(&r, with_nul, sizeof(with_nul));
+	assert_false(preader__get_str(&r, out, sizeof(out)));
+	preader__init(&r, b.data, 5);			/* truncated */
+	assert_false(preader__get_str(&r, out, sizeof(out)));
 
-	preader_init(&r, b.data, b.len);
-	assert_true(preader_str_is(&r, "vmm"));
-	assert_false(preader_str_is(&r, "x"));
-	preader_init(&r, b.data, b.len);
-	assert_false(preader_str_is(&r, "vm"));
-	preader_init(&r, b.data, b.len);
-	assert_false(preader_str_is(&r, "vmmm"));
-	pbuf_free(&b);
+	preader__init(&r, b.data, b.len);
+	assert_true(preader__str_is(&r, "vmm"));
+	assert_false(preader__str_is(&r, "x"));
+	preader__init(&r, b.data, b.len);
+	assert_false(preader__str_is(&r, "vm"));
+	preader__init(&r, b.data, b.len);
+	assert_false(preader__str_is(&r, "vmmm"));
+	pbuf__free(&b);
 }
 
 static void test_empty_reader(void **state)
 {
 	struct preader r;
 
-	preader_init(&r, NULL, 0);
-	assert_true(preader_done(&r));
-	assert_non_null(preader_take(&r, 0));
-	assert_int_equal(preader_u8(&r), 0);
-	assert_false(preader_ok(&r));
+	preader__init(&r, NULL, 0);
+	assert_true(preader__done(&r));
+	assert_non_null(preader__take(&r, 0));
+	assert_int_equal(preader__get_u8(&r), 0);
+	assert_false(preader__ok(&r));
 
 	/* No data but a length: there is nothing to read. */
-	preader_init(&r, NULL, 100);
-	assert_null(preader_take(&r, 1));
+	preader__init(&r, NULL, 100);
+	assert_null(preader__take(&r, 1));
 }
 
 int main(void)

@@ -764,14 +764,14 @@ static void test_damage_kinds(void **state)
 
 static void put32(struct pbuf *b, uint32_t v)
 {
-	pbuf_u32(b, v);
+	pbuf__put_u32(b, v);
 }
 
 static void craft_header(struct pbuf *b, const char *magic, uint32_t major, uint32_t minor,
 			 uint32_t count)
 {
-	pbuf_init(b);
-	pbuf_bytes(b, magic, 16);
+	pbuf__init(b);
+	pbuf__put_bytes(b, magic, 16);
 	put32(b, major);
 	put32(b, minor);
 	put32(b, count);
@@ -789,11 +789,11 @@ static void craft_section_len(struct pbuf *b, uint32_t id, uint32_t instance, ui
 	put32(b, instance);
 	put32(b, 1);
 	put32(b, 0);
-	pbuf_u64(b, len_field);
+	pbuf__put_u64(b, len_field);
 	put32(b, crc32(0, payload, n));
 	put32(b, crc32(0, b->data + start, 24));
-	pbuf_bytes(b, payload, n);
-	pbuf_bytes(b, zeros, (8 - n % 8) % 8);
+	pbuf__put_bytes(b, payload, n);
+	pbuf__put_bytes(b, zeros, (8 - n % 8) % 8);
 	assert_false(b->failed);
 }
 
@@ -825,21 +825,21 @@ static void test_versions(void **state)
 	assert_int_equal(r.nr_sections, 1);
 	assert_memory_equal(snap__find(&r, SNAP_SEC_CONFIG, 0)->data, "hello", 5);
 	snap__close(&r);
-	pbuf_free(&b);
+	pbuf__free(&b);
 
 	craft_header(&b, MAGIC, 2, 0, 1);
 	craft_section(&b, SNAP_SEC_CONFIG, 0, "hello");
 	expect_bad("2.0", b.data, b.len, "state: format 2.0, this vmm reads 1.x");
-	pbuf_free(&b);
+	pbuf__free(&b);
 
 	craft_header(&b, MAGIC, 0, 9, 0);
 	expect_bad("0.9", b.data, b.len, "format 0.9, this vmm reads 1.x");
-	pbuf_free(&b);
+	pbuf__free(&b);
 
 	craft_header(&b, MAGIC, 1, 0, 0);		/* no sections at all */
 	expect_ok("no sections", &b, &r);
 	snap__close(&r);
-	pbuf_free(&b);
+	pbuf__free(&b);
 }
 
 static void test_magic(void **state)
@@ -850,13 +850,13 @@ static void test_magic(void **state)
 	craft_header(&b, "VMMSNAP\0X86_64\0\0", 1, 0, 0);
 	expect_bad("x86", b.data, b.len,
 		   "state: a snapshot of another architecture (\"X86_64\"; this vmm is ARM64)");
-	pbuf_free(&b);
+	pbuf__free(&b);
 	craft_header(&b, "VMMSNAP\0ARM\xff" "4\0\0\0", 1, 0, 0);
 	expect_bad("binary arch", b.data, b.len, "another architecture (\"ARM?4\"");
-	pbuf_free(&b);
+	pbuf__free(&b);
 	craft_header(&b, "VMMSNAQ\0ARM64\0\0\0", 1, 0, 0);
 	expect_bad("magic", b.data, b.len, "state: not a vmm snapshot");
-	pbuf_free(&b);
+	pbuf__free(&b);
 	expect_bad("text", (const uint8_t *)text, sizeof(text) - 1, "not a vmm snapshot");
 	expect_bad("short text", (const uint8_t *)"VMX", 3, "not a vmm snapshot");
 	expect_bad("empty", (const uint8_t *)"", 0, "state: empty file");
@@ -894,7 +894,7 @@ static void test_huge_lengths(void **state)
 			if (lens[i] < 32 && !at)	/* fits: then the CRC is wrong */
 				snprintf(part, sizeof(part), "section 0 (vcpu 3): payload CRC");
 			expect_bad(what, b.data, b.len, part);
-			pbuf_free(&b);
+			pbuf__free(&b);
 		}
 	}
 }
@@ -908,28 +908,28 @@ static void test_count_mismatch(void **state)
 	craft_section(&b, SNAP_SEC_VCPU, 0, "b");
 	expect_bad("3 for 2", b.data, b.len,
 		   "state: section 2: missing: the file ends after 2 of the 3 sections");
-	pbuf_free(&b);
+	pbuf__free(&b);
 
 	craft_header(&b, MAGIC, 1, 0, 1);
 	craft_section(&b, SNAP_SEC_CONFIG, 0, "a");
 	craft_section(&b, SNAP_SEC_VCPU, 0, "b");
 	expect_bad("1 for 2", b.data, b.len, "state: section count mismatch: the header "
 		   "counts 1 sections, but another follows at offset 72");
-	pbuf_free(&b);
+	pbuf__free(&b);
 
 	craft_header(&b, MAGIC, 1, 0, 0);
 	craft_section(&b, SNAP_SEC_CONFIG, 0, "");
 	expect_bad("0 for 1", b.data, b.len, "section count mismatch");
-	pbuf_free(&b);
+	pbuf__free(&b);
 
 	craft_header(&b, MAGIC, 1, 0, 4097);
 	expect_bad("too many", b.data, b.len,
 		   "state: header: 4097 sections, more than the limit of 4096");
-	pbuf_free(&b);
+	pbuf__free(&b);
 	craft_header(&b, MAGIC, 1, 0, UINT32_MAX);
 	craft_section(&b, SNAP_SEC_CONFIG, 0, "a");
 	expect_bad("2^32-1", b.data, b.len, "more than the limit");
-	pbuf_free(&b);
+	pbuf__free(&b);
 }
 
 static void test_trailing_garbage(void **state)
@@ -943,12 +943,12 @@ static void test_trailing_garbage(void **state)
 	for (i = 0; i < ARRAY_SIZE(n); i++) {
 		craft_header(&b, MAGIC, 1, 0, 1);
 		craft_section(&b, SNAP_SEC_CONFIG, 0, "abc");
-		pbuf_bytes(&b, junk, n[i]);
+		pbuf__put_bytes(&b, junk, n[i]);
 		snprintf(what, sizeof(what), "%zu bytes", n[i]);
 		snprintf(part, sizeof(part), "state: %zu bytes of trailing garbage after the "
 			 "last section (offset 72)", n[i]);
 		expect_bad(what, b.data, b.len, part);
-		pbuf_free(&b);
+		pbuf__free(&b);
 	}
 }
 
@@ -964,7 +964,7 @@ static void test_duplicates(void **state)
 	craft_section(&b, SNAP_SEC_VCPU, 1, "v1 again");
 	expect_bad("vcpu 1 twice", b.data, b.len,
 		   "state: section 3 (vcpu 1): duplicate of section 1");
-	pbuf_free(&b);
+	pbuf__free(&b);
 
 	/* Same id, other instance, and same instance, other id: both fine. */
 	craft_header(&b, MAGIC, 1, 0, 3);
@@ -974,7 +974,7 @@ static void test_duplicates(void **state)
 	expect_ok("distinct", &b, &r);
 	assert_memory_equal(snap__find(&r, SNAP_SEC_DEVICE, 1)->data, "d1", 2);
 	snap__close(&r);
-	pbuf_free(&b);
+	pbuf__free(&b);
 }
 
 /* Sections of unknown ids are kept, so that a reader can skip them. */
@@ -996,7 +996,7 @@ static void test_unknown_kept(void **state)
 	assert_string_equal(snap__section_name(0x7fff0001), "unknown");
 	assert_string_equal(snap__section_name(SNAP_SEC_VCPU), "vcpu");
 	snap__close(&r);
-	pbuf_free(&b);
+	pbuf__free(&b);
 }
 
 static void test_too_large(void **state)

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "vmm/sve.h"
+#include "arm64/sve.h"
 #include "vmm/util.h"
 
 /* The hosts of the test bed (KVM-SVE-FACTS.md) and two odd ones. */

@@ -22,7 +22,7 @@
 #include "unit.h"
 #include "fake-virtio.h"
 #include "vmm/config.h"
-#include "vmm/layout.h"
+#include "arm64/layout.h"
 #include "vmm/util.h"
 #include "vmm/virtio.h"
 #include "vmm/vm.h"

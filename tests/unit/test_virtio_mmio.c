@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "vmm/layout.h"
+#include "arm64/layout.h"
 #include "vmm/mmio.h"
 #include "vmm/persist.h"
 #include "vmm/virtio.h"
@@ -351,15 +351,15 @@ static void test_state_round_trip(void **state)
 	bring_up(f);
 	f->dev->interrupt_status = 1;
 	f->dev->config[3] = 0x99;
-	pbuf_init(&b);
+	pbuf__init(&b);
 	virtio__save_state(f->dev, &b);
 	assert_false(b.failed);
 
 	copy = virtio__alloc(&f->vm, &test_ops, NULL);
 	copy->wake_fd = eventfd(0, EFD_NONBLOCK);
-	preader_init(&r, b.data, b.len);
+	preader__init(&r, b.data, b.len);
 	assert_int_equal(virtio__restore_state(copy, &r), 0);
-	assert_true(preader_done(&r));
+	assert_true(preader__done(&r));
 	assert_int_equal(copy->status, ALL_STATUS);
 	assert_int_equal(copy->driver_features, f->dev->driver_features);
 	assert_int_equal(copy->interrupt_status, 1);
@@ -374,13 +374,13 @@ static void test_state_round_trip(void **state)
 		struct virtio_dev *bad = virtio__alloc(&f->vm, &test_ops, NULL);
 
 		bad->wake_fd = copy->wake_fd;
-		preader_init(&r, b.data, cut);
+		preader__init(&r, b.data, cut);
 		assert_int_not_equal(virtio__restore_state(bad, &r), 0);
 		free(bad);
 	}
 	close(copy->wake_fd);
 	free(copy);
-	pbuf_free(&b);
+	pbuf__free(&b);
 }
 
 static void test_state_refuses_other_features(void **state)
@@ -390,14 +390,14 @@ static void test_state_refuses_other_features(void **state)
 	struct pbuf b;
 	struct preader r;
 
-	pbuf_init(&b);
+	pbuf__init(&b);
 	virtio__save_state(f->dev, &b);
 	other = virtio__alloc(&f->vm, &test_ops, NULL);
 	other->host_features |= 1ULL << 5;	/* e.g. a disk that is read-only here */
-	preader_init(&r, b.data, b.len);
+	preader__init(&r, b.data, b.len);
 	assert_int_not_equal(virtio__restore_state(other, &r), 0);
 	free(other);
-	pbuf_free(&b);
+	pbuf__free(&b);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)

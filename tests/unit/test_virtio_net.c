@@ -23,7 +23,7 @@
 #include "unit.h"
 #include "fake-virtio.h"
 #include "vmm/config.h"
-#include "vmm/layout.h"
+#include "arm64/layout.h"
 #include "vmm/virtio.h"
 #include "vmm/vm.h"
 #include "../../virtio/net.h"

@@ -16,7 +16,7 @@
 
 #include "unit.h"
 #include "vmm/guest-mem.h"
-#include "vmm/layout.h"
+#include "arm64/layout.h"
 #include "vmm/persist.h"
 #include "vmm/virtqueue.h"
 
@@ -1033,14 +1033,14 @@ static void round_trip(struct fx *f, struct virtqueue *out)
 	struct preader r;
 	struct pbuf b;
 
-	pbuf_init(&b);
+	pbuf__init(&b);
 	vq__save(&f->vq, &b);
 	assert_false(b.failed);
-	preader_init(&r, b.data, b.len);
+	preader__init(&r, b.data, b.len);
 	if (vq__restore(out, &f->mem, &r, err, sizeof(err)))
 		fail_msg("restore: %s", err);
-	assert_true(preader_done(&r));
-	pbuf_free(&b);
+	assert_true(preader__done(&r));
+	pbuf__free(&b);
 }
 
 static void test_persist(void **state)
@@ -1106,14 +1106,14 @@ static void test_persist(void **state)
 static void craft(struct pbuf *b, uint32_t flags, uint32_t num, uint64_t desc_gpa,
 		  uint64_t avail, uint64_t used, uint32_t last_avail, uint32_t used_i)
 {
-	pbuf_init(b);
-	pbuf_u32(b, flags);
-	pbuf_u32(b, num);
-	pbuf_u64(b, desc_gpa);
-	pbuf_u64(b, avail);
-	pbuf_u64(b, used);
-	pbuf_u32(b, last_avail);
-	pbuf_u32(b, used_i);
+	pbuf__init(b);
+	pbuf__put_u32(b, flags);
+	pbuf__put_u32(b, num);
+	pbuf__put_u64(b, desc_gpa);
+	pbuf__put_u64(b, avail);
+	pbuf__put_u64(b, used);
+	pbuf__put_u32(b, last_avail);
+	pbuf__put_u32(b, used_i);
 }
 
 static void expect_restore_fails(struct fx *f, struct pbuf *b, size_t len, const char *part)
@@ -1123,7 +1123,7 @@ static void expect_restore_fails(struct fx *f, struct pbuf *b, size_t len, const
 	struct preader r;
 
 	memset(&vq, 0xa5, sizeof(vq));
-	preader_init(&r, b->data, len);
+	preader__init(&r, b->data, len);
 	assert_int_equal(vq__restore(&vq, &f->mem, &r, err, sizeof(err)), -EINVAL);
 	if (!strstr(err, part))
 		fail_msg("err \"%s\" lacks \"%s\"", err, part);
@@ -1143,48 +1143,48 @@ static void test_restore_bad(void **state)
 	craft(&b, 7, NUM, DESC, AVAIL, USED, 4, 2);
 	for (len = 0; len < b.len; len++)
 		expect_restore_fails(f, &b, len, "queue: truncated");
-	pbuf_free(&b);
+	pbuf__free(&b);
 
 	craft(&b, 0x11, NUM, DESC, AVAIL, USED, 0, 0);
 	expect_restore_fails(f, &b, b.len, "flags 0x11: unknown bits");
-	pbuf_free(&b);
+	pbuf__free(&b);
 	craft(&b, 1, 3, DESC, AVAIL, USED, 0, 0);
 	expect_restore_fails(f, &b, b.len, "queue: queue size 3 is not a power of 2");
-	pbuf_free(&b);
+	pbuf__free(&b);
 	craft(&b, 1, 65536, DESC, AVAIL, USED, 0, 0);
 	expect_restore_fails(f, &b, b.len, "queue size 65536");
-	pbuf_free(&b);
+	pbuf__free(&b);
 	craft(&b, 1, NUM, DESC + 4, AVAIL, USED, 0, 0);
 	expect_restore_fails(f, &b, b.len, "descriptor table at 0x80000004 is not 16-byte");
-	pbuf_free(&b);
+	pbuf__free(&b);
 	craft(&b, 1, NUM, DESC, BASE + MEM_SIZE - 4, USED, 0, 0);
 	expect_restore_fails(f, &b, b.len, "available ring [0x800ffffc, +0x16) is outside");
-	pbuf_free(&b);
+	pbuf__free(&b);
 	craft(&b, 1, NUM, DESC, AVAIL, UINT64_MAX - 3, 0, 0);
 	expect_restore_fails(f, &b, b.len, "used ring");
-	pbuf_free(&b);
+	pbuf__free(&b);
 	craft(&b, 1, NUM, DESC, AVAIL, USED, 0x10000, 0);
 	expect_restore_fails(f, &b, b.len, "index 65536: more than 16 bits");
-	pbuf_free(&b);
+	pbuf__free(&b);
 	craft(&b, 1, NUM, DESC, AVAIL, USED, 0, UINT32_MAX);
 	expect_restore_fails(f, &b, b.len, "more than 16 bits");
-	pbuf_free(&b);
+	pbuf__free(&b);
 	craft(&b, 1, NUM, DESC, AVAIL, USED, 9, 0);
 	expect_restore_fails(f, &b, b.len, "used idx 0 is more than the queue size 8 behind "
 			     "available idx 9");
-	pbuf_free(&b);
+	pbuf__free(&b);
 	craft(&b, 1, NUM, DESC, AVAIL, USED, 3, 4);	/* used ahead of available */
 	expect_restore_fails(f, &b, b.len, "behind");
-	pbuf_free(&b);
+	pbuf__free(&b);
 	craft(&b, 0, NUM, 0, 0, 0, 0, 0);
 	expect_restore_fails(f, &b, b.len, "not ready, but has");
-	pbuf_free(&b);
+	pbuf__free(&b);
 	craft(&b, SAVED_EVENT_IDX, 0, 0, 0, 0, 0, 0);
 	expect_restore_fails(f, &b, b.len, "not ready, but has");
-	pbuf_free(&b);
+	pbuf__free(&b);
 	craft(&b, 0, 0, 0, 0, 0, 1, 0);
 	expect_restore_fails(f, &b, b.len, "not ready, but has");
-	pbuf_free(&b);
+	pbuf__free(&b);
 
 	/* the edges that are fine: 8 in flight, wrapped indices */
 	{
@@ -1193,11 +1193,11 @@ static void test_restore_bad(void **state)
 		char err[128];
 
 		craft(&b, 1, NUM, DESC, AVAIL, USED, 3, 0xfffb);
-		preader_init(&r, b.data, b.len);
+		preader__init(&r, b.data, b.len);
 		assert_int_equal(vq__restore(&vq, &f->mem, &r, err, sizeof(err)), 0);
 		assert_int_equal(vq.last_avail_idx, 3);
 		assert_int_equal(vq.used_idx, 0xfffb);
-		pbuf_free(&b);
+		pbuf__free(&b);
 	}
 }
 

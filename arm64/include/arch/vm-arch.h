@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/sve.h"
+#include "arm64/sve.h"
 
 /* arm64 state of a VM. */
 struct vm_arch {

@@ -1,5 +1,5 @@
-#ifndef VMM_IMAGE_H
-#define VMM_IMAGE_H
+#ifndef VMM_ARM64_IMAGE_H
+#define VMM_ARM64_IMAGE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,12 +1,14 @@
-#ifndef VMM_ARM64_H
-#define VMM_ARM64_H
+#ifndef VMM_ARM64_ARM64_H
+#define VMM_ARM64_ARM64_H
 
 /* arm64 pieces that vmm/run.c and the commands use directly. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/sve.h"
+#include "vmm/compiler.h"
+
+#include "arm64/sve.h"
 
 struct vm;
 struct vcpu;
@@ -14,16 +16,16 @@ struct pbuf;
 struct preader;
 
 /* The host's SVE set, read from KVM_REG_ARM64_SVE_VLS of a scratch vcpu (0: no SVE). */
-int sve__probe_host(int kvm_fd, vq_mask_t *host) __attribute__((warn_unused_result));
+int sve__probe_host(int kvm_fd, vq_mask_t *host) __must_check;
 /* Writes the VL set of an SVE vcpu, reads it back, and finalizes. */
-int sve__configure_vcpu(struct vcpu *vcpu, vq_mask_t set) __attribute__((warn_unused_result));
+int sve__configure_vcpu(struct vcpu *vcpu, vq_mask_t set) __must_check;
 
 /*
  * KVM_GET_ONE_REG / KVM_SET_ONE_REG of register id on a vcpu fd (a real or
  * a scratch vcpu). value holds the register's size. Return 0 or -errno.
  */
-int arm64__get_reg(int vcpu_fd, uint64_t id, void *value) __attribute__((warn_unused_result));
-int arm64__set_reg(int vcpu_fd, uint64_t id, const void *value) __attribute__((warn_unused_result));
+int arm64__get_reg(int vcpu_fd, uint64_t id, void *value) __must_check;
+int arm64__set_reg(int vcpu_fd, uint64_t id, const void *value) __must_check;
 
 /* A throwaway VM with one vcpu, for asking the host what it can give. */
 struct scratch_vcpu {
@@ -37,22 +39,22 @@ struct scratch_vcpu {
  * the step that failed (the host cannot give those features).
  */
 int arm64__scratch_vcpu(int kvm_fd, unsigned long vm_type, const uint32_t features[7],
-			struct scratch_vcpu *s, bool *init_failed) __attribute__((warn_unused_result));
+			struct scratch_vcpu *s, bool *init_failed) __must_check;
 void arm64__scratch_close(struct scratch_vcpu *s);
 
 /* The MPIDR_EL1 of a vcpu, as KVM set it. */
-int arm64__read_mpidr(struct vcpu *vcpu, uint64_t *mpidr) __attribute__((warn_unused_result));
+int arm64__read_mpidr(struct vcpu *vcpu, uint64_t *mpidr) __must_check;
 
 /* vGICv3 */
-int gic__create(struct vm *vm) __attribute__((warn_unused_result));
-int gic__init(struct vm *vm) __attribute__((warn_unused_result));
+int gic__create(struct vm *vm) __must_check;
+int gic__init(struct vm *vm) __must_check;
 /* Saves the vGICv3 into b (docs/snapshot.md, GIC section version 1). */
-int gic__save(struct vm *vm, struct pbuf *b) __attribute__((warn_unused_result));
+int gic__save(struct vm *vm, struct pbuf *b) __must_check;
 /*
  * Restores it; the GIC and all vcpus exist and CTRL_INIT was done. Never dies
  * on bad input: returns -2 with a one-line reason in err naming the field.
  */
 int gic__restore(struct vm *vm, struct preader *r, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+	__must_check;
 
 #endif

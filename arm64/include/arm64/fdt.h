@@ -1,9 +1,11 @@
-#ifndef VMM_FDT_H
-#define VMM_FDT_H
+#ifndef VMM_ARM64_FDT_H
+#define VMM_ARM64_FDT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "vmm/compiler.h"
 
 /* A memory-mapped device as the device tree describes it. */
 struct fdt_device {
@@ -36,6 +38,6 @@ struct fdt_params {
 };
 
 /* Builds the guest's device tree into buf. Returns 0 or -errno (-ENOSPC if it did not fit). */
-int fdt__build(const struct fdt_params *p, void *buf, size_t size) __attribute__((warn_unused_result));
+int fdt__build(const struct fdt_params *p, void *buf, size_t size) __must_check;
 
 #endif

@@ -1,11 +1,11 @@
-#ifndef VMM_CAPS_H
-#define VMM_CAPS_H
+#ifndef VMM_ARM64_CAPS_H
+#define VMM_ARM64_CAPS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
-#include "vmm/sve.h"
+#include "arm64/sve.h"
 #include "vmm/util.h"
 
 /*

@@ -1,5 +1,5 @@
-#ifndef VMM_LAYOUT_H
-#define VMM_LAYOUT_H
+#ifndef VMM_ARM64_LAYOUT_H
+#define VMM_ARM64_LAYOUT_H
 
 #include <stdint.h>
 
@@ -41,8 +41,8 @@ struct boot_layout {
 	uint64_t initrd;	/* 0 when there is none */
 	uint64_t dtb;
 };
-#define FDT_MAX_SIZE	SZ_2M_BOOT
 #define SZ_2M_BOOT	0x200000ULL
+#define FDT_MAX_SIZE	SZ_2M_BOOT
 
 /*
  * Computes the boot layout in RAM [RAM_BASE, RAM_BASE + ram_size).

@@ -1,5 +1,5 @@
-#ifndef VMM_VCPU_STATE_H
-#define VMM_VCPU_STATE_H
+#ifndef VMM_ARM64_VCPU_STATE_H
+#define VMM_ARM64_VCPU_STATE_H
 
 /*
  * A vcpu's saved state (the SNAP_SEC_VCPU section, docs/snapshot.md):
@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/sve.h"
+#include "vmm/compiler.h"
+
+#include "arm64/sve.h"
 
 struct vcpu;
 struct pbuf;
@@ -39,14 +41,14 @@ struct vcpu_state {
  * register slices were read, one ONE_REG ioctl each.
  */
 int vcpu_state__save(struct vcpu *vcpu, struct pbuf *b, unsigned *nr_sve_regs)
-	__attribute__((warn_unused_result));
+	__must_check;
 /* Parses a vcpu section. Returns 0 or -2 with the field named in err. */
 int vcpu_state__parse(const uint8_t *data, size_t len, struct vcpu_state *st, char *err,
-		      size_t errlen) __attribute__((warn_unused_result));
+		      size_t errlen) __must_check;
 void vcpu_state__free(struct vcpu_state *st);
 /* Writes every register but VLS, then mp_state (restore steps 4). */
 int vcpu_state__restore(struct vcpu *vcpu, const struct vcpu_state *st)
-	__attribute__((warn_unused_result));
+	__must_check;
 /* "x0", "pc", "Z3 slice 0", "P7", "FFR", "MIDR_EL1", "sysreg 3.0.0.4.0", ... */
 void vcpu_state__reg_name(uint64_t id, char *buf, size_t len);
 /* The saved virtual counter; -1 when the state has none. */

@@ -1,5 +1,5 @@
-#ifndef VMM_SVE_H
-#define VMM_SVE_H
+#ifndef VMM_ARM64_SVE_H
+#define VMM_ARM64_SVE_H
 
 #include <stdbool.h>
 #include <stddef.h>
