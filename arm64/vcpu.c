@@ -43,14 +43,14 @@ static int choose_features(struct vm *vm)
 	set_feature(vm, KVM_ARM_VCPU_PSCI_0_2);
 	if (vm->arch.sve_set)
 		set_feature(vm, KVM_ARM_VCPU_SVE);
-	if (vm->cfg->pmu) {
+	if (vm->cfg->arch.pmu) {
 		if (!kvm__check_cap(vm, KVM_CAP_ARM_PMU_V3)) {
 			pr_err("--pmu cannot be given: this host has no KVM_CAP_ARM_PMU_V3");
 			return -VMM_ERR_HOST;
 		}
 		set_feature(vm, KVM_ARM_VCPU_PMU_V3);
 	}
-	if (!vm->cfg->no_ptrauth && kvm__check_cap(vm, KVM_CAP_ARM_PTRAUTH_ADDRESS) &&
+	if (!vm->cfg->arch.no_ptrauth && kvm__check_cap(vm, KVM_CAP_ARM_PTRAUTH_ADDRESS) &&
 	    kvm__check_cap(vm, KVM_CAP_ARM_PTRAUTH_GENERIC)) {
 		set_feature(vm, KVM_ARM_VCPU_PTRAUTH_ADDRESS);
 		set_feature(vm, KVM_ARM_VCPU_PTRAUTH_GENERIC);
@@ -112,7 +112,7 @@ int arch__vm_finish(struct vm *vm)
 {
 	int err = gic__init(vm);
 
-	for (unsigned i = 0; i < vm->nr_vcpus && !err && vm->cfg->pmu; i++)
+	for (unsigned i = 0; i < vm->nr_vcpus && !err && vm->cfg->arch.pmu; i++)
 		err = pmu_init(&vm->vcpus[i]);
 	return err;
 }

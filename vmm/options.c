@@ -84,7 +84,7 @@ static void set_defaults(struct vm_config *cfg)
 	cfg->ram_mib = VMM_DEFAULT_RAM_MIB;
 	cfg->cmdline = "";
 	cfg->name = "vmm";
-	cfg->sve.kind = SVE_REQ_DEFAULT;
+	cfg->arch.sve.kind = SVE_REQ_DEFAULT;
 }
 
 /* Largest RAM whose top stays below 2^52, the largest IPA space. */
@@ -216,10 +216,10 @@ static int one_option(int opt, char *arg, struct vm_config *cfg, bool *sve_seen,
 		}
 		*sve_seen = true;
 		if (opt == OPT_SVE_VLS)
-			return sve__parse_vls(arg, &cfg->sve, err, errlen);
-		return sve__parse_max_vl(arg, &cfg->sve, err, errlen);
-	case OPT_PMU: cfg->pmu = true; break;
-	case OPT_NO_PTRAUTH: cfg->no_ptrauth = true; break;
+			return sve__parse_vls(arg, &cfg->arch.sve, err, errlen);
+		return sve__parse_max_vl(arg, &cfg->arch.sve, err, errlen);
+	case OPT_PMU: cfg->arch.pmu = true; break;
+	case OPT_NO_PTRAUTH: cfg->arch.no_ptrauth = true; break;
 	case 'd': return disk_option(arg, cfg, err, errlen);
 	case 'n': return net_option(arg, cfg, err, errlen);
 	case OPT_RNG: cfg->rng = true; break;

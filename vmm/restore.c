@@ -312,9 +312,9 @@ static void config_from_saved(const struct vm_saved_config *c, const struct rest
 	cfg->nr_cpus = c->nr_vcpus;
 	cfg->ram_mib = c->ram_size >> 20;
 	cfg->ipa_bits = c->ipa_bits;
-	cfg->pmu = c->pmu;
+	cfg->arch.pmu = c->pmu;
 	cfg->testdev = c->testdev;
-	cfg->no_ptrauth = !c->ptrauth;
+	cfg->arch.no_ptrauth = !c->ptrauth;
 	cfg->debug = a->debug;
 	cfg->cmdline = "";
 	devcfg__to_config(&c->dev, cfg);

@@ -73,7 +73,7 @@ static int choose_sve(struct vm *vm)
 	err = sve__probe_host(vm->kvm_fd, &vm->arch.host_sve);
 	if (err)
 		return err;
-	err = sve__resolve(&vm->cfg->sve, vm->arch.host_sve, &vm->arch.sve_set, why, sizeof(why));
+	err = sve__resolve(&vm->cfg->arch.sve, vm->arch.host_sve, &vm->arch.sve_set, why, sizeof(why));
 	if (err) {
 		pr_err("%s", why);
 		return err;
@@ -155,7 +155,7 @@ static int build_fdt(struct vm *vm, const struct boot_layout *bl, size_t initrd_
 	p->gic_dist_size = GIC_DIST_SIZE;
 	p->gic_redist_base = GIC_REDIST_BASE;
 	p->gic_redist_size = GIC_REDIST_SIZE * vm->nr_vcpus;
-	p->pmu = vm->cfg->pmu;
+	p->pmu = vm->cfg->arch.pmu;
 	p->stdout_device = -1;
 	devices__fdt(vm, p);
 	err = fdt__build(p, fdt, FDT_MAX_SIZE);

@@ -55,7 +55,7 @@ static void encode_config(const struct vm *vm, struct pbuf *b)
 	const char *name = vm->cfg->name ? vm->cfg->name : "";
 	uint32_t flags = 0;
 
-	flags |= vm->cfg->pmu ? CFG_PMU : 0;
+	flags |= vm->cfg->arch.pmu ? CFG_PMU : 0;
 	flags |= vm->cfg->testdev ? CFG_TESTDEV : 0;
 	flags |= has_feature(vm, KVM_ARM_VCPU_PTRAUTH_ADDRESS) ? CFG_PTRAUTH : 0;
 	pbuf__put_u32(b, vm->nr_vcpus);

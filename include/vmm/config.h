@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "arm64/sve.h"
+#include "arch/config-arch.h"
 
 #define VMM_DEFAULT_RAM_MIB	256
 #define VMM_DEFAULT_CPUS	1
@@ -36,9 +36,7 @@ struct vm_config {
 	unsigned nr_cpus;
 	uint64_t ram_mib;
 	unsigned ipa_bits;		/* 0: the smallest that covers the memory map */
-	struct sve_request sve;
-	bool pmu;
-	bool no_ptrauth;
+	struct arch_config arch;	/* the arch's own flags (arch/config-arch.h) */
 	bool testdev;			/* the test guests' doorbell device */
 	bool debug;
 	enum console_kind console;	/* where stdin goes: the PL011 or hvc0 */

@@ -33,9 +33,9 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.nr_cpus, 1);
 	assert_int_equal(cfg.ram_mib, 256);
 	assert_int_equal(cfg.ipa_bits, 0);
-	assert_int_equal(cfg.sve.kind, SVE_REQ_DEFAULT);
-	assert_false(cfg.pmu);
-	assert_false(cfg.no_ptrauth);
+	assert_int_equal(cfg.arch.sve.kind, SVE_REQ_DEFAULT);
+	assert_false(cfg.arch.pmu);
+	assert_false(cfg.arch.no_ptrauth);
 	assert_false(cfg.testdev);
 }
 
@@ -58,9 +58,9 @@ static void test_all_flags(void **state)
 	assert_int_equal(cfg.ipa_bits, 40);
 	assert_string_equal(cfg.dtb_out, "d.dtb");
 	assert_string_equal(cfg.name, "vm1");
-	assert_int_equal(cfg.sve.kind, SVE_REQ_LIST);
-	assert_int_equal(cfg.sve.list, VQ_BIT(1) | VQ_BIT(2));
-	assert_true(cfg.pmu && cfg.no_ptrauth && cfg.testdev && cfg.debug);
+	assert_int_equal(cfg.arch.sve.kind, SVE_REQ_LIST);
+	assert_int_equal(cfg.arch.sve.list, VQ_BIT(1) | VQ_BIT(2));
+	assert_true(cfg.arch.pmu && cfg.arch.no_ptrauth && cfg.testdev && cfg.debug);
 }
 
 static void test_sve_forms(void **state)
@@ -69,12 +69,12 @@ static void test_sve_forms(void **state)
 	char err[256];
 
 	assert_int_equal(parse(&cfg, err, "-k K --sve-vls max"), OPTIONS_RUN);
-	assert_int_equal(cfg.sve.kind, SVE_REQ_MAX);
+	assert_int_equal(cfg.arch.sve.kind, SVE_REQ_MAX);
 	assert_int_equal(parse(&cfg, err, "-k K --sve-vls=off"), OPTIONS_RUN);
-	assert_int_equal(cfg.sve.kind, SVE_REQ_OFF);
+	assert_int_equal(cfg.arch.sve.kind, SVE_REQ_OFF);
 	assert_int_equal(parse(&cfg, err, "-k K --sve-max-vl=384"), OPTIONS_RUN);
-	assert_int_equal(cfg.sve.kind, SVE_REQ_UPTO);
-	assert_int_equal(cfg.sve.max_vl, 384);
+	assert_int_equal(cfg.arch.sve.kind, SVE_REQ_UPTO);
+	assert_int_equal(cfg.arch.sve.max_vl, 384);
 }
 
 /* -d, -n, --rng and --console, with the defaults they leave. */
