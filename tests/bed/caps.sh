@@ -1,7 +1,7 @@
-# profiles: sve-big sve-small sve-odd nosve
+# profiles: sve-big sve-small sve-odd nosve a64fx@6.12 neoverse-n1@6.12
 # timeout: 60
 # vmm caps reports what this host's KVM gives: the SVE set of the profile's
-# emulated CPU, the 48-bit IPA limit and API version 12 of the test bed
+# emulated CPU, its IPA limit (48 bits; 40 on a64fx) and API version 12 of the test bed
 # (KVM-SVE-FACTS.md). --plan finds the common set of several hosts' files;
 # a bad file is bad input (2); no /dev/kvm is a host that cannot (3).
 want=$(profile_sve_set)
@@ -20,7 +20,8 @@ got=$(json_value vector_lengths caps.json)
 [ "$got" = "$want" ] || fail "caps.json: sve.vector_lengths is '$got', want '$want'"
 [ "$(json_value supported caps.json)" = "$([ -n "$want" ] && echo true || echo false)" ] ||
 	fail "caps.json: sve.supported is '$(json_value supported caps.json)' with lengths '$want'"
-[ "$(json_value ipa_bits_max caps.json)" = 48 ] || fail "caps.json: ipa_bits_max is not 48"
+ipa=$(profile_ipa_bits)
+[ "$(json_value ipa_bits_max caps.json)" = "$ipa" ] || fail "caps.json: ipa_bits_max is not $ipa"
 [ "$(json_value kvm_api_version caps.json)" = 12 ] || fail "caps.json: kvm_api_version is not 12"
 [ "$(json_value format caps.json)" = 1 ] || fail "caps.json: format is not 1"
 [ "$(json_value v3 caps.json)" = true ] || fail "caps.json: no GICv3 on a gic-version=3 host"
@@ -44,7 +45,7 @@ else
 	expect_line "^SVE lengths: *none" human
 	expect_line "^SVE guest sets: *none.*--sve-vls=off" human
 fi
-expect_line "^IPA size: *up to 48 bits" human
+expect_line "^IPA size: *up to $ipa bits" human
 
 # --plan over two hand-written hosts: {128,256} is the largest set both give.
 printf '{"format": 1, "host": "a", "sve": {"supported": true, "vector_lengths": [128, 256, 512]}}\n' > a.json
@@ -59,7 +60,8 @@ expect_line "^launch with: --sve-vls=128,256\$" plan
 case "$PROFILE" in
 sve-big) common=128,256,512 ;;
 sve-small | sve-odd) common=128,256 ;;
-nosve) common=off ;;
+a64fx) common=128,256,512 ;;
+nosve | neoverse-n1) common=off ;;
 esac
 run_vmm plan-here caps --plan caps.json a.json
 expect_rc 0 plan-here

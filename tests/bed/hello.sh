@@ -1,4 +1,4 @@
-# profiles: sve-big sve-small nosve sve-big@6.12
+# profiles: sve-big sve-small nosve sve-big@6.12 max@6.12 a64fx@6.12 neoverse-n1@6.12
 # timeout: 60
 # The whole chain: vmm creates a VM and a vcpu, loads the hello guest, runs
 # it, and the values the guest reports through the doorbell are right.

@@ -74,9 +74,18 @@ profile_sve_set() {
 	sve-big) echo 128,256,512 ;;
 	sve-small) echo 128,256 ;;
 	sve-odd) echo 128,256,384 ;;
-	sve-full) echo 128,256,384,512,640,768,896,1024,1152,1280,1408,1536,1664,1792,1920,2048 ;;
-	nosve) echo "" ;;
+	sve-full | max) echo 128,256,384,512,640,768,896,1024,1152,1280,1408,1536,1664,1792,1920,2048 ;;
+	nosve | neoverse-n1) echo "" ;;
+	a64fx) echo 128,256,512 ;;
 	*) fail "unknown profile $PROFILE" ;;
+	esac
+}
+
+# The largest IPA size the profile's emulated CPU gives (its PARange).
+profile_ipa_bits() {
+	case "$PROFILE" in
+	a64fx) echo 40 ;;
+	*) echo 48 ;;
 	esac
 }
 
