@@ -74,6 +74,8 @@ UNIT_TESTS += test_virtio_mmio
 test_virtio_mmio_SRCS := virtio/mmio.c virtio/core.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c vmm/mmio.c
 UNIT_TESTS += test_cpio
 test_cpio_SRCS := vmm/cpio.c vmm/util.c
+UNIT_TESTS += test_elfdeps
+test_elfdeps_SRCS := vmm/elf.c vmm/elfdeps.c vmm/cpio.c vmm/util.c
 UNIT_LIBS := -lcmocka -l:libfdt.so.1 -lz -laio
 
 .SECONDARY:
@@ -153,6 +155,8 @@ FUZZERS         := fuzz_state
 fuzz_state_SRCS := vmm/snapshot.c vmm/persist.c vmm/util.c
 FUZZERS         += fuzz_virtqueue
 fuzz_virtqueue_SRCS := virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
+FUZZERS         += fuzz_elf
+fuzz_elf_SRCS   := vmm/elf.c vmm/elfdeps.c vmm/cpio.c vmm/util.c
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -fno-omit-frame-pointer -fno-sanitize-recover=all
