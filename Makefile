@@ -76,6 +76,8 @@ UNIT_TESTS += test_cpio
 test_cpio_SRCS := vmm/cpio.c vmm/util.c
 UNIT_TESTS += test_elfdeps
 test_elfdeps_SRCS := vmm/elf.c vmm/elfdeps.c vmm/cpio.c vmm/util.c
+UNIT_TESTS += test_exec_job
+test_exec_job_SRCS := vmm/exec-job.c vmm/exec-status.c
 UNIT_LIBS := -lcmocka -l:libfdt.so.1 -lz -laio
 
 .SECONDARY:
