@@ -51,7 +51,26 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx
 LINUX_PROGS := sve-probe ptyrun vmmbench sve-stress iobench
 LINUX_PROG_CFLAGS := -std=gnu11 -O2 -g $(WARN) -static -march=armv8.2-a+sve
 
-# ---- native unit tests ----
+# ---- vmm exec's guest init (static aarch64), and what tests it ----
+# build/guest/exec-base.cpio holds the init and the test programs (a static
+# one, and a dynamic one packed with its loader and libc by elfdeps); each
+# build/guest/exec-job-NAME.cpio holds one job. The test bed boots the two
+# concatenated (tests/bed/exec-init.sh).
+EXEC_HDRS      := include/vmm/exec-job.h include/vmm/exec-status.h
+EXEC_INIT_SRCS := exec/init.c vmm/exec-job.c vmm/exec-status.c
+EXEC_PACK_SRCS := tests/exec/exec-pack.c vmm/cpio.c vmm/elf.c vmm/elfdeps.c vmm/exec-job.c vmm/util.c
+EXEC_PACK      := $(BUILD)/exec/exec-pack
+EXEC_ROOT      := $(BUILD)/exec/root
+EXEC_JOBS      := exit42 signal notfound noexec stdin info dynamic
+EXEC_JOB_exit42   := --job /bin/status -- status exit 42
+EXEC_JOB_signal   := --job /bin/status -- status signal 11
+EXEC_JOB_notfound := --job /bin/nosuch -- nosuch
+EXEC_JOB_noexec   := --job /dev -- dev
+EXEC_JOB_stdin    := --stdin $(BUILD)/exec/bytes --job /bin/status -- status stdin
+EXEC_JOB_info     := -e HOME=/ -e FOO=bar --job /bin/status -- status info
+EXEC_JOB_dynamic  := --job /bin/status-dyn -- status-dyn exit 7
+
+
 # Each test names the sources it covers. libfdt comes as the native runtime
 # (libfdt1) with the arm64 dev package's arch-independent headers.
 UNIT_TESTS := test_options test_mmio test_image test_fdt test_sve test_caps test_json
@@ -81,8 +100,8 @@ test_exec_job_SRCS := vmm/exec-job.c vmm/exec-status.c
 UNIT_LIBS := -lcmocka -l:libfdt.so.1 -lz -laio
 
 .SECONDARY:
-.PHONY: all vmm guests linux-progs unit check demo bench deps clean testbed-shell
-all: vmm guests linux-progs
+.PHONY: all vmm guests linux-progs exec unit check demo bench deps clean testbed-shell
+all: vmm guests linux-progs exec
 
 deps:
 	$(Q)bash scripts/deps
@@ -135,6 +154,43 @@ $(BUILD)/linux/%: tests/progs/%.c
 	$(quiet) CC $@
 	$(Q)mkdir -p $(@D)
 	$(Q)$(ARM_CC) $(LINUX_PROG_CFLAGS) -o $@ $<
+
+exec: $(BUILD)/exec-init $(BUILD)/guest/exec-base.cpio $(EXEC_JOBS:%=$(BUILD)/guest/exec-job-%.cpio) \
+	$(BUILD)/guest/exec-stdin.expect
+$(BUILD)/exec-init: $(EXEC_INIT_SRCS) $(EXEC_HDRS)
+	$(quiet) CC $@
+	$(Q)$(ARM_CC) $(CPPFLAGS) -std=gnu11 -Os $(WARN) -static -o $@ $(EXEC_INIT_SRCS)
+$(BUILD)/exec/status: tests/exec/status.c
+	$(quiet) CC $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(ARM_CC) -std=gnu11 -O2 $(WARN) -static -o $@ $<
+$(EXEC_ROOT)/bin/status-dyn: tests/exec/status.c
+	$(quiet) CC $@
+	$(Q)mkdir -p $(@D) $(EXEC_ROOT)/lib
+	$(Q)cp $$($(ARM_CC) -print-file-name=ld-linux-aarch64.so.1) $$($(ARM_CC) -print-file-name=libc.so.6) $(EXEC_ROOT)/lib/
+	$(Q)$(ARM_CC) -std=gnu11 -O2 $(WARN) -o $@ $<
+$(BUILD)/exec/status-native: tests/exec/status.c
+	$(quiet) CC $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOST_CC) -std=gnu11 -O1 $(WARN) -o $@ $<
+$(BUILD)/exec/bytes: $(BUILD)/exec/status-native
+	$(Q)$< bytes > $@
+$(BUILD)/guest/exec-stdin.expect: $(BUILD)/exec/status-native $(BUILD)/exec/bytes
+	$(Q)mkdir -p $(@D)
+	$(Q)$< stdin < $(BUILD)/exec/bytes > $@
+$(EXEC_PACK): $(EXEC_PACK_SRCS) include/vmm/cpio.h include/vmm/elfdeps.h $(EXEC_HDRS)
+	$(quiet) CC $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(CPPFLAGS) -std=gnu11 -O1 -g $(WARN) -o $@ $(EXEC_PACK_SRCS)
+$(BUILD)/guest/exec-base.cpio: $(BUILD)/exec-init $(BUILD)/exec/status $(EXEC_ROOT)/bin/status-dyn $(EXEC_PACK)
+	$(quiet) CPIO $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(EXEC_PACK) -o $@ -f $(BUILD)/exec-init:/init -f $(BUILD)/exec/status:/bin/status \
+		-r $(EXEC_ROOT) -a /bin/status-dyn
+$(BUILD)/guest/exec-job-%.cpio: $(EXEC_PACK) $(BUILD)/exec/bytes Makefile
+	$(quiet) CPIO $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(EXEC_PACK) -o $@ --stdout /dev/ttyAMA0 $(EXEC_JOB_$*)
 
 # Unit tests: native, under ASan and UBSan.
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/%)
