@@ -648,6 +648,19 @@ int elfdeps__pack(const struct elfdeps *d, struct cpio *c, char *err, size_t err
 	return ret;
 }
 
+int elfdeps__exit_status(int err)
+{
+	switch (err) {
+	case -ENOENT:
+	case -ENOTDIR:
+		return 127;
+	case -EACCES:
+	case -ENOEXEC:
+		return 126;
+	}
+	return 125;
+}
+
 void elfdeps__free(struct elfdeps *d)
 {
 	size_t i;

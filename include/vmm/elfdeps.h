@@ -76,6 +76,10 @@ int elfdeps__resolve(struct elfdeps *d, const char *sysroot, const char *program
 		     const char *path_env, char *err, size_t errlen) __must_check;
 void elfdeps__free(struct elfdeps *d);
 
+/* vmm exec's exit status for an elfdeps__resolve error: 127 not found,
+ * 126 cannot be executed, 125 anything else. */
+int elfdeps__exit_status(int err);
+
 struct cpio;
 /* Adds every entry to an initramfs: links as links, files read from under the sysroot. */
 int elfdeps__pack(const struct elfdeps *d, struct cpio *c, char *err, size_t errlen) __must_check;

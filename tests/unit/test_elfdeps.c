@@ -471,6 +471,9 @@ static void expect_fail(const char *program, const char *path_env, int want, con
 	if (!strstr(err, msg))
 		fail_msg("%s: message '%s' lacks '%s'", program, err, msg);
 	assert_null(strchr(err, '\n'));
+	/* as vmm exec will exit: 127 not found, 126 cannot run, 125 the rest */
+	assert_int_equal(elfdeps__exit_status(ret),
+			 want == -ENOENT ? 127 : want == -EACCES || want == -ENOEXEC ? 126 : 125);
 }
 
 static void test_resolve_errors(void **state)
