@@ -24,7 +24,7 @@
 #include "vmm/exec-job.h"
 #include "vmm/util.h"
 
-static int die(const char *what)
+static void __attribute__((noreturn)) die(const char *what)
 {
 	fprintf(stderr, "exec-pack: %s\n", what);
 	exit(2);
