@@ -87,7 +87,7 @@ int vm__register_ram(struct vm *vm, void *ram, uint64_t size)
 
 	region = (struct kvm_userspace_memory_region){
 		.slot = 0,
-		.guest_phys_addr = RAM_BASE,
+		.guest_phys_addr = arch__ram_base(),
 		.memory_size = size,
 		.userspace_addr = (uintptr_t)ram,
 	};
@@ -97,15 +97,16 @@ int vm__register_ram(struct vm *vm, void *ram, uint64_t size)
 		return -VMM_ERR_INTERNAL;
 	}
 	vm->ram = ram;
+	vm->ram_base = region.guest_phys_addr;
 	vm->ram_size = size;
 	return 0;
 }
 
 void *vm__gpa_to_host(struct vm *vm, uint64_t gpa, uint64_t len)
 {
-	if (gpa < RAM_BASE || len > vm->ram_size || gpa - RAM_BASE > vm->ram_size - len)
+	if (gpa < vm->ram_base || len > vm->ram_size || gpa - vm->ram_base > vm->ram_size - len)
 		return NULL;
-	return vm->ram + (gpa - RAM_BASE);
+	return vm->ram + (gpa - vm->ram_base);
 }
 
 void vm__request_stop(struct vm *vm, int status)

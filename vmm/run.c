@@ -157,8 +157,8 @@ static int build_fdt(struct vm *vm, const struct boot_layout *bl, size_t initrd_
 	p->gic_redist_size = GIC_REDIST_SIZE * vm->nr_vcpus;
 	p->pmu = vm->cfg->arch.pmu;
 	p->stdout_device = -1;
-	devices__fdt(vm, p);
-	err = fdt__build(p, fdt, FDT_MAX_SIZE);
+	err = devices__fdt(vm, p);
+	err = err ?: fdt__build(p, fdt, FDT_MAX_SIZE);
 	if (err) {
 		pr_err("cannot build the device tree: %s", strerror(-err));
 		err = -VMM_ERR_INTERNAL;

@@ -32,7 +32,8 @@ struct vm {
 	int kvm_fd;
 	int vm_fd;
 	unsigned ipa_bits;
-	uint8_t *ram;			/* host mapping of guest RAM at RAM_BASE */
+	uint8_t *ram;			/* host mapping of guest RAM at ram_base */
+	uint64_t ram_base;		/* where the arch puts RAM (arch__ram_base) */
 	uint64_t ram_size;
 	long run_size;			/* the size of each vcpu's kvm_run mapping */
 	unsigned nr_vcpus;
@@ -89,5 +90,6 @@ void arch__set_spi(struct vm *vm, unsigned spi, int level);
 /* The KVM_IRQFD gsi that raises device interrupt line spi. */
 unsigned arch__irqfd_gsi(unsigned spi);
 unsigned arch__default_ipa_bits(uint64_t ram_size);
+uint64_t arch__ram_base(void);				/* guest address of RAM */
 
 #endif
