@@ -30,7 +30,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -MMD -MP -fsanitize=address,undefined \
 VMM_SRCS := \
 	vmm/main.c vmm/util.c vmm/options.c vmm/kvm.c vmm/vcpu.c vmm/mmio.c \
 	vmm/term.c vmm/devices.c vmm/run.c vmm/api.c vmm/vmstate.c vmm/restore.c vmm/snapinfo.c \
-	arm64/vcpu.c arm64/kvm-regs.c arm64/vcpu-state.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/gic-state.c arm64/layout.c \
+	arm64/vcpu.c arm64/kvm-regs.c arm64/kvm.c arm64/boot.c arm64/vcpu-state.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/gic-state.c arm64/layout.c \
 	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c vmm/json.c \
 	hw/pl011.c hw/pl031.c hw/testdev.c
 VMM_SRCS += vmm/persist.c vmm/snapshot.c vmm/devcfg.c

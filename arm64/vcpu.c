@@ -7,17 +7,11 @@
 #include <unistd.h>
 
 #include "arm64/arm64.h"
-#include "arm64/layout.h"
 #include "vmm/vm.h"
 
 #define CORE_REG(name) (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
 			KVM_REG_ARM_CORE_REG(name))
 #define SYS_MPIDR_EL1 ARM64_SYS_REG(3, 0, 0, 0, 5)
-
-unsigned arch__default_ipa_bits(uint64_t ram_size)
-{
-	return layout__min_ipa_bits(ram_size);
-}
 
 static void set_feature(struct vm *vm, unsigned feature)
 {

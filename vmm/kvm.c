@@ -10,7 +10,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "arm64/layout.h"
 #include "vmm/vm.h"
 
 int kvm__open(struct vm *vm)
@@ -46,23 +45,17 @@ int kvm__check_cap(struct vm *vm, long cap)
 
 int vm__create(struct vm *vm, unsigned ipa_bits)
 {
-	int max_ipa = kvm__check_cap(vm, KVM_CAP_ARM_VM_IPA_SIZE);
+	unsigned long type;
+	int err = arch__vm_type(vm, ipa_bits, &type);
 
-	/* Without the capability, only the default 40-bit space exists. */
-	if (max_ipa == 0)
-		max_ipa = 40;
-	if (ipa_bits > (unsigned)max_ipa) {
-		pr_err("IPA size %u bits cannot be given: this host's limit is %d bits",
-		       ipa_bits, max_ipa);
-		return -VMM_ERR_HOST;
-	}
-	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, KVM_VM_TYPE_ARM_IPA_SIZE(ipa_bits));
+	if (err)
+		return err;
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, type);
 	if (vm->vm_fd < 0) {
 		pr_err("KVM_CREATE_VM with a %u-bit IPA space: %s", ipa_bits, strerror(errno));
 		return errno == EINVAL ? -VMM_ERR_HOST : -VMM_ERR_INTERNAL;
 	}
 	vm->ipa_bits = ipa_bits;
-	pr_debug("VM created with a %u-bit IPA space (host limit %d)", ipa_bits, max_ipa);
 	return 0;
 }
 
