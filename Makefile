@@ -77,6 +77,7 @@ UNIT_LIBS := -lcmocka -l:libfdt.so.1 -lz -laio
 
 .SECONDARY:
 .PHONY: all vmm guests linux-progs unit check demo bench deps clean testbed-shell
+.PHONY: check-layout check-headers
 all: vmm guests linux-progs
 
 deps:
@@ -180,6 +181,21 @@ fuzz: $(FUZZ_BINS) $(FUZZ_BINS:%=%-seed)
 	    tail -n 40 $$log; echo "fuzz: $$f: FAILED, see $$log"; exit 1; \
 	  fi; \
 	done
+
+# The arch boundary (docs/architecture.md): scripts/check-layout tests
+# itself, then the tree.
+check-layout:
+	$(Q)bash scripts/check-layout --self-test
+	$(Q)bash scripts/check-layout
+
+# Every header compiles on its own, with the VMM's flags; stops at the first
+# that does not.
+HEADERS := $(sort $(shell find include arm64/include -name '*.h'))
+check-headers:
+	$(Q)for h in $(HEADERS); do \
+	  $(ARM_CC) $(CPPFLAGS) -std=gnu11 $(WARN) -fsyntax-only -include $$h -x c /dev/null \
+	    || { echo "check-headers: $$h does not compile on its own"; exit 1; }; \
+	done; echo "check-headers: $(words $(HEADERS)) headers compile on their own"
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
