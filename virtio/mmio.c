@@ -16,6 +16,7 @@
 
 #include <linux/kvm.h>
 
+#include "vmm/devices.h"
 #include "vmm/mmio.h"
 #include "vmm/virtio.h"
 #include "vmm/vm.h"
@@ -267,16 +268,19 @@ static int setup(struct virtio_dev *dev)
 
 struct virtio_dev *virtio__create(struct vm *vm, const struct virtio_dev_ops *ops, void *priv)
 {
+	struct device_place place;
 	struct virtio_dev *dev;
 	int err;
 
-	if (ops->nr_queues > VIRTIO_MAX_QUEUES || ops->config_size > VIRTIO_CONFIG_MAX) {
+	if (virtio__count() >= VIRTIO_MAX_DEVICES ||
+	    arch__device_place(DEVICE_VIRTIO_MMIO, virtio__count(), &place) ||
+	    ops->nr_queues > VIRTIO_MAX_QUEUES || ops->config_size > VIRTIO_CONFIG_MAX) {
 		pr_err("%s: no room for another virtio device", ops->name);
 		return NULL;
 	}
 	dev = virtio__alloc(vm, ops, priv);
 	if (!dev) {
-		pr_err("%s: no room for another virtio device", ops->name);
+		pr_err("%s: out of memory", ops->name);
 		return NULL;
 	}
 	err = setup(dev);
