@@ -633,6 +633,25 @@ static void test_size_exact(void **state)
 		assert_int_equal(f->buf[i], 0xa5);
 }
 
+/* The arch's places: docs/memory-map.md, and no place past the last slot. */
+static void test_device_places(void **state)
+{
+	struct device_place pl;
+
+	assert_int_equal(arch__device_place(DEVICE_UART, 0, &pl), 0);
+	assert_true(pl.base == UART_BASE && pl.size == UART_SIZE && pl.irq == UART_SPI);
+	assert_int_equal(arch__device_place(DEVICE_RTC, 0, &pl), 0);
+	assert_true(pl.base == RTC_BASE && pl.size == RTC_SIZE && pl.irq == RTC_SPI);
+	assert_int_equal(arch__device_place(DEVICE_TESTDEV, 0, &pl), 0);
+	assert_true(pl.base == TESTDEV_BASE && pl.irq == -1);
+	assert_int_equal(arch__device_place(DEVICE_UART, 1, &pl), -ENOSPC);
+	assert_int_equal(arch__device_place(DEVICE_VIRTIO_MMIO, VIRTIO_MMIO_SLOTS - 1, &pl), 0);
+	assert_int_equal(pl.base, VIRTIO_MMIO_BASE + (VIRTIO_MMIO_SLOTS - 1) * VIRTIO_MMIO_SIZE);
+	assert_int_equal(pl.irq, VIRTIO_SPI_BASE + VIRTIO_MMIO_SLOTS - 1);
+	assert_int_equal(arch__device_place(DEVICE_VIRTIO_MMIO, VIRTIO_MMIO_SLOTS, &pl), -ENOSPC);
+	assert_int_equal(arch__device_place((enum device_kind)99, 0, &pl), -EINVAL);
+}
+
 static void expect_einval(struct fixture *f)
 {
 	assert_int_equal(fdt__build(&f->p, f->buf, sizeof(f->buf)), -EINVAL);
@@ -709,6 +728,7 @@ int main(void)
 		T(test_enospc),
 		T(test_size_exact),
 		T(test_einval),
+		T(test_device_places),
 #undef T
 	};
 
