@@ -106,7 +106,7 @@ int arch__set_boot_regs(struct vcpu *vcpu, uint64_t entry, uint64_t dtb) __must_
 int arch__freeze_time(struct vm *vm) __must_check;
 void arch__freeze_time_at(struct vm *vm, uint64_t counter);
 int arch__thaw_time(struct vm *vm) __must_check;
-/* Raises or lowers device interrupt line irq (arch__device_place gives it). */
+/* Raises or lowers device interrupt line spi (as arch__device_place gave it). */
 void arch__set_spi(struct vm *vm, unsigned spi, int level);
 /* The KVM_IRQFD gsi that raises device interrupt line spi. */
 unsigned arch__irqfd_gsi(unsigned spi);
