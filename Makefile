@@ -30,7 +30,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -MMD -MP -fsanitize=address,undefined \
 VMM_SRCS := \
 	vmm/main.c vmm/util.c vmm/options.c vmm/kvm.c vmm/vcpu.c vmm/mmio.c \
 	vmm/term.c vmm/devices.c vmm/run.c vmm/api.c vmm/vmstate.c vmm/restore.c vmm/snapinfo.c \
-	arm64/vcpu.c arm64/vcpu-state.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/gic-state.c arm64/layout.c \
+	arm64/vcpu.c arm64/kvm-regs.c arm64/kvm.c arm64/boot.c arm64/vcpu-state.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/gic-state.c arm64/layout.c \
 	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c vmm/json.c \
 	hw/pl011.c hw/pl031.c hw/testdev.c
 VMM_SRCS += vmm/persist.c vmm/snapshot.c vmm/devcfg.c
@@ -77,7 +77,8 @@ UNIT_TESTS := test_options test_mmio test_image test_fdt test_sve test_caps test
 test_options_SRCS := vmm/options.c vmm/util.c arm64/sve.c arm64/layout.c
 test_mmio_SRCS    := vmm/mmio.c vmm/util.c
 test_image_SRCS   := arm64/image.c vmm/util.c
-test_fdt_SRCS     := arm64/fdt.c arm64/layout.c vmm/util.c
+test_fdt_SRCS     := arm64/fdt.c arm64/layout.c vmm/util.c vmm/devices.c hw/pl011.c hw/pl031.c hw/testdev.c \
+	virtio/devices.c virtio/core.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/mmio.c vmm/snapshot.c
 test_sve_SRCS     := arm64/sve.c vmm/util.c
 test_caps_SRCS    := arm64/caps.c vmm/json.c arm64/sve.c vmm/util.c
 test_json_SRCS    := vmm/json.c vmm/util.c
@@ -90,7 +91,7 @@ UNIT_TESTS += test_virtio_blk test_virtio_net
 test_virtio_blk_SRCS := virtio/blk.c tests/unit/fake-virtio.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 test_virtio_net_SRCS := virtio/net.c tests/unit/fake-virtio.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 UNIT_TESTS += test_virtio_mmio
-test_virtio_mmio_SRCS := virtio/mmio.c virtio/core.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c vmm/mmio.c
+test_virtio_mmio_SRCS := virtio/mmio.c virtio/core.c arm64/layout.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c vmm/mmio.c
 UNIT_TESTS += test_cpio
 test_cpio_SRCS := vmm/cpio.c vmm/util.c
 UNIT_TESTS += test_elfdeps
@@ -101,6 +102,7 @@ UNIT_LIBS := -lcmocka -l:libfdt.so.1 -lz -laio
 
 .SECONDARY:
 .PHONY: all vmm guests linux-progs exec unit check demo bench deps clean testbed-shell
+.PHONY: check-layout check-headers
 all: vmm guests linux-progs exec
 
 deps:
@@ -243,6 +245,21 @@ fuzz: $(FUZZ_BINS) $(FUZZ_BINS:%=%-seed)
 	    tail -n 40 $$log; echo "fuzz: $$f: FAILED, see $$log"; exit 1; \
 	  fi; \
 	done
+
+# The arch boundary (docs/architecture.md): scripts/check-layout tests
+# itself, then the tree.
+check-layout:
+	$(Q)bash scripts/check-layout --self-test
+	$(Q)bash scripts/check-layout
+
+# Every header compiles on its own, with the VMM's flags; stops at the first
+# that does not.
+HEADERS := $(sort $(shell find include arm64/include -name '*.h'))
+check-headers:
+	$(Q)for h in $(HEADERS); do \
+	  $(ARM_CC) $(CPPFLAGS) -std=gnu11 $(WARN) -fsyntax-only -include $$h -x c /dev/null \
+	    || { echo "check-headers: $$h does not compile on its own"; exit 1; }; \
+	done; echo "check-headers: $(words $(HEADERS)) headers compile on their own"
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)

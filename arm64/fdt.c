@@ -122,7 +122,7 @@ static bool valid_device(const struct fdt_device *d)
 		return false;
 	if (d->compatible[d->compatible_len - 1] != '\0')
 		return false;
-	return d->spi >= -1 && d->spi < GIC_NR_IRQS - 32;
+	return d->irq >= -1 && d->irq < GIC_NR_IRQS - 32;
 }
 
 static bool valid_params(const struct fdt_params *p)
@@ -316,8 +316,9 @@ static int device_node(void *fdt, const struct fdt_device *d)
 	err = begin_node_at(fdt, d->name, d->base);
 	err = err ?: fdt_property(fdt, "compatible", d->compatible, d->compatible_len);
 	err = err ?: prop_reg(fdt, d->base, d->size);
-	if (!err && d->spi >= 0)
-		err = prop_irq(fdt, GIC_SPI, d->spi, d->edge ? IRQ_EDGE_RISING : IRQ_LEVEL_HIGH);
+	/* A device's interrupt line N is SPI N on arm64. */
+	if (!err && d->irq >= 0)
+		err = prop_irq(fdt, GIC_SPI, d->irq, d->edge ? IRQ_EDGE_RISING : IRQ_LEVEL_HIGH);
 	if (!err && d->primecell_clocks)
 		err = primecell_clocks(fdt);
 	if (!err && d->dma_coherent)
@@ -344,6 +345,16 @@ static int root_nodes(void *fdt, const struct fdt_params *p)
 	for (i = 0; !err && i < p->nr_devices; i++)
 		err = device_node(fdt, &p->devices[i]);
 	return err;
+}
+
+int fdt__add_device(struct fdt_params *p, const struct fdt_device *d)
+{
+	if (p->nr_devices >= FDT_MAX_DEVICES)
+		return -ENOSPC;
+	if (d->is_stdout)
+		p->stdout_device = (int)p->nr_devices;
+	p->devices[p->nr_devices++] = *d;
+	return 0;
 }
 
 int fdt__build(const struct fdt_params *p, void *buf, size_t size)

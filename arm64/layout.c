@@ -1,6 +1,9 @@
+#include <errno.h>
 #include <stdio.h>
 
 #include "arm64/layout.h"
+#include "vmm/devices.h"
+#include "vmm/vm.h"
 #include "vmm/util.h"
 
 unsigned layout__min_ipa_bits(uint64_t ram_size)
@@ -38,4 +41,34 @@ int layout__boot(uint64_t ram_size, uint64_t text_offset, uint64_t image_size,
 	out->initrd = initrd_size ? initrd : 0;
 	out->dtb = dtb;
 	return 0;
+}
+
+uint64_t arch__ram_base(void)
+{
+	return RAM_BASE;
+}
+
+/* The devices of docs/memory-map.md: below 2 GiB, their SPIs from 1 up. */
+int arch__device_place(enum device_kind kind, unsigned index, struct device_place *out)
+{
+	switch (kind) {
+	case DEVICE_UART:
+		*out = (struct device_place){ UART_BASE, UART_SIZE, UART_SPI };
+		break;
+	case DEVICE_RTC:
+		*out = (struct device_place){ RTC_BASE, RTC_SIZE, RTC_SPI };
+		break;
+	case DEVICE_TESTDEV:
+		*out = (struct device_place){ TESTDEV_BASE, TESTDEV_SIZE, -1 };
+		break;
+	case DEVICE_VIRTIO_MMIO:
+		if (index >= VIRTIO_MMIO_SLOTS)
+			return -ENOSPC;
+		*out = (struct device_place){ VIRTIO_MMIO_BASE + index * VIRTIO_MMIO_SIZE,
+					      VIRTIO_MMIO_SIZE, (int)(VIRTIO_SPI_BASE + index) };
+		return 0;
+	default:
+		return -EINVAL;
+	}
+	return index ? -ENOSPC : 0;
 }

@@ -7,8 +7,7 @@
 #include <string.h>
 
 #include "vmm/devices.h"
-#include "arm64/fdt.h"
-#include "arm64/layout.h"
+#include "vmm/fdt.h"
 #include "vmm/persist.h"
 #include "vmm/term.h"
 #include "vmm/vm.h"
@@ -41,6 +40,7 @@ static struct pl011 {
 	uint8_t rx[RX_FIFO_SIZE];
 	unsigned rx_head, rx_count;
 	int line;
+	struct device_place place;
 } uart = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* Drives the SPI from the masked status; the caller holds the lock. */
@@ -50,7 +50,7 @@ static void update_irq(struct pl011 *u)
 
 	if (level != u->line && u->vm) {
 		u->line = level;
-		arch__set_spi(u->vm, UART_SPI, level);
+		arch__set_spi(u->vm, (unsigned)u->place.irq, level);
 	}
 }
 
@@ -152,10 +152,15 @@ void pl011__input(const uint8_t *buf, size_t len)
 
 static int pl011_init(struct vm *vm)
 {
+	int err = arch__device_place(DEVICE_UART, 0, &uart.place);
+
+	if (err)
+		return err;
 	uart.vm = vm;
 	uart.cr = 0x300;	/* TXE | RXE, the reset value */
 	uart.ris = INT_TX;
-	return mmio__register(&vm->mmio, UART_BASE, UART_SIZE, pl011_mmio, &uart, "pl011");
+	return mmio__register(&vm->mmio, uart.place.base, uart.place.size, pl011_mmio, &uart,
+			      "pl011");
 }
 
 static void pl011_exit(struct vm *vm)
@@ -204,11 +209,16 @@ static int pl011_restore(struct vm *vm, struct preader *r)
 
 static const char pl011_compatible[] = "arm,pl011\0arm,primecell";
 
-static void pl011_fdt(struct vm *vm, struct fdt_params *p)
+static int pl011_fdt(struct vm *vm, struct fdt_params *p)
 {
-	p->stdout_device = (int)p->nr_devices;
-	devices__add_fdt(p, "pl011", pl011_compatible, sizeof(pl011_compatible),
-			 UART_BASE, UART_SIZE, UART_SPI, true);
+	const struct fdt_device d = {
+		.name = "pl011", .compatible = pl011_compatible,
+		.compatible_len = sizeof(pl011_compatible),
+		.base = uart.place.base, .size = uart.place.size, .irq = uart.place.irq,
+		.primecell_clocks = true, .is_stdout = true,
+	};
+
+	return fdt__add_device(p, &d);
 }
 
 const struct device_ops pl011_device = {

@@ -7,8 +7,7 @@
 #include <time.h>
 
 #include "vmm/devices.h"
-#include "arm64/fdt.h"
-#include "arm64/layout.h"
+#include "vmm/fdt.h"
 #include "vmm/persist.h"
 #include "vmm/vm.h"
 
@@ -23,6 +22,7 @@ static struct pl031 {
 	pthread_mutex_t lock;
 	int64_t offset;		/* guest time minus host time, in seconds */
 	uint32_t mr, imsc;
+	struct device_place place;
 } rtc = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static uint32_t host_now(void)
@@ -69,7 +69,10 @@ static void pl031_mmio(struct mmio_region *region, uint64_t offset, uint8_t *dat
 
 static int pl031_init(struct vm *vm)
 {
-	return mmio__register(&vm->mmio, RTC_BASE, RTC_SIZE, pl031_mmio, &rtc, "pl031");
+	int err = arch__device_place(DEVICE_RTC, 0, &rtc.place);
+
+	return err ?: mmio__register(&vm->mmio, rtc.place.base, rtc.place.size, pl031_mmio,
+				     &rtc, "pl031");
 }
 
 /* The offset from real time is what the guest set; time itself goes on. */
@@ -94,10 +97,16 @@ static int pl031_restore(struct vm *vm, struct preader *r)
 
 static const char pl031_compatible[] = "arm,pl031\0arm,primecell";
 
-static void pl031_fdt(struct vm *vm, struct fdt_params *p)
+static int pl031_fdt(struct vm *vm, struct fdt_params *p)
 {
-	devices__add_fdt(p, "pl031", pl031_compatible, sizeof(pl031_compatible),
-			 RTC_BASE, RTC_SIZE, RTC_SPI, true);
+	const struct fdt_device d = {
+		.name = "pl031", .compatible = pl031_compatible,
+		.compatible_len = sizeof(pl031_compatible),
+		.base = rtc.place.base, .size = rtc.place.size, .irq = rtc.place.irq,
+		.primecell_clocks = true,
+	};
+
+	return fdt__add_device(p, &d);
 }
 
 const struct device_ops pl031_device = {

@@ -9,8 +9,7 @@
 #include <stdio.h>
 
 #include "vmm/devices.h"
-#include "arm64/fdt.h"
-#include "arm64/layout.h"
+#include "vmm/fdt.h"
 #include "vmm/persist.h"
 #include "vmm/term.h"
 #include "vmm/vm.h"
@@ -20,6 +19,7 @@ enum { TESTDEV_KEY = 0x00, TESTDEV_VALUE = 0x08 };
 static struct testdev {
 	pthread_mutex_t lock;
 	uint64_t key;
+	struct device_place place;
 } testdev = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* The key as text; anything unprintable becomes '?'. */
@@ -65,8 +65,10 @@ static bool testdev_wanted(const struct vm_config *cfg)
 
 static int testdev_init(struct vm *vm)
 {
-	return mmio__register(&vm->mmio, TESTDEV_BASE, TESTDEV_SIZE, testdev_mmio,
-			      &testdev, "testdev");
+	int err = arch__device_place(DEVICE_TESTDEV, 0, &testdev.place);
+
+	return err ?: mmio__register(&vm->mmio, testdev.place.base, testdev.place.size,
+				     testdev_mmio, &testdev, "testdev");
 }
 
 static void testdev_save(struct vm *vm, struct pbuf *b)
@@ -86,10 +88,15 @@ static int testdev_restore(struct vm *vm, struct preader *r)
 
 static const char testdev_compatible[] = "vmm,testdev";
 
-static void testdev_fdt(struct vm *vm, struct fdt_params *p)
+static int testdev_fdt(struct vm *vm, struct fdt_params *p)
 {
-	devices__add_fdt(p, "testdev", testdev_compatible, sizeof(testdev_compatible),
-			 TESTDEV_BASE, TESTDEV_SIZE, -1, false);
+	const struct fdt_device d = {
+		.name = "testdev", .compatible = testdev_compatible,
+		.compatible_len = sizeof(testdev_compatible),
+		.base = testdev.place.base, .size = testdev.place.size, .irq = testdev.place.irq,
+	};
+
+	return fdt__add_device(p, &d);
 }
 
 const struct device_ops testdev_device = {

@@ -1,20 +1,17 @@
 /*
- * The core of the virtio-mmio transport: creating a device (its MMIO
- * range, an ioeventfd per queue, an irqfd on its SPI), its I/O thread, the
- * helpers device types use on their queues, and pause/resume around
- * snapshots. See include/vmm/virtio.h for the threading rules.
+ * The core of a virtio device, below its transport (virtio/mmio.c): its
+ * state, its I/O thread, the helpers device types use on their queues, and
+ * the VM's list of devices. It never calls the transport. See
+ * include/vmm/virtio.h for the threading rules.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <linux/kvm.h>
-
-#include "arm64/layout.h"
+#include "vmm/devices.h"
 #include "vmm/virtio.h"
 #include "vmm/vm.h"
 #include "internal.h"
@@ -246,7 +243,7 @@ static void *io_thread(void *arg)
 
 /* ---- creation ---- */
 
-static struct virtio_dev *all[VIRTIO_MMIO_SLOTS];
+static struct virtio_dev *all[VIRTIO_MAX_DEVICES];
 static unsigned nr_all;
 
 static int add_epoll(struct virtio_dev *dev, int fd, uint64_t data)
@@ -256,51 +253,18 @@ static int add_epoll(struct virtio_dev *dev, int fd, uint64_t data)
 	return epoll_ctl(dev->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
-/* QueueNotify writes of queue q's index signal its eventfd inside KVM. */
-static int setup_kick(struct virtio_dev *dev, unsigned q)
+int virtio__open_io(struct virtio_dev *dev)
 {
-	struct virtio_queue *vq = &dev->queues[q];
-	struct kvm_ioeventfd io = {
-		.datamatch = q,
-		.addr = dev->base + virtio__notify_offset(),
-		.len = 4,
-		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
-	};
-
-	vq->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (vq->kick_fd < 0)
-		return -errno;
-	io.fd = vq->kick_fd;
-	if (ioctl(dev->vm->vm_fd, KVM_IOEVENTFD, &io) < 0)
-		return -errno;
-	return add_epoll(dev, vq->kick_fd, EV(EV_KICK, q));
-}
-
-static int setup_irq(struct virtio_dev *dev)
-{
-	struct kvm_irqfd irqfd = { .gsi = arch__irqfd_gsi(dev->spi) };
-
-	dev->irq_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (dev->irq_fd < 0)
-		return -errno;
-	irqfd.fd = (uint32_t)dev->irq_fd;
-	return ioctl(dev->vm->vm_fd, KVM_IRQFD, &irqfd) < 0 ? -errno : 0;
-}
-
-static int setup(struct virtio_dev *dev)
-{
-	int err;
-
 	dev->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	dev->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (dev->epoll_fd < 0 || dev->wake_fd < 0)
 		return -errno;
-	err = add_epoll(dev, dev->wake_fd, EV(EV_WAKE, 0));
-	for (unsigned q = 0; !err && q < dev->ops->nr_queues; q++)
-		err = setup_kick(dev, q);
-	err = err ?: setup_irq(dev);
-	return err ?: mmio__register(&dev->vm->mmio, dev->base, VIRTIO_MMIO_SIZE,
-				     virtio__mmio_access, dev, dev->ops->name);
+	return add_epoll(dev, dev->wake_fd, EV(EV_WAKE, 0));
+}
+
+int virtio__watch_kick(struct virtio_dev *dev, unsigned q)
+{
+	return add_epoll(dev, dev->queues[q].kick_fd, EV(EV_KICK, q));
 }
 
 static void close_fds(struct virtio_dev *dev)
@@ -318,6 +282,7 @@ static void close_fds(struct virtio_dev *dev)
 struct virtio_dev *virtio__alloc(struct vm *vm, const struct virtio_dev_ops *ops, void *priv)
 {
 	struct virtio_dev *dev = calloc(1, sizeof(*dev));
+	struct device_place place;
 
 	if (!dev)
 		return NULL;
@@ -325,12 +290,18 @@ struct virtio_dev *virtio__alloc(struct vm *vm, const struct virtio_dev_ops *ops
 	dev->vm = vm;
 	dev->priv = priv;
 	dev->slot = nr_all;
-	dev->base = VIRTIO_MMIO_BASE + nr_all * VIRTIO_MMIO_SIZE;
-	dev->spi = VIRTIO_SPI_BASE + nr_all;
+	if (nr_all >= VIRTIO_MAX_DEVICES ||
+	    arch__device_place(DEVICE_VIRTIO_MMIO, nr_all, &place)) {
+		free(dev);
+		return NULL;
+	}
+	dev->base = place.base;
+	dev->size = place.size;
+	dev->spi = (unsigned)place.irq;
 	dev->epoll_fd = dev->wake_fd = dev->irq_fd = -1;
 	for (unsigned i = 0; i < VIRTIO_MAX_FDS; i++)
 		dev->fds[i] = -1;
-	guest_mem__init(&dev->mem, vm->ram, RAM_BASE, vm->ram_size);
+	guest_mem__init(&dev->mem, vm->ram, vm->ram_base, vm->ram_size);
 	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
 		vq__init(&dev->queues[q].vq, &dev->mem);
 		dev->queues[q].kick_fd = -1;
@@ -342,30 +313,15 @@ struct virtio_dev *virtio__alloc(struct vm *vm, const struct virtio_dev_ops *ops
 	return dev;
 }
 
-struct virtio_dev *virtio__create(struct vm *vm, const struct virtio_dev_ops *ops, void *priv)
+void virtio__free(struct virtio_dev *dev)
 {
-	struct virtio_dev *dev;
-	int err;
+	close_fds(dev);
+	free(dev);
+}
 
-	if (nr_all == VIRTIO_MMIO_SLOTS || ops->nr_queues > VIRTIO_MAX_QUEUES ||
-	    ops->config_size > VIRTIO_CONFIG_MAX) {
-		pr_err("%s: no room for another virtio device", ops->name);
-		return NULL;
-	}
-	dev = virtio__alloc(vm, ops, priv);
-	if (!dev) {
-		pr_err("%s: out of memory", ops->name);
-		return NULL;
-	}
-	err = setup(dev);
-	if (err) {
-		pr_err("%s: cannot set up the virtio-mmio transport: %s", ops->name, strerror(-err));
-		close_fds(dev);
-		free(dev);
-		return NULL;
-	}
+void virtio__add(struct virtio_dev *dev)
+{
 	all[nr_all++] = dev;
-	return dev;
 }
 
 int virtio__start(struct virtio_dev *dev)
@@ -392,8 +348,7 @@ void virtio__destroy(struct virtio_dev *dev)
 	}
 	if (dev->ops->exit)
 		dev->ops->exit(dev);
-	close_fds(dev);
-	free(dev);
+	virtio__free(dev);
 }
 
 /* ---- the VM's devices, in slot order ---- */

@@ -4,8 +4,7 @@
  * the device tree, and saved one section each (virtio/state.c).
  */
 #include "vmm/devices.h"
-#include "arm64/fdt.h"
-#include "arm64/layout.h"
+#include "vmm/fdt.h"
 #include "vmm/virtio.h"
 #include "vmm/vm.h"
 #include "internal.h"
@@ -70,22 +69,24 @@ static void resume_all(struct vm *vm)
 	}
 }
 
-static void fdt_all(struct vm *vm, struct fdt_params *p)
+/* irqfd gives pulses: the guest must take them as edges. */
+static int fdt_all(struct vm *vm, struct fdt_params *p)
 {
 	static const char compatible[] = "virtio,mmio";
+	int err = 0;
 
-	for (unsigned i = 0; i < virtio__count(); i++) {
+	for (unsigned i = 0; i < virtio__count() && !err; i++) {
 		const struct virtio_dev *dev = virtio__get(i);
-		unsigned before = p->nr_devices;
+		const struct fdt_device d = {
+			.name = "virtio_mmio", .compatible = compatible,
+			.compatible_len = sizeof(compatible),
+			.base = dev->base, .size = dev->size, .irq = (int)dev->spi,
+			.edge = true, .dma_coherent = true,
+		};
 
-		devices__add_fdt(p, "virtio_mmio", compatible, sizeof(compatible), dev->base,
-				 VIRTIO_MMIO_SIZE, (int)dev->spi, false);
-		if (p->nr_devices > before) {
-			/* irqfd gives pulses: the guest must take them as edges */
-			p->devices[before].edge = true;
-			p->devices[before].dma_coherent = true;
-		}
+		err = fdt__add_device(p, &d);
 	}
+	return err;
 }
 
 const struct device_ops virtio_devices = {

@@ -1,16 +1,25 @@
 /*
  * The virtio-mmio transport, version 2 (virtio 1.x, "Virtio Over MMIO"):
- * the register file a driver sees, feature negotiation, the device status
- * and queue set-up. Runs on vcpu threads with dev->lock held; queue
- * notifications do not come here but through ioeventfds (virtio/core.c).
+ * creating a device in its slot (its MMIO range, an ioeventfd per queue,
+ * an irqfd on its interrupt line), the register file a driver sees, feature
+ * negotiation, the device status and queue set-up. Register accesses run on
+ * vcpu threads with dev->lock held; queue notifications do not come here
+ * but through the ioeventfds, to the device's I/O thread (virtio/core.c).
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <linux/kvm.h>
+
+#include "vmm/devices.h"
 #include "vmm/mmio.h"
 #include "vmm/virtio.h"
+#include "vmm/vm.h"
 #include "internal.h"
 
 enum {
@@ -213,8 +222,73 @@ void virtio__mmio_access(struct mmio_region *region, uint64_t off, uint8_t *data
 	pthread_mutex_unlock(&dev->lock);
 }
 
-/* The offset of QueueNotify, for the ioeventfds. */
-uint64_t virtio__notify_offset(void)
+/* ---- creation ---- */
+
+/* QueueNotify writes of queue q's index signal its eventfd inside KVM. */
+static int setup_kick(struct virtio_dev *dev, unsigned q)
 {
-	return REG_QUEUE_NOTIFY;
+	struct virtio_queue *vq = &dev->queues[q];
+	struct kvm_ioeventfd io = {
+		.datamatch = q,
+		.addr = dev->base + REG_QUEUE_NOTIFY,
+		.len = 4,
+		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+	};
+
+	vq->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (vq->kick_fd < 0)
+		return -errno;
+	io.fd = vq->kick_fd;
+	if (ioctl(dev->vm->vm_fd, KVM_IOEVENTFD, &io) < 0)
+		return -errno;
+	return virtio__watch_kick(dev, q);
+}
+
+static int setup_irq(struct virtio_dev *dev)
+{
+	struct kvm_irqfd irqfd = { .gsi = arch__irqfd_gsi(dev->spi) };
+
+	dev->irq_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (dev->irq_fd < 0)
+		return -errno;
+	irqfd.fd = (uint32_t)dev->irq_fd;
+	return ioctl(dev->vm->vm_fd, KVM_IRQFD, &irqfd) < 0 ? -errno : 0;
+}
+
+static int setup(struct virtio_dev *dev)
+{
+	int err = virtio__open_io(dev);
+
+	for (unsigned q = 0; !err && q < dev->ops->nr_queues; q++)
+		err = setup_kick(dev, q);
+	err = err ?: setup_irq(dev);
+	return err ?: mmio__register(&dev->vm->mmio, dev->base, dev->size, virtio__mmio_access, dev,
+				     dev->ops->name);
+}
+
+struct virtio_dev *virtio__create(struct vm *vm, const struct virtio_dev_ops *ops, void *priv)
+{
+	struct device_place place;
+	struct virtio_dev *dev;
+	int err;
+
+	if (virtio__count() >= VIRTIO_MAX_DEVICES ||
+	    arch__device_place(DEVICE_VIRTIO_MMIO, virtio__count(), &place) ||
+	    ops->nr_queues > VIRTIO_MAX_QUEUES || ops->config_size > VIRTIO_CONFIG_MAX) {
+		pr_err("%s: no room for another virtio device", ops->name);
+		return NULL;
+	}
+	dev = virtio__alloc(vm, ops, priv);
+	if (!dev) {
+		pr_err("%s: out of memory", ops->name);
+		return NULL;
+	}
+	err = setup(dev);
+	if (err) {
+		pr_err("%s: cannot set up the virtio-mmio transport: %s", ops->name, strerror(-err));
+		virtio__free(dev);
+		return NULL;
+	}
+	virtio__add(dev);
+	return dev;
 }

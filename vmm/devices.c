@@ -5,7 +5,6 @@
 #include "vmm/devices.h"
 #include "vmm/persist.h"
 #include "vmm/snapshot.h"
-#include "arm64/fdt.h"
 #include "vmm/virtio.h"
 #include "vmm/vm.h"
 
@@ -62,31 +61,15 @@ void devices__resume(struct vm *vm)
 			all_devices[i]->resume(vm);
 }
 
-void devices__fdt(struct vm *vm, struct fdt_params *p)
+int devices__fdt(struct vm *vm, struct fdt_params *p)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(all_devices); i++) {
+	int err = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(all_devices) && !err; i++) {
 		if (wanted(all_devices[i], vm) && all_devices[i]->fdt_node)
-			all_devices[i]->fdt_node(vm, p);
+			err = all_devices[i]->fdt_node(vm, p);
 	}
-}
-
-void devices__add_fdt(struct fdt_params *p, const char *name, const char *compatible,
-		      size_t compatible_len, uint64_t base, uint64_t size, int spi,
-		      bool primecell_clocks)
-{
-	struct fdt_device *d;
-
-	if (p->nr_devices >= FDT_MAX_DEVICES)
-		return;
-	d = &p->devices[p->nr_devices++];
-	memset(d, 0, sizeof(*d));
-	d->name = name;
-	d->compatible = compatible;
-	d->compatible_len = compatible_len;
-	d->base = base;
-	d->size = size;
-	d->spi = spi;
-	d->primecell_clocks = primecell_clocks;
+	return err;
 }
 
 #define DEVICE_STATE_VERSION 1

@@ -31,89 +31,40 @@ static bool aligned(const void *p, size_t n)
 	return !((uintptr_t)p & (n - 1));
 }
 
-int guest_mem__read16(const struct guest_mem *m, uint64_t gpa, uint16_t *v)
-{
-	uint16_t *p = guest_mem__ptr(m, gpa, sizeof(*v));
-	uint16_t x;
-
-	if (!p)
-		return -EFAULT;
-	if (aligned(p, sizeof(x)))
-		x = __atomic_load_n(p, __ATOMIC_RELAXED);
-	else
-		memcpy(&x, p, sizeof(x));
-	*v = le16toh(x);
-	return 0;
+/*
+ * The little-endian load and store of one width: one relaxed atomic access
+ * when aligned (a ring index the guest updates is never torn), else memcpy.
+ */
+#define GUEST_MEM_ACCESSORS(bits)							\
+int guest_mem__read##bits(const struct guest_mem *m, uint64_t gpa, uint##bits##_t *v)	\
+{											\
+	uint##bits##_t *p = guest_mem__ptr(m, gpa, sizeof(*v));				\
+	uint##bits##_t x;								\
+											\
+	if (!p)										\
+		return -EFAULT;								\
+	if (aligned(p, sizeof(x)))							\
+		x = __atomic_load_n(p, __ATOMIC_RELAXED);				\
+	else										\
+		memcpy(&x, p, sizeof(x));						\
+	*v = le##bits##toh(x);								\
+	return 0;									\
+}											\
+											\
+int guest_mem__write##bits(const struct guest_mem *m, uint64_t gpa, uint##bits##_t v)	\
+{											\
+	uint##bits##_t *p = guest_mem__ptr(m, gpa, sizeof(v));				\
+	uint##bits##_t x = htole##bits(v);						\
+											\
+	if (!p)										\
+		return -EFAULT;								\
+	if (aligned(p, sizeof(x)))							\
+		__atomic_store_n(p, x, __ATOMIC_RELAXED);				\
+	else										\
+		memcpy(p, &x, sizeof(x));						\
+	return 0;									\
 }
 
-int guest_mem__read32(const struct guest_mem *m, uint64_t gpa, uint32_t *v)
-{
-	uint32_t *p = guest_mem__ptr(m, gpa, sizeof(*v));
-	uint32_t x;
-
-	if (!p)
-		return -EFAULT;
-	if (aligned(p, sizeof(x)))
-		x = __atomic_load_n(p, __ATOMIC_RELAXED);
-	else
-		memcpy(&x, p, sizeof(x));
-	*v = le32toh(x);
-	return 0;
-}
-
-int guest_mem__read64(const struct guest_mem *m, uint64_t gpa, uint64_t *v)
-{
-	uint64_t *p = guest_mem__ptr(m, gpa, sizeof(*v));
-	uint64_t x;
-
-	if (!p)
-		return -EFAULT;
-	if (aligned(p, sizeof(x)))
-		x = __atomic_load_n(p, __ATOMIC_RELAXED);
-	else
-		memcpy(&x, p, sizeof(x));
-	*v = le64toh(x);
-	return 0;
-}
-
-int guest_mem__write16(const struct guest_mem *m, uint64_t gpa, uint16_t v)
-{
-	uint16_t *p = guest_mem__ptr(m, gpa, sizeof(v));
-	uint16_t x = htole16(v);
-
-	if (!p)
-		return -EFAULT;
-	if (aligned(p, sizeof(x)))
-		__atomic_store_n(p, x, __ATOMIC_RELAXED);
-	else
-		memcpy(p, &x, sizeof(x));
-	return 0;
-}
-
-int guest_mem__write32(const struct guest_mem *m, uint64_t gpa, uint32_t v)
-{
-	uint32_t *p = guest_mem__ptr(m, gpa, sizeof(v));
-	uint32_t x = htole32(v);
-
-	if (!p)
-		return -EFAULT;
-	if (aligned(p, sizeof(x)))
-		__atomic_store_n(p, x, __ATOMIC_RELAXED);
-	else
-		memcpy(p, &x, sizeof(x));
-	return 0;
-}
-
-int guest_mem__write64(const struct guest_mem *m, uint64_t gpa, uint64_t v)
-{
-	uint64_t *p = guest_mem__ptr(m, gpa, sizeof(v));
-	uint64_t x = htole64(v);
-
-	if (!p)
-		return -EFAULT;
-	if (aligned(p, sizeof(x)))
-		__atomic_store_n(p, x, __ATOMIC_RELAXED);
-	else
-		memcpy(p, &x, sizeof(x));
-	return 0;
-}
+GUEST_MEM_ACCESSORS(16)
+GUEST_MEM_ACCESSORS(32)
+GUEST_MEM_ACCESSORS(64)

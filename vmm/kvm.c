@@ -10,7 +10,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "arm64/layout.h"
 #include "vmm/vm.h"
 
 int kvm__open(struct vm *vm)
@@ -46,23 +45,17 @@ int kvm__check_cap(struct vm *vm, long cap)
 
 int vm__create(struct vm *vm, unsigned ipa_bits)
 {
-	int max_ipa = kvm__check_cap(vm, KVM_CAP_ARM_VM_IPA_SIZE);
+	unsigned long type;
+	int err = arch__vm_type(vm, ipa_bits, &type);
 
-	/* Without the capability, only the default 40-bit space exists. */
-	if (max_ipa == 0)
-		max_ipa = 40;
-	if (ipa_bits > (unsigned)max_ipa) {
-		pr_err("IPA size %u bits cannot be given: this host's limit is %d bits",
-		       ipa_bits, max_ipa);
-		return -VMM_ERR_HOST;
-	}
-	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, KVM_VM_TYPE_ARM_IPA_SIZE(ipa_bits));
+	if (err)
+		return err;
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, type);
 	if (vm->vm_fd < 0) {
 		pr_err("KVM_CREATE_VM with a %u-bit IPA space: %s", ipa_bits, strerror(errno));
 		return errno == EINVAL ? -VMM_ERR_HOST : -VMM_ERR_INTERNAL;
 	}
 	vm->ipa_bits = ipa_bits;
-	pr_debug("VM created with a %u-bit IPA space (host limit %d)", ipa_bits, max_ipa);
 	return 0;
 }
 
@@ -87,7 +80,7 @@ int vm__register_ram(struct vm *vm, void *ram, uint64_t size)
 
 	region = (struct kvm_userspace_memory_region){
 		.slot = 0,
-		.guest_phys_addr = RAM_BASE,
+		.guest_phys_addr = arch__ram_base(),
 		.memory_size = size,
 		.userspace_addr = (uintptr_t)ram,
 	};
@@ -97,15 +90,16 @@ int vm__register_ram(struct vm *vm, void *ram, uint64_t size)
 		return -VMM_ERR_INTERNAL;
 	}
 	vm->ram = ram;
+	vm->ram_base = region.guest_phys_addr;
 	vm->ram_size = size;
 	return 0;
 }
 
 void *vm__gpa_to_host(struct vm *vm, uint64_t gpa, uint64_t len)
 {
-	if (gpa < RAM_BASE || len > vm->ram_size || gpa - RAM_BASE > vm->ram_size - len)
+	if (gpa < vm->ram_base || len > vm->ram_size || gpa - vm->ram_base > vm->ram_size - len)
 		return NULL;
-	return vm->ram + (gpa - RAM_BASE);
+	return vm->ram + (gpa - vm->ram_base);
 }
 
 void vm__request_stop(struct vm *vm, int status)

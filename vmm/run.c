@@ -10,78 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include <libfdt.h>
-
 #include "vmm/api.h"
-#include "arm64/arm64.h"
 #include "vmm/devices.h"
-#include "arm64/fdt.h"
-#include "arm64/image.h"
-#include "arm64/layout.h"
 #include "vmm/run.h"
 #include "vmm/term.h"
 #include "vmm/virtio.h"
 #include "vmm/vm.h"
-
-#define INITRD_MAX_SIZE (1ULL << 30)
-
-struct boot_files {
-	struct arm64_image kernel;
-	uint8_t *initrd;
-	size_t initrd_len;
-};
-
-static int load_boot_files(const struct vm_config *cfg, struct boot_files *f)
-{
-	char why[256];
-	int err;
-
-	if (image__load(cfg->kernel, &f->kernel, why, sizeof(why))) {
-		pr_err("kernel %s: %s", cfg->kernel, why);
-		return -VMM_ERR_INPUT;
-	}
-	pr_debug("kernel %s: %zu bytes, text_offset 0x%llx, image_size %llu", cfg->kernel,
-		 f->kernel.len, (unsigned long long)f->kernel.text_offset,
-		 (unsigned long long)f->kernel.image_size);
-	if (!cfg->initrd)
-		return 0;
-	err = read_file(cfg->initrd, INITRD_MAX_SIZE, &f->initrd, &f->initrd_len);
-	if (err) {
-		pr_err("initrd %s: %s", cfg->initrd,
-		       err == -EFBIG ? "larger than 1 GiB" : strerror(-err));
-		return -VMM_ERR_INPUT;
-	}
-	return 0;
-}
-
-static void free_boot_files(struct boot_files *f)
-{
-	image__free(&f->kernel);
-	free(f->initrd);
-}
-
-/* The guest's VL set from the request and the host's set (read from a scratch vcpu). */
-static int choose_sve(struct vm *vm)
-{
-	char why[512];
-	int err;
-
-	err = sve__probe_host(vm->kvm_fd, &vm->arch.host_sve);
-	if (err)
-		return err;
-	err = sve__resolve(&vm->cfg->arch.sve, vm->arch.host_sve, &vm->arch.sve_set, why, sizeof(why));
-	if (err) {
-		pr_err("%s", why);
-		return err;
-	}
-	sve__format_set(vm->arch.sve_set, why, sizeof(why));
-	pr_debug("SVE vector lengths: %s", why);
-	return 0;
-}
 
 static int create_vm(struct vm *vm)
 {
@@ -92,7 +29,7 @@ static int create_vm(struct vm *vm)
 
 	err = kvm__open(vm);
 	if (!err)
-		err = choose_sve(vm);
+		err = arch__host_probe(vm);
 	if (!err)
 		err = vm__create(vm, ipa);
 	if (!err)
@@ -105,91 +42,6 @@ static int create_vm(struct vm *vm)
 		err = arch__vm_finish(vm);
 	if (!err)
 		err = devices__init(vm);
-	return err;
-}
-
-static int write_dtb_file(const char *path, const void *fdt, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-	bool ok;
-
-	if (!f) {
-		pr_err("--dump-dtb %s: %s", path, strerror(errno));
-		return -VMM_ERR_INPUT;
-	}
-	ok = fwrite(fdt, 1, len, f) == len;
-	ok = (fclose(f) == 0) && ok;
-	if (!ok) {
-		pr_err("--dump-dtb %s: write failed", path);
-		return -VMM_ERR_INPUT;
-	}
-	return 0;
-}
-
-static int build_fdt(struct vm *vm, const struct boot_layout *bl, size_t initrd_len)
-{
-	struct fdt_params *p = calloc(1, sizeof(*p));
-	void *fdt = vm__gpa_to_host(vm, bl->dtb, FDT_MAX_SIZE);
-	int err = 0;
-
-	if (!p || !fdt) {
-		free(p);
-		return -VMM_ERR_INTERNAL;
-	}
-	p->nr_cpus = vm->nr_vcpus;
-	for (unsigned i = 0; i < vm->nr_vcpus && !err; i++)
-		err = arm64__read_mpidr(&vm->vcpus[i], &p->mpidr[i]);
-	if (err)
-		goto out;
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		p->mpidr[i] &= 0xff00ffffffULL;	/* the affinity fields */
-	p->ram_base = RAM_BASE;
-	p->ram_size = vm->ram_size;
-	p->bootargs = vm->cfg->cmdline;
-	p->initrd_start = bl->initrd;
-	p->initrd_end = bl->initrd ? bl->initrd + initrd_len : 0;
-	if (getrandom(&p->kaslr_seed, sizeof(p->kaslr_seed), 0) < 0 ||
-	    getrandom(p->rng_seed, sizeof(p->rng_seed), 0) < 0)
-		pr_debug("getrandom: %s; seeds stay zero", strerror(errno));
-	p->gic_dist_base = GIC_DIST_BASE;
-	p->gic_dist_size = GIC_DIST_SIZE;
-	p->gic_redist_base = GIC_REDIST_BASE;
-	p->gic_redist_size = GIC_REDIST_SIZE * vm->nr_vcpus;
-	p->pmu = vm->cfg->arch.pmu;
-	p->stdout_device = -1;
-	devices__fdt(vm, p);
-	err = fdt__build(p, fdt, FDT_MAX_SIZE);
-	if (err) {
-		pr_err("cannot build the device tree: %s", strerror(-err));
-		err = -VMM_ERR_INTERNAL;
-	} else if (vm->cfg->dtb_out) {
-		err = write_dtb_file(vm->cfg->dtb_out, fdt, fdt_totalsize(fdt));
-	}
-out:
-	free(p);
-	return err;
-}
-
-/* Copies the kernel and initrd into guest RAM, writes the DTB, sets vcpu 0's registers. */
-static int load_guest(struct vm *vm, const struct boot_files *f)
-{
-	struct boot_layout bl;
-	char why[256];
-	int err;
-
-	if (layout__boot(vm->ram_size, f->kernel.text_offset, f->kernel.image_size,
-			 f->initrd_len, &bl, why, sizeof(why))) {
-		pr_err("%s", why);
-		return -VMM_ERR_INPUT;
-	}
-	memcpy(vm__gpa_to_host(vm, bl.kernel, f->kernel.len), f->kernel.data, f->kernel.len);
-	if (f->initrd_len)
-		memcpy(vm__gpa_to_host(vm, bl.initrd, f->initrd_len), f->initrd, f->initrd_len);
-	pr_debug("kernel at 0x%llx, initrd at 0x%llx, DTB at 0x%llx", (unsigned long long)bl.kernel,
-		 (unsigned long long)bl.initrd, (unsigned long long)bl.dtb);
-	err = build_fdt(vm, &bl, f->initrd_len);
-	if (!err)
-		err = arch__set_boot_regs(&vm->vcpus[0], bl.kernel, bl.dtb);
 	return err;
 }
 
@@ -263,7 +115,8 @@ void vm__init_struct(struct vm *vm, const struct vm_config *cfg)
 {
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = cfg;
-	vm->kvm_fd = vm->vm_fd = vm->arch.gic_fd = vm->sig_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->sig_fd = -1;
+	arch__vm_struct_init(vm);
 	mmio__init(&vm->mmio);
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
@@ -323,18 +176,18 @@ int vm__prepare(struct vm *vm, const struct vm_config *cfg)
 
 int vmm__run(const struct vm_config *cfg)
 {
-	struct boot_files files = { 0 };
+	struct arch_boot *boot = NULL;
 	struct vm vm;
 	int err;
 
 	err = vm__prepare(&vm, cfg);
 	if (!err)
-		err = load_boot_files(cfg, &files);
+		err = arch__boot_read(cfg, &boot);
 	if (!err)
 		err = create_vm(&vm);
 	if (!err)
-		err = load_guest(&vm, &files);
-	free_boot_files(&files);
+		err = arch__boot_load(&vm, boot);
+	arch__boot_free(boot);
 	if (err) {
 		vm__teardown(&vm);
 		return -err;

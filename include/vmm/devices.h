@@ -10,7 +10,7 @@
 #include "vmm/config.h"
 
 struct vm;
-struct fdt_params;
+struct fdt_params;	/* vmm/fdt.h */
 struct pbuf;
 struct preader;
 struct snap_writer;
@@ -26,7 +26,8 @@ struct device_ops {
 	bool (*wanted)(const struct vm_config *cfg);
 	int (*init)(struct vm *vm);			/* claims MMIO, starts threads */
 	void (*exit)(struct vm *vm);
-	void (*fdt_node)(struct vm *vm, struct fdt_params *p);	/* describes itself */
+	/* Describes itself in the device tree (vmm/fdt.h). */
+	int (*fdt_node)(struct vm *vm, struct fdt_params *p);
 	/* Around a pause: stop and restart I/O (a snapshot is written between). */
 	void (*pause)(struct vm *vm);
 	void (*resume)(struct vm *vm);
@@ -43,6 +44,29 @@ struct device_ops {
 	int (*restore_one)(struct vm *vm, unsigned k, struct preader *r);
 };
 
+/*
+ * Where a device sits: the arch lays out the guest's memory map and wires
+ * the interrupt lines, and each device asks for its place when it is set up.
+ */
+enum device_kind {
+	DEVICE_UART,
+	DEVICE_RTC,
+	DEVICE_TESTDEV,
+	DEVICE_VIRTIO_MMIO,	/* one place per slot */
+};
+
+struct device_place {
+	uint64_t base, size;	/* the device's MMIO range */
+	int irq;		/* its interrupt line (arch__set_spi, arch__irqfd_gsi), or -1 */
+};
+
+/*
+ * The place of the index-th device of a kind (index 0 for the single ones).
+ * Returns 0, or -ENOSPC when the memory map has no room that far.
+ */
+int arch__device_place(enum device_kind kind, unsigned index, struct device_place *out)
+	__must_check;
+
 extern const struct device_ops pl011_device;
 extern const struct device_ops pl031_device;
 extern const struct device_ops testdev_device;
@@ -52,7 +76,8 @@ void devices__exit(struct vm *vm);
 /* Devices stop their I/O (finishing what is in flight) and start it again. */
 void devices__pause(struct vm *vm);
 void devices__resume(struct vm *vm);
-void devices__fdt(struct vm *vm, struct fdt_params *p);
+/* Each device's node; 0 or the first error. */
+int devices__fdt(struct vm *vm, struct fdt_params *p) __must_check;
 /*
  * Adds one SNAP_SEC_DEVICE section per device with state: instance i for
  * the i-th entry of the device list, (i + 1) << 8 | k for the k-th device
@@ -65,9 +90,4 @@ int devices__restore(struct vm *vm, const struct snap_reader *r, char *err, size
 
 /* Bytes typed on the console, for the UART. */
 void pl011__input(const uint8_t *buf, size_t len);
-/* Adds a device node to the FDT parameters (no-op when full). */
-void devices__add_fdt(struct fdt_params *p, const char *name, const char *compatible,
-		      size_t compatible_len, uint64_t base, uint64_t size, int spi,
-		      bool primecell_clocks);
-
 #endif

@@ -4,8 +4,9 @@
 /*
  * virtio-mmio devices (virtio 1.x, transport version 2). See docs/virtio.md.
  *
- * virtio/mmio.c is the transport: the register file the guest sees, the
- * queues, feature negotiation, interrupts and the device's own I/O thread.
+ * virtio/mmio.c is the transport: the device's place (from the arch), the
+ * register file the guest sees, feature negotiation, interrupts. Below it
+ * virtio/core.c holds the device's state, queues and its own I/O thread.
  * Each device type (virtio/blk.c, net.c, console.c, rng.c) fills in a
  * struct virtio_dev_ops and calls virtio__create().
  *
@@ -25,7 +26,6 @@
 struct vm;
 struct pbuf;
 struct preader;
-struct fdt_params;
 
 /* Device IDs (virtio 1.x "Device Types") */
 #define VIRTIO_ID_NET		1
@@ -47,6 +47,7 @@ struct fdt_params;
 #define VIRTIO_MAX_QUEUES	4
 #define VIRTIO_CONFIG_MAX	256	/* bytes of device config space */
 #define VIRTIO_MAX_FDS		4	/* extra fds a device can watch */
+#define VIRTIO_MAX_DEVICES	32	/* the arch may place fewer */
 
 struct virtio_dev;
 
@@ -106,9 +107,9 @@ struct virtio_dev {
 	struct vm *vm;
 	struct guest_mem mem;		/* guest RAM: every access goes through it */
 	void *priv;			/* the device type's state */
-	unsigned slot;			/* virtio-mmio slot: base and SPI follow */
-	uint64_t base;
-	unsigned spi;
+	unsigned slot;			/* virtio-mmio slot: the arch places it */
+	uint64_t base, size;		/* its MMIO range */
+	unsigned spi;			/* its interrupt line */
 	pthread_mutex_t lock;
 
 	/* Transport state (saved in snapshots) */

@@ -32,7 +32,8 @@ struct vm {
 	int kvm_fd;
 	int vm_fd;
 	unsigned ipa_bits;
-	uint8_t *ram;			/* host mapping of guest RAM at RAM_BASE */
+	uint8_t *ram;			/* host mapping of guest RAM at ram_base */
+	uint64_t ram_base;		/* where the arch puts RAM (arch__ram_base) */
 	uint64_t ram_size;
 	long run_size;			/* the size of each vcpu's kvm_run mapping */
 	unsigned nr_vcpus;
@@ -55,7 +56,7 @@ int kvm__open(struct vm *vm) __must_check;
 int kvm__check_cap(struct vm *vm, long cap);
 int vm__create(struct vm *vm, unsigned ipa_bits) __must_check;
 int vm__setup_ram(struct vm *vm, uint64_t size) __must_check;
-/* Gives KVM an existing mapping as guest RAM at RAM_BASE (unmapped on failure). */
+/* Gives KVM an existing mapping as guest RAM at arch__ram_base() (unmapped on failure). */
 int vm__register_ram(struct vm *vm, void *ram, uint64_t size) __must_check;
 /* Host pointer for guest range [gpa, gpa + len), or NULL when outside RAM. */
 void *vm__gpa_to_host(struct vm *vm, uint64_t gpa, uint64_t len);
@@ -71,11 +72,32 @@ void vcpu__stop_all(struct vm *vm);
 void vcpu__pause_all(struct vm *vm);
 void vcpu__resume_all(struct vm *vm);
 
-/* Hooks each architecture provides (arm64/). */
-int arch__vm_init(struct vm *vm) __must_check;		/* before vcpus: probe, GIC device */
-int arch__vcpu_init(struct vcpu *vcpu) __must_check;	/* KVM_ARM_VCPU_INIT, SVE, finalize */
-int arch__vm_finish(struct vm *vm) __must_check;	/* after all vcpus: GIC init */
+/*
+ * Hooks each architecture provides (arm64/), in the order `vmm run` calls
+ * them: vm__init_struct -> arch__vm_struct_init; arch__boot_read (before
+ * any KVM call); kvm__open -> arch__host_probe; vm__create -> arch__vm_type;
+ * arch__vm_init; each vcpu -> arch__vcpu_init; arch__vm_finish; devices;
+ * arch__boot_load -> arch__set_boot_regs.
+ */
+void arch__vm_struct_init(struct vm *vm);		/* fds to -1 */
+int arch__host_probe(struct vm *vm) __must_check;	/* /dev/kvm open, no VM yet */
+/* KVM_CREATE_VM's machine type for an IPA space of ipa_bits (-3 if too large). */
+int arch__vm_type(struct vm *vm, unsigned ipa_bits, unsigned long *type) __must_check;
+unsigned arch__default_ipa_bits(uint64_t ram_size);
+uint64_t arch__ram_base(void);				/* guest address of RAM */
+int arch__vm_init(struct vm *vm) __must_check;		/* before vcpus: features, irqchip */
+int arch__vcpu_init(struct vcpu *vcpu) __must_check;	/* vcpu features, vector lengths */
+int arch__vm_finish(struct vm *vm) __must_check;	/* after all vcpus: irqchip init */
+
+/* What boots: read from disk first, loaded into the built VM later. */
+struct arch_boot;
+/* Reads the kernel and initrd cfg names (bad files: -2); *out to free in any case. */
+int arch__boot_read(const struct vm_config *cfg, struct arch_boot **out) __must_check;
+/* Places them in RAM, writes the device tree (devices__fdt), sets the boot vcpu. */
+int arch__boot_load(struct vm *vm, const struct arch_boot *b) __must_check;
+void arch__boot_free(struct arch_boot *b);
 int arch__set_boot_regs(struct vcpu *vcpu, uint64_t entry, uint64_t dtb) __must_check;
+
 /*
  * Guest time stands still while a VM is paused: freeze reads the VM's
  * virtual counter, thaw writes it back before the vcpus run again.
@@ -84,10 +106,9 @@ int arch__set_boot_regs(struct vcpu *vcpu, uint64_t entry, uint64_t dtb) __must_
 int arch__freeze_time(struct vm *vm) __must_check;
 void arch__freeze_time_at(struct vm *vm, uint64_t counter);
 int arch__thaw_time(struct vm *vm) __must_check;
-/* Raises or lowers device interrupt line spi. */
+/* Raises or lowers device interrupt line spi (as arch__device_place gave it). */
 void arch__set_spi(struct vm *vm, unsigned spi, int level);
 /* The KVM_IRQFD gsi that raises device interrupt line spi. */
 unsigned arch__irqfd_gsi(unsigned spi);
-unsigned arch__default_ipa_bits(uint64_t ram_size);
 
 #endif

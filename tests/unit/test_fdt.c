@@ -1,6 +1,9 @@
 /*
  * fdt__build: build a tree, then read it back node by node with libfdt and
- * compare every value with the params it came from.
+ * compare every value with the params it came from. The device nodes come
+ * from the devices themselves: the real device list (vmm/devices.c) set up
+ * over a VM without KVM, each device's fdt_node hook through the FDT
+ * interface (vmm/fdt.h), placed by the arch (arch__device_place).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,7 +20,12 @@
 
 #include "arm64/fdt.h"
 #include "arm64/layout.h"
+#include "vmm/devices.h"
+#include "vmm/term.h"
 #include "vmm/util.h"
+#include "vmm/virtio.h"
+#include "vmm/vm.h"
+#include "../../virtio/internal.h"
 
 #define BUF_SIZE	(256 * 1024)
 #define RAM_SIZE	(256 * SZ_1M)
@@ -25,11 +33,64 @@
 #define INITRD_SIZE	0x00123400ULL
 #define BOOTARGS	"console=ttyAMA0 earlycon root=/dev/vda rw"
 
+/* The order of vmm/devices.c's list, for a VM with one virtio device. */
 enum { DEV_UART, DEV_RTC, DEV_VIRTIO, NR_DEVS };
 
 static const char pl011_compat[] = "arm,pl011\0arm,primecell";
 static const char pl031_compat[] = "arm,pl031\0arm,primecell";
 static const char virtio_compat[] = "virtio,mmio";
+
+/* ---- what the devices need besides KVM ---- */
+
+void arch__set_spi(struct vm *vm, unsigned spi, int level)
+{
+}
+
+unsigned arch__irqfd_gsi(unsigned spi)
+{
+	return spi;
+}
+
+void term__write(const void *buf, size_t len)
+{
+}
+
+static const struct virtio_dev_ops rng_ops = { .name = "virtio-rng", .nr_queues = 1 };
+
+/* One virtio device in slot 0, without the KVM calls of virtio__create(). */
+int virtio_rng__init(struct vm *vm)
+{
+	struct virtio_dev *dev = virtio__alloc(vm, &rng_ops, NULL);
+
+	if (!dev)
+		return -VMM_ERR_INTERNAL;
+	virtio__add(dev);
+	return 0;
+}
+
+int virtio_console__init(struct vm *vm) { return 0; }
+int virtio_blk__init(struct vm *vm) { return 0; }
+int virtio_net__init(struct vm *vm) { return 0; }
+
+/* The device nodes, once, from the real devices of a VM with a virtio-rng. */
+static struct fdt_params device_nodes;
+
+static int devices_setup(void **state)
+{
+	static struct vm_config cfg = { .rng = true };
+	static struct vm vm;
+	static uint8_t ram[4096];
+
+	vm.cfg = &cfg;
+	vm.ram = ram;
+	vm.ram_base = RAM_BASE;
+	vm.ram_size = sizeof(ram);
+	mmio__init(&vm.mmio);
+	device_nodes.stdout_device = -1;
+	if (devices__init(&vm) || devices__fdt(&vm, &device_nodes))
+		return -1;
+	return device_nodes.nr_devices == NR_DEVS ? 0 : -1;
+}
 
 struct fixture {
 	struct fdt_params p;
@@ -40,18 +101,6 @@ struct fixture {
 static uint64_t kvm_mpidr(unsigned i)
 {
 	return (i & 0xf) | (((i >> 4) & 0xff) << 8) | (((uint64_t)(i >> 12) & 0xff) << 16);
-}
-
-static void set_device(struct fdt_device *d, const char *name, const char *compat,
-		       size_t compat_len, uint64_t base, uint64_t size, int spi)
-{
-	memset(d, 0, sizeof(*d));
-	d->name = name;
-	d->compatible = compat;
-	d->compatible_len = compat_len;
-	d->base = base;
-	d->size = size;
-	d->spi = spi;
 }
 
 static void fill_params(struct fdt_params *p)
@@ -75,18 +124,9 @@ static void fill_params(struct fdt_params *p)
 	p->gic_redist_base = GIC_REDIST_BASE;
 	p->gic_redist_size = GIC_REDIST_SIZE * p->nr_cpus;
 
-	set_device(&p->devices[DEV_UART], "pl011", pl011_compat, sizeof(pl011_compat),
-		   UART_BASE, UART_SIZE, UART_SPI);
-	p->devices[DEV_UART].primecell_clocks = true;
-	set_device(&p->devices[DEV_RTC], "pl031", pl031_compat, sizeof(pl031_compat),
-		   RTC_BASE, RTC_SIZE, RTC_SPI);
-	p->devices[DEV_RTC].primecell_clocks = true;
-	set_device(&p->devices[DEV_VIRTIO], "virtio_mmio", virtio_compat,
-		   sizeof(virtio_compat), VIRTIO_MMIO_BASE, VIRTIO_MMIO_SIZE,
-		   VIRTIO_SPI_BASE);
-	p->devices[DEV_VIRTIO].dma_coherent = true;
-	p->nr_devices = NR_DEVS;
-	p->stdout_device = DEV_UART;
+	p->nr_devices = device_nodes.nr_devices;
+	memcpy(p->devices, device_nodes.devices, sizeof(p->devices));
+	p->stdout_device = device_nodes.stdout_device;
 }
 
 static int setup(void **state)
@@ -208,13 +248,19 @@ static void assert_reg(const void *fdt, int node, uint64_t base, uint64_t size)
 	assert_int_equal(cell64(reg, 1), size);
 }
 
-static void assert_irq(const void *fdt, int node, uint32_t type, uint32_t nr)
+static void assert_irq_trigger(const void *fdt, int node, uint32_t type, uint32_t nr,
+			       uint32_t trigger)
 {
 	const void *irq = prop(fdt, node, "interrupts", 12);
 
 	assert_int_equal(cell32(irq, 0), type);
 	assert_int_equal(cell32(irq, 1), nr);
-	assert_int_equal(cell32(irq, 2), 4);	/* IRQ_TYPE_LEVEL_HIGH */
+	assert_int_equal(cell32(irq, 2), trigger);
+}
+
+static void assert_irq(const void *fdt, int node, uint32_t type, uint32_t nr)
+{
+	assert_irq_trigger(fdt, node, type, nr, 4);	/* IRQ_TYPE_LEVEL_HIGH */
 }
 
 static void assert_cpus(const void *fdt, const struct fdt_params *p, const uint64_t *reg)
@@ -488,7 +534,8 @@ static void test_rtc_and_virtio(void **state)
 
 	assert_bytes_prop(fdt, virtio, "compatible", virtio_compat, sizeof(virtio_compat));
 	assert_reg(fdt, virtio, VIRTIO_MMIO_BASE, VIRTIO_MMIO_SIZE);
-	assert_irq(fdt, virtio, 0, VIRTIO_SPI_BASE);
+	/* irqfd pulses: IRQ_TYPE_EDGE_RISING */
+	assert_irq_trigger(fdt, virtio, 0, VIRTIO_SPI_BASE, 1);
 	prop(fdt, virtio, "dma-coherent", 0);
 	assert_no_prop(fdt, virtio, "clocks");
 	assert_no_prop(fdt, virtio, "clock-names");
@@ -499,7 +546,7 @@ static void test_device_without_irq(void **state)
 	struct fixture *f = *state;
 	const void *fdt;
 
-	f->p.devices[DEV_VIRTIO].spi = -1;
+	f->p.devices[DEV_VIRTIO].irq = -1;
 	fdt = build(f);
 	assert_no_prop(fdt, node_at(fdt, "virtio_mmio", VIRTIO_MMIO_BASE), "interrupts");
 }
@@ -525,12 +572,20 @@ static void test_max_devices(void **state)
 	unsigned i = 0;
 	int node;
 
-	for (i = 0; i < FDT_MAX_DEVICES; i++)
-		set_device(&f->p.devices[i], "virtio_mmio", virtio_compat,
-			   sizeof(virtio_compat), VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_SIZE,
-			   VIRTIO_MMIO_SIZE, VIRTIO_SPI_BASE + i);
-	f->p.nr_devices = FDT_MAX_DEVICES;
-	f->p.stdout_device = FDT_MAX_DEVICES - 1;
+	f->p.nr_devices = 0;
+	for (i = 0; i < FDT_MAX_DEVICES; i++) {
+		struct fdt_device d = {
+			.name = "virtio_mmio", .compatible = virtio_compat,
+			.compatible_len = sizeof(virtio_compat),
+			.base = VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_SIZE,
+			.size = VIRTIO_MMIO_SIZE, .irq = (int)(VIRTIO_SPI_BASE + i),
+			.is_stdout = i == FDT_MAX_DEVICES - 1,
+		};
+
+		assert_int_equal(fdt__add_device(&f->p, &d), 0);
+	}
+	assert_int_equal(fdt__add_device(&f->p, &f->p.devices[0]), -ENOSPC);
+	assert_int_equal(f->p.stdout_device, FDT_MAX_DEVICES - 1);
 	fdt = build(f);
 
 	i = 0;
@@ -578,6 +633,25 @@ static void test_size_exact(void **state)
 		assert_int_equal(f->buf[i], 0xa5);
 }
 
+/* The arch's places: docs/memory-map.md, and no place past the last slot. */
+static void test_device_places(void **state)
+{
+	struct device_place pl;
+
+	assert_int_equal(arch__device_place(DEVICE_UART, 0, &pl), 0);
+	assert_true(pl.base == UART_BASE && pl.size == UART_SIZE && pl.irq == UART_SPI);
+	assert_int_equal(arch__device_place(DEVICE_RTC, 0, &pl), 0);
+	assert_true(pl.base == RTC_BASE && pl.size == RTC_SIZE && pl.irq == RTC_SPI);
+	assert_int_equal(arch__device_place(DEVICE_TESTDEV, 0, &pl), 0);
+	assert_true(pl.base == TESTDEV_BASE && pl.irq == -1);
+	assert_int_equal(arch__device_place(DEVICE_UART, 1, &pl), -ENOSPC);
+	assert_int_equal(arch__device_place(DEVICE_VIRTIO_MMIO, VIRTIO_MMIO_SLOTS - 1, &pl), 0);
+	assert_int_equal(pl.base, VIRTIO_MMIO_BASE + (VIRTIO_MMIO_SLOTS - 1) * VIRTIO_MMIO_SIZE);
+	assert_int_equal(pl.irq, VIRTIO_SPI_BASE + VIRTIO_MMIO_SLOTS - 1);
+	assert_int_equal(arch__device_place(DEVICE_VIRTIO_MMIO, VIRTIO_MMIO_SLOTS, &pl), -ENOSPC);
+	assert_int_equal(arch__device_place((enum device_kind)99, 0, &pl), -EINVAL);
+}
+
 static void expect_einval(struct fixture *f)
 {
 	assert_int_equal(fdt__build(&f->p, f->buf, sizeof(f->buf)), -EINVAL);
@@ -622,9 +696,9 @@ static void test_einval(void **state)
 	expect_einval(f);
 	p->devices[DEV_RTC].name = "a/b";
 	expect_einval(f);
-	p->devices[DEV_RTC].spi = -2;
+	p->devices[DEV_RTC].irq = -2;
 	expect_einval(f);
-	p->devices[DEV_RTC].spi = GIC_NR_IRQS - 32;
+	p->devices[DEV_RTC].irq = GIC_NR_IRQS - 32;
 	expect_einval(f);
 }
 
@@ -654,8 +728,9 @@ int main(void)
 		T(test_enospc),
 		T(test_size_exact),
 		T(test_einval),
+		T(test_device_places),
 #undef T
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, devices_setup, NULL);
 }

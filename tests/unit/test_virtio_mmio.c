@@ -64,6 +64,7 @@ static int setup(void **state)
 
 	f->vm.ram = calloc(1, RAM_SIZE);
 	f->vm.ram_size = RAM_SIZE;
+	f->vm.ram_base = RAM_BASE;
 	f->dev = virtio__alloc(&f->vm, &test_ops, NULL);
 	f->dev->irq_fd = eventfd(0, EFD_NONBLOCK);
 	f->dev->wake_fd = eventfd(0, EFD_NONBLOCK);

@@ -1,7 +1,7 @@
 #ifndef VMM_ARM64_ARM64_H
 #define VMM_ARM64_ARM64_H
 
-/* arm64 pieces that vmm/run.c and the commands use directly. */
+/* arm64 pieces shared by the files of arm64/ (and, for now, the snapshot commands). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -6,18 +6,7 @@
 #include <stdint.h>
 
 #include "vmm/compiler.h"
-
-/* A memory-mapped device as the device tree describes it. */
-struct fdt_device {
-	const char *name;		/* node name without unit address, e.g. "pl011" */
-	const char *compatible;		/* NUL-separated list, e.g. "arm,pl011\0arm,primecell" */
-	size_t compatible_len;		/* bytes in compatible, the last NUL included */
-	uint64_t base, size;
-	int spi;			/* SPI number (interrupt 32 + spi), or -1 for none */
-	bool primecell_clocks;		/* clocks = <&apb_pclk>, <&apb_pclk>: uartclk, apb_pclk */
-	bool dma_coherent;
-	bool edge;			/* edge-triggered (rising), else level-high */
-};
+#include "vmm/fdt.h"
 
 #define FDT_MAX_DEVICES 48
 

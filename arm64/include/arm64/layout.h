@@ -1,6 +1,7 @@
 #ifndef VMM_ARM64_LAYOUT_H
 #define VMM_ARM64_LAYOUT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*

@@ -1,0 +1,53 @@
+/* The arm64 VM before it exists: the host's SVE set, the machine type (IPA size). */
+#include <linux/kvm.h>
+
+#include "arm64/arm64.h"
+#include "arm64/layout.h"
+#include "vmm/vm.h"
+
+void arch__vm_struct_init(struct vm *vm)
+{
+	vm->arch.gic_fd = -1;
+}
+
+unsigned arch__default_ipa_bits(uint64_t ram_size)
+{
+	return layout__min_ipa_bits(ram_size);
+}
+
+/* The guest's VL set from the request and the host's set (read from a scratch vcpu). */
+int arch__host_probe(struct vm *vm)
+{
+	char why[512];
+	int err;
+
+	err = sve__probe_host(vm->kvm_fd, &vm->arch.host_sve);
+	if (err)
+		return err;
+	err = sve__resolve(&vm->cfg->arch.sve, vm->arch.host_sve, &vm->arch.sve_set, why, sizeof(why));
+	if (err) {
+		pr_err("%s", why);
+		return err;
+	}
+	sve__format_set(vm->arch.sve_set, why, sizeof(why));
+	pr_debug("SVE vector lengths: %s", why);
+	return 0;
+}
+
+/* KVM_CREATE_VM's type on arm64 is the IPA size, which the host may limit. */
+int arch__vm_type(struct vm *vm, unsigned ipa_bits, unsigned long *type)
+{
+	int max_ipa = kvm__check_cap(vm, KVM_CAP_ARM_VM_IPA_SIZE);
+
+	/* Without the capability, only the default 40-bit space exists. */
+	if (max_ipa == 0)
+		max_ipa = 40;
+	if (ipa_bits > (unsigned)max_ipa) {
+		pr_err("IPA size %u bits cannot be given: this host's limit is %d bits",
+		       ipa_bits, max_ipa);
+		return -VMM_ERR_HOST;
+	}
+	pr_debug("a %u-bit IPA space (host limit %d)", ipa_bits, max_ipa);
+	*type = KVM_VM_TYPE_ARM_IPA_SIZE(ipa_bits);
+	return 0;
+}
