@@ -2,6 +2,7 @@
 
 #include "arm64/layout.h"
 #include "vmm/util.h"
+#include "vmm/vm.h"
 
 unsigned layout__min_ipa_bits(uint64_t ram_size)
 {
@@ -11,6 +12,11 @@ unsigned layout__min_ipa_bits(uint64_t ram_size)
 	while (bits < 64 && (1ULL << bits) < top)
 		bits++;
 	return bits;
+}
+
+unsigned arch__default_ipa_bits(uint64_t ram_size)
+{
+	return layout__min_ipa_bits(ram_size);
 }
 
 /*

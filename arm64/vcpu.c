@@ -14,11 +14,6 @@
 			KVM_REG_ARM_CORE_REG(name))
 #define SYS_MPIDR_EL1 ARM64_SYS_REG(3, 0, 0, 0, 5)
 
-unsigned arch__default_ipa_bits(uint64_t ram_size)
-{
-	return layout__min_ipa_bits(ram_size);
-}
-
 static void set_feature(struct vm *vm, unsigned feature)
 {
 	vm->arch.vcpu_features[feature / 32] |= 1u << (feature % 32);
