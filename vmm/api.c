@@ -225,8 +225,10 @@ int api__client_main(int argc, char **argv)
 	bool stop, snapshot = !strcmp(cmd, "snapshot");
 	int first, ret;
 
-	if (!command)
+	if (!command) {
+		pr_err("%s: not a control socket command", cmd);
 		return VMM_ERR_INTERNAL;
+	}
 	ret = cmdline__parse(command->spec, argc, argv, client_option, &a, &first, err,
 			     sizeof(err));
 	if (ret == CMDLINE_HELP) {
