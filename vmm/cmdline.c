@@ -50,26 +50,41 @@ static void getopt_tables(const struct cmd_option **opts, unsigned n, struct opt
 	*s = '\0';
 }
 
-/* The one-line reason for getopt_long's '?' or ':' on the word argv[optind - 1]. */
-static void getopt_error(const struct cmd_spec *spec, int opt, const char *word,
-			 char *err, size_t errlen)
+static int index_of(const struct cmd_option **opts, unsigned n, int id)
 {
-	bool is_long = !strncmp(word, "--", 2);
-	char shown[64];
+	for (unsigned i = 0; i < n; i++)
+		if (opts[i]->id == id)
+			return (int)i;
+	return -1;
+}
 
-	if (is_long)
-		snprintf(shown, sizeof(shown), "%s", word);
-	else
-		snprintf(shown, sizeof(shown), "-%c", optopt);
-	if (opt == ':')
-		set_err(err, errlen, "%s: %s needs an argument; see 'vmm %s --help'",
-			spec->name, shown, spec->name);
-	else if (is_long && optopt)
-		set_err(err, errlen, "%s: %s: --%.*s takes no argument", spec->name, shown,
-			(int)strcspn(word + 2, "="), word + 2);
+/*
+ * The one-line reason for getopt_long's '?' or ':'. optopt tells the cases
+ * apart (word, argv[optind - 1], is only the option's own for a long one):
+ * a missing argument and an argument to a flag give the option's id, an
+ * unknown short option its letter, an unknown long option 0.
+ */
+static void getopt_error(const struct cmd_spec *spec, const struct cmd_option **opts,
+			 unsigned n, int opt, const char *word, char *err, size_t errlen)
+{
+	int i = optopt ? index_of(opts, n, optopt) : -1;
+	const struct cmd_option *o = i >= 0 ? opts[i] : NULL;
+	char shortform[8] = "";
+
+	if (o && o->short_name)
+		snprintf(shortform, sizeof(shortform), "-%c/", o->short_name);
+	if (opt == ':' && o)
+		set_err(err, errlen, "%s: %s--%s needs an argument (%s); see 'vmm %s --help'",
+			spec->name, shortform, o->name, o->arg, spec->name);
+	else if (o)
+		set_err(err, errlen, "%s: --%s takes no argument; see 'vmm %s --help'",
+			spec->name, o->name, spec->name);
+	else if (optopt)
+		set_err(err, errlen, "%s: unknown option '-%c'; see 'vmm %s --help'",
+			spec->name, optopt, spec->name);
 	else
 		set_err(err, errlen, "%s: unknown option '%s'; see 'vmm %s --help'",
-			spec->name, shown, spec->name);
+			spec->name, word, spec->name);
 }
 
 static int check_operands(const struct cmd_spec *spec, int argc, char **argv, int first,
@@ -106,14 +121,6 @@ static int check_required(const struct cmd_spec *spec, const struct cmd_option *
 	return 0;
 }
 
-static int index_of(const struct cmd_option **opts, unsigned n, int id)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (opts[i]->id == id)
-			return (int)i;
-	return -1;
-}
-
 int cmdline__parse(const struct cmd_spec *spec, int argc, char **argv, cmd_option_fn fn,
 		   void *ctx, int *first, char *err, size_t errlen)
 {
@@ -131,7 +138,7 @@ int cmdline__parse(const struct cmd_spec *spec, int argc, char **argv, cmd_optio
 		int i = index_of(opts, n, opt);
 
 		if (opt == '?' || opt == ':' || i < 0) {
-			getopt_error(spec, opt, argv[optind - 1], err, errlen);
+			getopt_error(spec, opts, n, opt, argv[optind - 1], err, errlen);
 			return -VMM_ERR_INPUT;
 		}
 		seen[i] = true;

@@ -176,9 +176,14 @@ static void test_run_errors(void **state)
 	static const struct { const char *line, *err; } cases[] = {
 		{ "run -k K --frobnicate", "vmm: run: unknown option '--frobnicate'; see 'vmm run --help'\n" },
 		{ "run -k K -j", "vmm: run: unknown option '-j'; see 'vmm run --help'\n" },
-		{ "run -k", "vmm: run: -k needs an argument; see 'vmm run --help'\n" },
-		{ "run -k K --kernel", "vmm: run: --kernel needs an argument; see 'vmm run --help'\n" },
-		{ "run -k K --pmu=yes", "vmm: run: --pmu=yes: --pmu takes no argument\n" },
+		{ "run -k", "vmm: run: -k/--kernel needs an argument (FILE); see 'vmm run --help'\n" },
+		{ "run -k K --ipa-bits", "vmm: run: --ipa-bits needs an argument (N); see 'vmm run --help'\n" },
+		{ "run -k K --pmu=yes", "vmm: run: --pmu takes no argument; see 'vmm run --help'\n" },
+		{ "run -k K --help=x", "vmm: run: --help takes no argument; see 'vmm run --help'\n" },
+		/* An unknown letter after a known one, after a long option. */
+		{ "run --pmu -kK -hj", "vmm: run: unknown option '-j'; see 'vmm run --help'\n" },
+		{ "run --pmu -jh", "vmm: run: unknown option '-j'; see 'vmm run --help'\n" },
+		{ "run --pmu -hj", "vmm: run: unknown option '-j'; see 'vmm run --help'\n" },
 		{ "version --json", "vmm: version: unknown option '--json'; see 'vmm version --help'\n" },
 		{ "help run caps", "vmm: help: unexpected argument 'caps'; see 'vmm help --help'\n" },
 	};
