@@ -28,7 +28,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -MMD -MP -fsanitize=address,undefined \
 
 # ---- the VMM (static aarch64) ----
 VMM_SRCS := \
-	vmm/main.c vmm/util.c vmm/options.c vmm/kvm.c vmm/vcpu.c vmm/mmio.c \
+	vmm/main.c vmm/commands.c vmm/cmdline.c vmm/util.c vmm/options.c arm64/run-options.c vmm/kvm.c vmm/vcpu.c vmm/mmio.c \
 	vmm/term.c vmm/devices.c vmm/run.c vmm/api.c vmm/vmstate.c vmm/restore.c vmm/snapinfo.c \
 	arm64/vcpu.c arm64/kvm-regs.c arm64/kvm.c arm64/boot.c arm64/vcpu-state.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/gic-state.c arm64/layout.c \
 	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c vmm/json.c \
@@ -73,14 +73,20 @@ EXEC_JOB_dynamic  := --job /bin/status-dyn -- status-dyn exit 7
 
 # Each test names the sources it covers. libfdt comes as the native runtime
 # (libfdt1) with the arm64 dev package's arch-independent headers.
+# The command table links every command's options, and stand-ins for the
+# handlers that need KVM (tests/unit/stub-commands.c).
+CMD_SRCS := vmm/commands.c vmm/cmdline.c vmm/options.c arm64/run-options.c arm64/sve.c \
+	arm64/layout.c vmm/util.c tests/unit/stub-commands.c
 UNIT_TESTS := test_options test_mmio test_image test_fdt test_sve test_caps test_json
-test_options_SRCS := vmm/options.c vmm/util.c arm64/sve.c arm64/layout.c
+test_options_SRCS := $(CMD_SRCS)
 test_mmio_SRCS    := vmm/mmio.c vmm/util.c
 test_image_SRCS   := arm64/image.c vmm/util.c
 test_fdt_SRCS     := arm64/fdt.c arm64/layout.c vmm/util.c vmm/devices.c hw/pl011.c hw/pl031.c hw/testdev.c \
 	virtio/devices.c virtio/core.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/mmio.c vmm/snapshot.c
 test_sve_SRCS     := arm64/sve.c vmm/util.c
-test_caps_SRCS    := arm64/caps.c vmm/json.c arm64/sve.c vmm/util.c
+test_caps_SRCS    := arm64/caps.c vmm/json.c $(CMD_SRCS)
+UNIT_TESTS += test_commands
+test_commands_SRCS := $(CMD_SRCS)
 test_json_SRCS    := vmm/json.c vmm/util.c
 UNIT_TESTS += test_snapshot test_persist
 test_snapshot_SRCS := vmm/snapshot.c vmm/persist.c vmm/util.c

@@ -13,6 +13,7 @@
 
 #include "arm64/arm64.h"
 #include "arm64/caps.h"
+#include "vmm/commands.h"
 
 static int finish_output(void)
 {
@@ -36,7 +37,7 @@ int caps__main(int argc, char **argv)
 		return -ret;
 	}
 	if (args.help) {
-		fputs(caps__help, stdout);
+		cmdline__print_help(&commands__caps, stdout);
 		return finish_output();
 	}
 	if (args.plan) {

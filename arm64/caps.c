@@ -13,31 +13,12 @@
 #include <unistd.h>
 
 #include "arm64/caps.h"
+#include "vmm/commands.h"
 #include "vmm/json.h"
 
 #define SVE_VL_UNIT	128u	/* bits per VQ */
 #define SET_TEXT_MAX	96	/* "128,256,...,2048" */
 #define SETS_TEXT_MAX	1024	/* every valid set, " | " between */
-
-const char caps__help[] =
-"usage: vmm caps [--json]\n"
-"       vmm caps --plan [--json] FILE...\n"
-"\n"
-"Reports what this host's KVM can give a guest: the KVM API version, the\n"
-"IPA size limit, the SVE vector lengths and every valid guest set, the vcpu\n"
-"limit, and whether a GICv2/GICv3, a PMU, pointer authentication and MTE\n"
-"are there.\n"
-"\n"
-"  --json          print it as a JSON object (docs/caps.md)\n"
-"  --plan FILE...  read the JSON 'vmm caps --json' wrote on several hosts and\n"
-"                  print the largest SVE set that every one of them can give:\n"
-"                  launch VMs that may migrate among them with that set.\n"
-"                  Needs no /dev/kvm.\n"
-"  -h, --help      this text\n"
-"\n"
-"Exit status: 0 done (also when the hosts have no common SVE set); 2 bad input\n"
-"(usage, an unreadable or invalid FILE); 3 this host cannot give what was asked\n"
-"(e.g. no /dev/kvm); 1 internal error.\n";
 
 /* ---- the human report ---- */
 
@@ -573,33 +554,31 @@ out:
 
 /* ---- the command ---- */
 
+static int caps_option(void *ctx, int id, char *arg, char *err, size_t errlen)
+{
+	struct caps_args *a = ctx;
+
+	if (id == CAPS_OPT_JSON)
+		a->json = true;
+	else if (id == CAPS_OPT_PLAN)
+		a->plan = true;
+	return 0;
+}
+
 int caps__parse_args(int argc, char **argv, struct caps_args *a, char *err, size_t errlen)
 {
-	bool only_files = false;
-	int i;
+	int first, ret;
 
 	memset(a, 0, sizeof(*a));
-	a->files = argv + 1;
-	for (i = 1; i < argc; i++) {
-		char *arg = argv[i];
-
-		if (only_files || arg[0] != '-' || !arg[1]) {
-			a->files[a->nr_files++] = arg;	/* never ahead of i */
-		} else if (!strcmp(arg, "--")) {
-			only_files = true;
-		} else if (!strcmp(arg, "--json")) {
-			a->json = true;
-		} else if (!strcmp(arg, "--plan")) {
-			a->plan = true;
-		} else if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-			a->help = true;
-		} else {
-			set_err(err, errlen, "caps: unknown option '%s'; see 'vmm caps --help'", arg);
-			return -VMM_ERR_INPUT;
-		}
-	}
-	if (a->help)
+	ret = cmdline__parse(&commands__caps, argc, argv, caps_option, a, &first, err, errlen);
+	if (ret == CMDLINE_HELP) {
+		a->help = true;
 		return 0;
+	}
+	if (ret)
+		return ret;
+	a->files = argv + first;
+	a->nr_files = (unsigned)(argc - first);
 	if (a->nr_files && !a->plan) {
 		set_err(err, errlen, "caps: unexpected argument '%s'; only --plan takes files",
 			a->files[0]);

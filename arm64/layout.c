@@ -5,6 +5,7 @@
 #include "vmm/devices.h"
 #include "vmm/vm.h"
 #include "vmm/util.h"
+#include "vmm/vm.h"
 
 unsigned layout__min_ipa_bits(uint64_t ram_size)
 {
@@ -14,6 +15,11 @@ unsigned layout__min_ipa_bits(uint64_t ram_size)
 	while (bits < 64 && (1ULL << bits) < top)
 		bits++;
 	return bits;
+}
+
+unsigned arch__default_ipa_bits(uint64_t ram_size)
+{
+	return layout__min_ipa_bits(ram_size);
 }
 
 /*

@@ -1,6 +1,5 @@
 /* The control socket: server in the running vmm, client commands. */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "vmm/api.h"
+#include "vmm/commands.h"
 #include "vmm/vm.h"
 #include "vmm/vmstate.h"
 
@@ -198,49 +198,49 @@ int api__request(const char *path, const char *request)
 	return VMM_ERR_INTERNAL;
 }
 
-static const char client_help[] =
-"usage: vmm pause --api-socket PATH\n"
-"       vmm resume --api-socket PATH\n"
-"       vmm stop --api-socket PATH\n"
-"       vmm snapshot --api-socket PATH -o DIR [--stop]\n"
-"\n"
-"Controls a VM started with 'vmm run --api-socket PATH' (docs/api.md).\n"
-"snapshot pauses the VM, saves it into the new directory DIR, then resumes\n"
-"it, or ends it with --stop. DIR must not exist.\n";
+struct client_args {
+	const char *path, *dir;
+	bool stop;
+};
+
+static int client_option(void *ctx, int id, char *arg, char *err, size_t errlen)
+{
+	struct client_args *a = ctx;
+
+	switch (id) {
+	case CLIENT_OPT_API_SOCKET: a->path = arg; break;
+	case 'o': a->dir = arg; break;
+	case CLIENT_OPT_STOP: a->stop = true; break;
+	}
+	return 0;
+}
 
 int api__client_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "api-socket", required_argument, NULL, 's' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "stop", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *cmd = argv[0], *path = NULL, *dir = NULL;
-	char request[API_LINE_MAX];
-	bool stop = false, snapshot = !strcmp(cmd, "snapshot");
-	int opt;
+	const char *cmd = argv[0];
+	const struct command *command = commands__find(cmd);
+	struct client_args a = { NULL, NULL, false };
+	char request[API_LINE_MAX], err[256];
+	const char *dir;
+	bool stop, snapshot = !strcmp(cmd, "snapshot");
+	int first, ret;
 
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 's': path = optarg; break;
-		case 'o': dir = optarg; break;
-		case 'S': stop = true; break;
-		case 'h': fputs(client_help, stdout); return 0;
-		default:
-			pr_err("%s: unknown option or missing argument; see 'vmm %s --help'",
-			       argv[optind - 1], cmd);
-			return VMM_ERR_INPUT;
-		}
+	if (!command) {
+		pr_err("%s: not a control socket command", cmd);
+		return VMM_ERR_INTERNAL;
 	}
-	if (!path || optind < argc || (snapshot && !dir) || (!snapshot && (dir || stop))) {
-		pr_err("usage: %s", snapshot ? "vmm snapshot --api-socket PATH -o DIR [--stop]" :
-		       "vmm pause|resume|stop --api-socket PATH");
-		return VMM_ERR_INPUT;
+	ret = cmdline__parse(command->spec, argc, argv, client_option, &a, &first, err,
+			     sizeof(err));
+	if (ret == CMDLINE_HELP) {
+		cmdline__print_help(command->spec, stdout);
+		return 0;
 	}
+	if (ret) {
+		pr_err("%s", err);
+		return -ret;
+	}
+	dir = a.dir;
+	stop = a.stop;
 	if (snapshot) {
 		char cwd[2048];
 
@@ -254,5 +254,5 @@ int api__client_main(int argc, char **argv)
 	}
 	else
 		snprintf(request, sizeof(request), "%s", cmd);
-	return api__request(path, request);
+	return api__request(a.path, request);
 }

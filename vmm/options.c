@@ -1,81 +1,11 @@
 /* The command line of `vmm run`. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "vmm/commands.h"
 #include "vmm/config.h"
-#include "arm64/layout.h"
 #include "vmm/util.h"
-
-const char options__run_help[] =
-"usage: vmm run -k KERNEL [options]\n"
-"\n"
-"Boots an arm64 Linux kernel (a raw or gzip-compressed Image) in a KVM VM.\n"
-"The guest console (a PL011 UART) is on vmm's stdin and stdout; on a terminal,\n"
-"Ctrl-A x quits.\n"
-"\n"
-"  -k, --kernel FILE      the kernel Image (required)\n"
-"  -i, --initrd FILE      an initramfs\n"
-"  -p, --params CMDLINE   the kernel command line\n"
-"  -c, --cpus N           vcpus (default 1)\n"
-"  -m, --mem MiB          guest memory in MiB (default 256)\n"
-"      --ipa-bits N       guest physical address size, 32..52 (default: the\n"
-"                         smallest that covers the memory map)\n"
-"      --sve-vls LIST     SVE vector lengths in bits, e.g. 128,256; 'max' is the\n"
-"                         host's whole set (the default), 'off' gives no SVE\n"
-"      --sve-max-vl BITS  the host's SVE lengths up to BITS\n"
-"      --pmu              give the guest a PMUv3\n"
-"      --no-ptrauth       no pointer authentication (on when the host has it)\n"
-"      --dump-dtb FILE    also write the guest's device tree to FILE\n"
-"      --name NAME        a name for this VM, used in messages\n"
-"      --api-socket PATH  listen for control requests (pause, resume, stop,\n"
-"                         snapshot) on this UNIX socket (docs/api.md)\n"
-"  -d, --disk PATH[,ro]   a raw disk image as a virtio block device (repeatable;\n"
-"                         ,ro: read-only for the guest, and enforced)\n"
-"  -n, --net tap=NAME[,mac=MAC]\n"
-"                         a virtio network device on tap NAME (created if absent;\n"
-"                         repeatable); MAC defaults to 02:76:6d:6d:00:NN\n"
-"      --rng              a virtio entropy device (fed from getrandom)\n"
-"      --console serial|virtio\n"
-"                         where the terminal's input goes: the PL011 (ttyAMA0,\n"
-"                         the default) or a virtio console (hvc0); the output\n"
-"                         of both goes to stdout\n"
-"      --testdev          add the test device the guests in guest/ report through\n"
-"      --debug            log unclaimed MMIO accesses and more on stderr\n"
-"  -h, --help             this text\n"
-"\n"
-"Exit status: 0 the guest powered off (or Ctrl-A x); 4 the guest asked for a\n"
-"reset; 5 a vcpu could not go on (guest crash); 130/143 stopped by SIGINT/\n"
-"SIGTERM; 2 bad input; 3 this host cannot give what was asked; 1 internal error.\n";
-
-enum {
-	OPT_IPA_BITS = 0x100, OPT_DUMP_DTB, OPT_NAME, OPT_SVE_VLS, OPT_SVE_MAX_VL,
-	OPT_PMU, OPT_NO_PTRAUTH, OPT_TESTDEV, OPT_DEBUG, OPT_API_SOCKET, OPT_RNG, OPT_CONSOLE,
-};
-
-static const struct option run_options[] = {
-	{ "kernel", required_argument, NULL, 'k' },
-	{ "initrd", required_argument, NULL, 'i' },
-	{ "params", required_argument, NULL, 'p' },
-	{ "cpus", required_argument, NULL, 'c' },
-	{ "mem", required_argument, NULL, 'm' },
-	{ "ipa-bits", required_argument, NULL, OPT_IPA_BITS },
-	{ "dump-dtb", required_argument, NULL, OPT_DUMP_DTB },
-	{ "name", required_argument, NULL, OPT_NAME },
-	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
-	{ "sve-vls", required_argument, NULL, OPT_SVE_VLS },
-	{ "sve-max-vl", required_argument, NULL, OPT_SVE_MAX_VL },
-	{ "pmu", no_argument, NULL, OPT_PMU },
-	{ "no-ptrauth", no_argument, NULL, OPT_NO_PTRAUTH },
-	{ "disk", required_argument, NULL, 'd' },
-	{ "net", required_argument, NULL, 'n' },
-	{ "rng", no_argument, NULL, OPT_RNG },
-	{ "console", required_argument, NULL, OPT_CONSOLE },
-	{ "testdev", no_argument, NULL, OPT_TESTDEV },
-	{ "debug", no_argument, NULL, OPT_DEBUG },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
+#include "vmm/vm.h"
 
 static void set_defaults(struct vm_config *cfg)
 {
@@ -84,11 +14,8 @@ static void set_defaults(struct vm_config *cfg)
 	cfg->ram_mib = VMM_DEFAULT_RAM_MIB;
 	cfg->cmdline = "";
 	cfg->name = "vmm";
-	cfg->arch.sve.kind = SVE_REQ_DEFAULT;
+	arch__config_defaults(&cfg->arch);
 }
-
-/* Largest RAM whose top stays below 2^52, the largest IPA space. */
-#define MAX_RAM_MIB ((1ULL << (52 - 20)) - (RAM_BASE >> 20))
 
 static int number_option(const char *name, const char *arg, uint64_t min, uint64_t max,
 			 uint64_t *out, char *err, size_t errlen)
@@ -184,51 +111,42 @@ static int console_option(const char *arg, struct vm_config *cfg, char *err, siz
 	return 0;
 }
 
-static int one_option(int opt, char *arg, struct vm_config *cfg, bool *sve_seen,
-		      char *err, size_t errlen)
+static int one_option(void *ctx, int opt, char *arg, char *err, size_t errlen)
 {
+	struct vm_config *cfg = ctx;
 	uint64_t v;
 	int ret = 0;
 
+	if (opt >= CMD_OPT_ARCH)
+		return arch__run_option(&cfg->arch, opt, arg, err, errlen);
 	switch (opt) {
 	case 'k': cfg->kernel = arg; break;
 	case 'i': cfg->initrd = arg; break;
 	case 'p': cfg->cmdline = arg; break;
 	case 'c':
-		ret = number_option("--cpus", arg, 1, VMM_MAX_VCPUS, &v, err, errlen);
+		ret = number_option("--cpus", arg, 1, ARCH_MAX_VCPUS, &v, err, errlen);
 		cfg->nr_cpus = (unsigned)v;
 		break;
 	case 'm':
-		ret = number_option("--mem", arg, 4, MAX_RAM_MIB, &cfg->ram_mib, err, errlen);
+		ret = number_option("--mem", arg, 4, ARCH_RAM_MIB_MAX, &cfg->ram_mib, err, errlen);
 		break;
-	case OPT_IPA_BITS:
-		ret = number_option("--ipa-bits", arg, VMM_MIN_IPA_BITS, 52, &v, err, errlen);
+	case RUN_OPT_IPA_BITS:
+		ret = number_option("--ipa-bits", arg, ARCH_IPA_BITS_MIN, ARCH_IPA_BITS_MAX, &v,
+				    err, errlen);
 		cfg->ipa_bits = (unsigned)v;
 		break;
-	case OPT_DUMP_DTB: cfg->dtb_out = arg; break;
-	case OPT_NAME: cfg->name = arg; break;
-	case OPT_API_SOCKET: cfg->api_socket = arg; break;
-	case OPT_SVE_VLS:
-	case OPT_SVE_MAX_VL:
-		if (*sve_seen) {
-			snprintf(err, errlen, "give --sve-vls or --sve-max-vl once, not both");
-			return -VMM_ERR_INPUT;
-		}
-		*sve_seen = true;
-		if (opt == OPT_SVE_VLS)
-			return sve__parse_vls(arg, &cfg->arch.sve, err, errlen);
-		return sve__parse_max_vl(arg, &cfg->arch.sve, err, errlen);
-	case OPT_PMU: cfg->arch.pmu = true; break;
-	case OPT_NO_PTRAUTH: cfg->arch.no_ptrauth = true; break;
+	case RUN_OPT_DUMP_DTB: cfg->dtb_out = arg; break;
+	case RUN_OPT_NAME: cfg->name = arg; break;
+	case RUN_OPT_API_SOCKET: cfg->api_socket = arg; break;
 	case 'd': return disk_option(arg, cfg, err, errlen);
 	case 'n': return net_option(arg, cfg, err, errlen);
-	case OPT_RNG: cfg->rng = true; break;
-	case OPT_CONSOLE: return console_option(arg, cfg, err, errlen);
-	case OPT_TESTDEV: cfg->testdev = true; break;
-	case OPT_DEBUG: cfg->debug = true; break;
+	case RUN_OPT_RNG: cfg->rng = true; break;
+	case RUN_OPT_CONSOLE: return console_option(arg, cfg, err, errlen);
+	case RUN_OPT_TESTDEV: cfg->testdev = true; break;
+	case RUN_OPT_DEBUG: cfg->debug = true; break;
 	default:
-		snprintf(err, errlen, "unknown option; see 'vmm run --help'");
-		return -VMM_ERR_INPUT;
+		set_err(err, errlen, "run: option id %#x has no parser", opt);
+		return -VMM_ERR_INTERNAL;
 	}
 	return ret;
 }
@@ -236,7 +154,7 @@ static int one_option(int opt, char *arg, struct vm_config *cfg, bool *sve_seen,
 /* The memory map must fit in an explicitly given IPA size. */
 static int check_consistency(const struct vm_config *cfg, char *err, size_t errlen)
 {
-	unsigned need = layout__min_ipa_bits(cfg->ram_mib << 20);
+	unsigned need = arch__default_ipa_bits(cfg->ram_mib << 20);
 
 	if (!cfg->kernel) {
 		snprintf(err, errlen, "no kernel: give one with -k KERNEL");
@@ -253,27 +171,11 @@ static int check_consistency(const struct vm_config *cfg, char *err, size_t errl
 
 int options__parse_run(int argc, char **argv, struct vm_config *cfg, char *err, size_t errlen)
 {
-	bool sve_seen = false;
-	int opt, ret;
+	int first, ret;
 
 	set_defaults(cfg);
-	optind = 0;	/* full re-initialisation, so the parser can run again */
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+k:i:p:c:m:d:n:h", run_options, NULL)) != -1) {
-		if (opt == 'h')
-			return OPTIONS_HELP;
-		if (opt == '?' || opt == ':') {
-			snprintf(err, errlen, "%s: unknown option or missing argument; see 'vmm run --help'",
-				 argv[optind - 1]);
-			return -VMM_ERR_INPUT;
-		}
-		ret = one_option(opt, optarg, cfg, &sve_seen, err, errlen);
-		if (ret)
-			return ret;
-	}
-	if (optind < argc) {
-		snprintf(err, errlen, "unexpected argument '%s'; see 'vmm run --help'", argv[optind]);
-		return -VMM_ERR_INPUT;
-	}
-	return check_consistency(cfg, err, errlen);
+	ret = cmdline__parse(&commands__run, argc, argv, one_option, cfg, &first, err, errlen);
+	if (ret == CMDLINE_HELP)
+		return OPTIONS_HELP;
+	return ret ? ret : check_consistency(cfg, err, errlen);
 }

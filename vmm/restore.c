@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "arm64/arm64.h"
+#include "vmm/commands.h"
 #include "vmm/devices.h"
 #include "vmm/persist.h"
 #include "vmm/run.h"
@@ -320,57 +320,41 @@ static void config_from_saved(const struct vm_saved_config *c, const struct rest
 	devcfg__to_config(&c->dev, cfg);
 }
 
-static const char restore_help[] =
-"usage: vmm restore DIR [--api-socket PATH] [--paused] [--check] [--copy-memory]\n"
-"\n"
-"Restores the VM saved in DIR by 'vmm snapshot'. First it checks the\n"
-"snapshot (format, CRCs) and that this host can give exactly what it needs\n"
-"(IPA size, the VL set, vcpus, GIC, ID registers), before creating anything.\n"
-"\n"
-"  --api-socket PATH  listen for control requests, as vmm run does\n"
-"  --paused           restore, but leave the vcpus paused until 'vmm resume'\n"
-"  --check            only check; exit 0 when this host can restore DIR\n"
-"  --copy-memory      read guest memory in instead of mapping the file\n"
-"  --debug            log more on stderr\n"
-"\n"
-"Exit status: as vmm run; 2 a missing or corrupt snapshot (the section is\n"
-"named); 3 this host cannot give what the snapshot needs (both values named).\n";
+static int restore_option(void *ctx, int id, char *arg, char *err, size_t errlen)
+{
+	struct restore_args *a = ctx;
 
+	switch (id) {
+	case RESTORE_OPT_API_SOCKET: a->api_socket = arg; break;
+	case RESTORE_OPT_PAUSED: a->paused = true; break;
+	case RESTORE_OPT_CHECK: a->check = true; break;
+	case RESTORE_OPT_COPY_MEMORY: a->copy_memory = true; break;
+	case RESTORE_OPT_DEBUG: a->debug = true; break;
+	default:
+		set_err(err, errlen, "restore: option id %#x has no parser", id);
+		return -VMM_ERR_INTERNAL;
+	}
+	return 0;
+}
+
+/* Returns 0, 1 when the help was printed, or -VMM_ERR_INPUT. */
 static int parse_args(int argc, char **argv, struct restore_args *a)
 {
-	static const struct option opts[] = {
-		{ "api-socket", required_argument, NULL, 's' },
-		{ "paused", no_argument, NULL, 'p' },
-		{ "check", no_argument, NULL, 'c' },
-		{ "copy-memory", no_argument, NULL, 'm' },
-		{ "debug", no_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int opt;
+	char err[256];
+	int first, ret;
 
 	memset(a, 0, sizeof(*a));
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 's': a->api_socket = optarg; break;
-		case 'p': a->paused = true; break;
-		case 'c': a->check = true; break;
-		case 'm': a->copy_memory = true; break;
-		case 'd': a->debug = true; break;
-		case 'h': fputs(restore_help, stdout); return 1;
-		default:
-			pr_err("%s: unknown option or missing argument; see 'vmm restore --help'",
-			       argv[optind - 1]);
-			return -VMM_ERR_INPUT;
-		}
+	ret = cmdline__parse(&commands__restore, argc, argv, restore_option, a, &first, err,
+			     sizeof(err));
+	if (ret == CMDLINE_HELP) {
+		cmdline__print_help(&commands__restore, stdout);
+		return 1;
 	}
-	if (optind != argc - 1) {
-		pr_err("usage: vmm restore DIR [--api-socket PATH] [--paused] [--check] [--copy-memory]");
-		return -VMM_ERR_INPUT;
+	if (ret) {
+		pr_err("%s", err);
+		return ret;
 	}
-	a->dir = argv[optind];
+	a->dir = argv[first];
 	return 0;
 }
 

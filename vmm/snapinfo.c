@@ -5,20 +5,10 @@
 #include <sys/stat.h>
 
 #include "arm64/caps.h"
+#include "vmm/commands.h"
 #include "vmm/snapshot.h"
 #include "arm64/vcpu-state.h"
 #include "vmm/vmstate.h"
-
-static const char info_help[] =
-"usage: vmm snapshot-info DIR [--json] [--regs]\n"
-"\n"
-"Describes a snapshot: its format version, the host it was saved on, the VL\n"
-"set, the vcpus and memory, and each section with its size and CRC. A\n"
-"corrupt snapshot gets one line naming the section (exit status 2).\n"
-"\n"
-"  --json   the same as a JSON object (docs/snapshot.md)\n"
-"  --regs   every saved vcpu register, one per line: vcpu, name, id, value;\n"
-"           then the GIC's and each device's state in hex\n";
 
 /* The GIC's and devices' sections, as hex, for comparing two snapshots. */
 static void print_other_state(const struct snap_reader *r)
@@ -150,34 +140,41 @@ static void print_json(const struct snap_reader *r, const struct vm_saved_config
 	printf("\n  ]\n}\n");
 }
 
+struct info_args {
+	bool json, regs;
+};
+
+static int info_option(void *ctx, int id, char *arg, char *err, size_t errlen)
+{
+	struct info_args *a = ctx;
+
+	if (id == INFO_OPT_JSON)
+		a->json = true;
+	else if (id == INFO_OPT_REGS)
+		a->regs = true;
+	return 0;
+}
+
 int snapinfo__main(int argc, char **argv)
 {
-	const char *dir = NULL;
-	bool json = false, regs = false;
+	struct info_args a = { false, false };
+	const char *dir;
 	struct vm_saved_config c;
 	struct snap_reader r;
 	char err[1024];
-	int ret;
+	int first, ret;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (!strcmp(argv[i], "--regs")) {
-			regs = true;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(info_help, stdout);
-			return 0;
-		} else if (argv[i][0] != '-' && !dir) {
-			dir = argv[i];
-		} else {
-			pr_err("snapshot-info: unexpected '%s'; see 'vmm snapshot-info --help'", argv[i]);
-			return VMM_ERR_INPUT;
-		}
+	ret = cmdline__parse(&commands__snapshot_info, argc, argv, info_option, &a, &first, err,
+			     sizeof(err));
+	if (ret == CMDLINE_HELP) {
+		cmdline__print_help(&commands__snapshot_info, stdout);
+		return 0;
 	}
-	if (!dir) {
-		pr_err("usage: vmm snapshot-info DIR [--json] [--regs]");
-		return VMM_ERR_INPUT;
+	if (ret) {
+		pr_err("%s", err);
+		return -ret;
 	}
+	dir = argv[first];
 	ret = snap__open(dir, &r, err, sizeof(err));
 	if (ret) {
 		pr_err("snapshot %s: %s", dir, err);
@@ -196,9 +193,9 @@ int snapinfo__main(int argc, char **argv)
 		snap__close(&r);
 		return -ret;
 	}
-	if (regs)
+	if (a.regs)
 		print_regs(&r, c.nr_vcpus);
-	else if (json)
+	else if (a.json)
 		print_json(&r, &c);
 	else
 		print_text(&r, &c);

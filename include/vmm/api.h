@@ -19,7 +19,5 @@ void api__close(int listen_fd, const char *path);
 
 /* Client: sends request, prints the reply's text; returns vmm's exit status. */
 int api__request(const char *path, const char *request);
-/* `vmm pause|resume|stop|snapshot ...` */
-int api__client_main(int argc, char **argv);
 
 #endif

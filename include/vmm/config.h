@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmm/cmdline.h"
 #include "arch/config-arch.h"
 
 #define VMM_DEFAULT_RAM_MIB	256
@@ -50,11 +51,23 @@ struct vm_config {
 enum { OPTIONS_RUN = 0, OPTIONS_HELP = 1 };
 
 /*
- * Parses the arguments of `vmm run` (argv[0] is "run"). Returns OPTIONS_RUN,
- * OPTIONS_HELP, or -VMM_ERR_INPUT with a one-line reason in err.
+ * Parses the arguments of `vmm run` (argv[0] is "run") with the options of
+ * commands__run (vmm/commands.c). Returns OPTIONS_RUN, OPTIONS_HELP, or
+ * -VMM_ERR_INPUT with a one-line reason in err.
  */
-int options__parse_run(int argc, char **argv, struct vm_config *cfg, char *err, size_t errlen);
-/* The text of `vmm run --help`. */
-extern const char options__run_help[];
+int options__parse_run(int argc, char **argv, struct vm_config *cfg, char *err,
+		       size_t errlen) __must_check;
+
+/*
+ * The arch's part of `vmm run`'s command line (arm64/run-options.c). Its
+ * options come after the generic ones, with ids from CMD_OPT_ARCH.
+ * arch/config-arch.h gives ARCH_IPA_BITS_MIN and _MAX (what --ipa-bits
+ * takes) and ARCH_RAM_MIB_MAX (the most --mem takes).
+ */
+extern const struct cmd_option arch__run_options[];
+void arch__config_defaults(struct arch_config *arch);
+/* Applies one of arch__run_options; returns 0 or -VMM_ERR_INPUT with a reason in err. */
+int arch__run_option(struct arch_config *arch, int id, const char *arg, char *err,
+		     size_t errlen) __must_check;
 
 #endif

@@ -74,8 +74,4 @@ void devcfg__to_config(const struct saved_devices *d, struct vm_config *cfg);
 /* The memory file at path exists and holds size bytes; -2 with why in err. */
 int vmstate__check_memory(const char *path, uint64_t size, char *err, size_t errlen);
 
-/* `vmm restore` and `vmm snapshot-info` */
-int restore__main(int argc, char **argv);
-int snapinfo__main(int argc, char **argv);
-
 #endif

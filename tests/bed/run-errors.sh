@@ -45,3 +45,24 @@ done
 run_vmm dtb run --testdev -k "$GUESTS/hello.img" --dump-dtb guest.dtb
 expect_rc 0 dtb
 [ "$(od -A n -t x1 -N 4 guest.dtb | tr -d ' ')" = d00dfeed ] || fail "guest.dtb is not a DTB"
+
+# Every command `vmm help` lists answers --help with its usage (status 0),
+# and an unknown option with one line naming it (status 2).
+run_vmm help help
+expect_rc 0 help
+cmds=$(sed -n 's/^  \([a-z-]*\)  .*/\1/p' help)
+[ "$(echo $cmds | wc -w)" -ge 10 ] || { cat help; fail "vmm help lists too few commands: $cmds"; }
+for c in $cmds; do
+	run_vmm help-$c $c --help
+	expect_rc 0 help-$c
+	[ "$(head -n 1 help-$c | cut -d' ' -f1-3)" = "usage: vmm $c" ] ||
+		{ cat help-$c; fail "$c --help: no usage line first"; }
+	run_vmm bogus-$c $c --bogus
+	expect_rc 2 bogus-$c
+	expect_line "^vmm: $c: unknown option '--bogus'" bogus-$c
+	[ "$(wc -l < bogus-$c)" = 1 ] || { cat bogus-$c; fail "$c --bogus: not one line"; }
+done
+expect_line '\[--debug\]' help-restore
+run_vmm bad-command frobnicate
+expect_rc 2 bad-command
+expect_line "^vmm: unknown command 'frobnicate'" bad-command

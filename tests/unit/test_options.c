@@ -46,7 +46,7 @@ static void test_all_flags(void **state)
 
 	int ret = parse(&cfg, err, "-k K -i I -p console=ttyAMA0 -c 2 -m 512 "
 			"--ipa-bits 40 --dump-dtb d.dtb --name vm1 --sve-vls=128,256 "
-			"--pmu --no-ptrauth --testdev --debug");
+			"--pmu --no-ptrauth --testdev --debug --api-socket s.sock");
 
 	if (ret != OPTIONS_RUN)
 		fail_msg("parse failed: %d %s", ret, err);
@@ -61,6 +61,26 @@ static void test_all_flags(void **state)
 	assert_int_equal(cfg.arch.sve.kind, SVE_REQ_LIST);
 	assert_int_equal(cfg.arch.sve.list, VQ_BIT(1) | VQ_BIT(2));
 	assert_true(cfg.arch.pmu && cfg.arch.no_ptrauth && cfg.testdev && cfg.debug);
+	assert_string_equal(cfg.api_socket, "s.sock");
+}
+
+/* Options in any order: the generic and the arch's, before and after each other. */
+static void test_order(void **state)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	assert_int_equal(parse(&cfg, err, "--pmu -m 512 --sve-max-vl 256 -k K --no-ptrauth -c 3"),
+			 OPTIONS_RUN);
+	assert_string_equal(cfg.kernel, "K");
+	assert_int_equal(cfg.ram_mib, 512);
+	assert_int_equal(cfg.nr_cpus, 3);
+	assert_int_equal(cfg.arch.sve.kind, SVE_REQ_UPTO);
+	assert_true(cfg.arch.pmu && cfg.arch.no_ptrauth);
+	/* A later value wins, as before. */
+	assert_int_equal(parse(&cfg, err, "-k A -c 2 --kernel=B -c 4"), OPTIONS_RUN);
+	assert_string_equal(cfg.kernel, "B");
+	assert_int_equal(cfg.nr_cpus, 4);
 }
 
 static void test_sve_forms(void **state)
@@ -134,6 +154,11 @@ static void test_bad_input(void **state)
 		{ "-k K --ipa-bits 32 -m 4096", "does not fit in --ipa-bits 32" },
 		{ "-k K --sve-vls=100", "100" },
 		{ "-k K --sve-vls=128 --sve-max-vl=256", "not both" },
+		{ "-k K --sve-vls=max --sve-vls=128", "once, not both" },
+		{ "-k K --sve-max-vl=256 --sve-max-vl=128", "once, not both" },
+		{ "-k K --pmu=on", "--pmu takes no argument" },
+		{ "-k K --sve-vls", "--sve-vls needs an argument" },
+		{ "-k K -q", "unknown option '-q'" },
 		{ "-k K --frobnicate", "--frobnicate" },
 		{ "-k K extra", "unexpected argument 'extra'" },
 		{ "-k", "-k" },
@@ -177,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_all_flags),
 		cmocka_unit_test(test_sve_forms),
+		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_virtio_devices),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_bad_input),

@@ -63,14 +63,13 @@ struct caps_args {
 	bool json;
 	bool plan;
 	unsigned nr_files;
-	char **files;		/* the FILE arguments, moved to the front of argv */
+	char **files;		/* the FILE arguments: getopt_long moves them to argv's end */
 };
 
-/* Parses `vmm caps ...` (argv[0] is "caps"). Returns 0 or -2 with a reason in err. */
+/*
+ * Parses `vmm caps ...` (argv[0] is "caps") with commands__caps
+ * (vmm/commands.c). Returns 0 or -2 with a reason in err.
+ */
 int caps__parse_args(int argc, char **argv, struct caps_args *args, char *err, size_t errlen);
-/* Runs `vmm caps`; returns vmm's exit status. */
-int caps__main(int argc, char **argv);
-/* The text of `vmm caps --help`. */
-extern const char caps__help[];
 
 #endif

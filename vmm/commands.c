@@ -1,0 +1,298 @@
+/*
+ * vmm's commands: the one table `vmm help`, each `vmm NAME --help` and the
+ * dispatch come from, and every command's options (include/vmm/commands.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm/commands.h"
+#include "vmm/config.h"
+#include "vmm/run.h"
+#include "vmm/util.h"
+
+/* ---- vmm run ---- */
+
+static const struct cmd_option run_machine_options[] = {
+	{ "kernel", 'k', "FILE", "the kernel Image (required)", 'k', false },
+	{ "initrd", 'i', "FILE", "an initramfs", 'i', false },
+	{ "params", 'p', "CMDLINE", "the kernel command line", 'p', false },
+	{ "cpus", 'c', "N", "vcpus (default 1)", 'c', false },
+	{ "mem", 'm', "MiB", "guest memory in MiB (default 256)", 'm', false },
+	{ "ipa-bits", 0, "N", "guest physical address size, 32..52 (default: the\n"
+	  "smallest that covers the memory map)", RUN_OPT_IPA_BITS, false },
+	{ NULL },
+};
+
+static const struct cmd_option run_device_options[] = {
+	{ "dump-dtb", 0, "FILE", "also write the guest's device tree to FILE", RUN_OPT_DUMP_DTB, false },
+	{ "name", 0, "NAME", "a name for this VM, used in messages", RUN_OPT_NAME, false },
+	{ "api-socket", 0, "PATH", "listen for control requests (pause, resume, stop,\n"
+	  "snapshot) on this UNIX socket (docs/api.md)", RUN_OPT_API_SOCKET, false },
+	{ "disk", 'd', "PATH[,ro]", "a raw disk image as a virtio block device (repeatable;\n"
+	  ",ro: read-only for the guest, and enforced)", 'd', false },
+	{ "net", 'n', "tap=NAME[,mac=MAC]", "a virtio network device on tap NAME (created if absent;\n"
+	  "repeatable); MAC defaults to 02:76:6d:6d:00:NN", 'n', false },
+	{ "rng", 0, NULL, "a virtio entropy device (fed from getrandom)", RUN_OPT_RNG, false },
+	{ "console", 0, "serial|virtio", "where the terminal's input goes: the PL011 (ttyAMA0,\n"
+	  "the default) or a virtio console (hvc0); the output\n"
+	  "of both goes to stdout", RUN_OPT_CONSOLE, false },
+	{ "testdev", 0, NULL, "add the test device the guests in guest/ report through",
+	  RUN_OPT_TESTDEV, false },
+	{ "debug", 0, NULL, "log unclaimed MMIO accesses and more on stderr", RUN_OPT_DEBUG, false },
+	{ NULL },
+};
+
+const struct cmd_spec commands__run = {
+	.name = "run",
+	.usage = "vmm run -k KERNEL [options]",
+	.about =
+	"Boots an arm64 Linux kernel (a raw or gzip-compressed Image) in a KVM VM.\n"
+	"The guest console (a PL011 UART) is on vmm's stdin and stdout; on a terminal,\n"
+	"Ctrl-A x quits.\n",
+	.tables = { run_machine_options, arch__run_options, run_device_options },
+	.notes =
+	"Exit status: 0 the guest powered off (or Ctrl-A x); 4 the guest asked for a\n"
+	"reset; 5 a vcpu could not go on (guest crash); 130/143 stopped by SIGINT/\n"
+	"SIGTERM; 2 bad input; 3 this host cannot give what was asked; 1 internal error.\n",
+};
+
+/* ---- vmm restore, vmm snapshot-info ---- */
+
+static const struct cmd_option restore_options[] = {
+	{ "api-socket", 0, "PATH", "listen for control requests, as vmm run does",
+	  RESTORE_OPT_API_SOCKET, false },
+	{ "paused", 0, NULL, "restore, but leave the vcpus paused until 'vmm resume'",
+	  RESTORE_OPT_PAUSED, false },
+	{ "check", 0, NULL, "only check; exit 0 when this host can restore DIR",
+	  RESTORE_OPT_CHECK, false },
+	{ "copy-memory", 0, NULL, "read guest memory in instead of mapping the file",
+	  RESTORE_OPT_COPY_MEMORY, false },
+	{ "debug", 0, NULL, "log more on stderr", RESTORE_OPT_DEBUG, false },
+	{ NULL },
+};
+
+const struct cmd_spec commands__restore = {
+	.name = "restore",
+	.about =
+	"Restores the VM saved in DIR by 'vmm snapshot'. First it checks the\n"
+	"snapshot (format, CRCs) and that this host can give exactly what it needs\n"
+	"(IPA size, the VL set, vcpus, GIC, ID registers), before creating anything.\n",
+	.tables = { restore_options },
+	.operand = "DIR", .min_operands = 1, .max_operands = 1,
+	.notes =
+	"Exit status: as vmm run; 2 a missing or corrupt snapshot (the section is\n"
+	"named); 3 this host cannot give what the snapshot needs (both values named).\n",
+};
+
+static const struct cmd_option info_options[] = {
+	{ "json", 0, NULL, "the same as a JSON object (docs/snapshot.md)", INFO_OPT_JSON, false },
+	{ "regs", 0, NULL, "every saved vcpu register, one per line: vcpu, name, id,\n"
+	  "value; then the GIC's and each device's state in hex", INFO_OPT_REGS, false },
+	{ NULL },
+};
+
+const struct cmd_spec commands__snapshot_info = {
+	.name = "snapshot-info",
+	.about =
+	"Describes a snapshot: its format version, the host it was saved on, the VL\n"
+	"set, the vcpus and memory, and each section with its size and CRC. A\n"
+	"corrupt snapshot gets one line naming the section (exit status 2).\n",
+	.tables = { info_options },
+	.operand = "DIR", .min_operands = 1, .max_operands = 1,
+};
+
+/* ---- vmm caps ---- */
+
+static const struct cmd_option caps_options[] = {
+	{ "json", 0, NULL, "print it as a JSON object (docs/caps.md)", CAPS_OPT_JSON, false },
+	{ "plan", 0, NULL, "read the FILEs 'vmm caps --json' wrote on several hosts\n"
+	  "and print the largest SVE set that every one of them can\n"
+	  "give: launch VMs that may migrate among them with that\n"
+	  "set. Needs no /dev/kvm.", CAPS_OPT_PLAN, false },
+	{ NULL },
+};
+
+const struct cmd_spec commands__caps = {
+	.name = "caps",
+	.usage = "vmm caps [--json]\nvmm caps --plan [--json] FILE...",
+	.about =
+	"Reports what this host's KVM can give a guest: the KVM API version, the\n"
+	"IPA size limit, the SVE vector lengths and every valid guest set, the vcpu\n"
+	"limit, and whether a GICv2/GICv3, a PMU, pointer authentication and MTE\n"
+	"are there.\n",
+	.tables = { caps_options },
+	.operand = "FILE...", .min_operands = 0, .max_operands = CMD_MANY_OPERANDS,
+	.notes =
+	"Exit status: 0 done (also when the hosts have no common SVE set); 2 bad input\n"
+	"(usage, an unreadable or invalid FILE); 3 this host cannot give what was asked\n"
+	"(e.g. no /dev/kvm); 1 internal error.\n",
+};
+
+/* ---- the control socket's clients: vmm pause, resume, stop, snapshot ---- */
+
+static const struct cmd_option client_options[] = {
+	{ "api-socket", 0, "PATH", "the control socket of a VM started with\n"
+	  "'vmm run --api-socket PATH' (docs/api.md)", CLIENT_OPT_API_SOCKET, true },
+	{ NULL },
+};
+
+static const struct cmd_option snapshot_options[] = {
+	{ "output", 'o', "DIR", "the new directory to save the VM into; it must not exist",
+	  'o', true },
+	{ "stop", 0, NULL, "end the VM after saving it, instead of resuming it",
+	  CLIENT_OPT_STOP, false },
+	{ NULL },
+};
+
+#define CLIENT_SPEC(cmd, what) { .name = cmd, .about = what, .tables = { client_options } }
+
+const struct cmd_spec commands__pause = CLIENT_SPEC("pause",
+	"Pauses the vcpus of a running VM (docs/api.md).\n");
+const struct cmd_spec commands__resume = CLIENT_SPEC("resume",
+	"Resumes the vcpus of a paused VM (docs/api.md).\n");
+const struct cmd_spec commands__stop = CLIENT_SPEC("stop",
+	"Stops a VM: vmm exits as on SIGTERM (docs/api.md).\n");
+const struct cmd_spec commands__snapshot = {
+	.name = "snapshot",
+	.about =
+	"Pauses the VM, saves it into the new directory DIR, then resumes it, or\n"
+	"ends it with --stop (docs/snapshot.md).\n",
+	.tables = { client_options, snapshot_options },
+};
+
+/* ---- the table ---- */
+
+static int run_main(int argc, char **argv)
+{
+	struct vm_config cfg;
+	char why[512];
+	int ret = options__parse_run(argc, argv, &cfg, why, sizeof(why));
+
+	if (ret == OPTIONS_HELP) {
+		cmdline__print_help(&commands__run, stdout);
+		return 0;
+	}
+	if (ret < 0) {
+		pr_err("%s", why);
+		return -ret;
+	}
+	return vmm__run(&cfg);
+}
+
+static int help_main(int argc, char **argv);
+static int version_main(int argc, char **argv);
+
+static const struct cmd_spec help_spec = {
+	.name = "help", .usage = "vmm help [COMMAND]",
+	.about = "Lists vmm's commands, or prints COMMAND's help.\n",
+	.operand = "COMMAND", .max_operands = 1,
+};
+static const struct cmd_spec version_spec = {
+	.name = "version", .about = "Prints vmm's version.\n",
+};
+
+const struct command commands__table[] = {
+	{ "run", "boot an arm64 Linux kernel in a KVM VM", &commands__run, run_main },
+	{ "pause", "pause a VM run with --api-socket", &commands__pause, api__client_main },
+	{ "resume", "resume a paused VM", &commands__resume, api__client_main },
+	{ "stop", "stop a VM run with --api-socket", &commands__stop, api__client_main },
+	{ "snapshot", "save a running VM into a directory", &commands__snapshot, api__client_main },
+	{ "restore", "restore a snapshot, here or on another host", &commands__restore,
+	  restore__main },
+	{ "snapshot-info", "describe a snapshot", &commands__snapshot_info, snapinfo__main },
+	{ "caps", "what this host's KVM can give", &commands__caps, caps__main },
+	{ "version", "print vmm's version", &version_spec, version_main },
+	{ "help", "this text, or a command's help", &help_spec, help_main },
+	{ NULL },
+};
+
+const struct command *commands__find(const char *name)
+{
+	for (const struct command *c = commands__table; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+void commands__print_help(FILE *out)
+{
+	fputs("usage: vmm COMMAND [options]\n\nCommands:\n", out);
+	for (const struct command *c = commands__table; c->name; c++)
+		fprintf(out, "  %-15s%s\n", c->name, c->summary);
+	fputs("\n'vmm COMMAND --help' lists a command's options.\n", out);
+}
+
+/* Parsing with no option but --help: what version and help need. */
+static int no_option(void *ctx, int id, char *arg, char *err, size_t errlen)
+{
+	return -VMM_ERR_INPUT;	/* never called: the specs have no options */
+}
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_plain(const struct cmd_spec *spec, int argc, char **argv, int *first)
+{
+	char err[256];
+	int ret = cmdline__parse(spec, argc, argv, no_option, NULL, first, err, sizeof(err));
+
+	if (ret == CMDLINE_HELP) {
+		cmdline__print_help(spec, stdout);
+		return 0;
+	}
+	if (ret) {
+		pr_err("%s", err);
+		return -ret;
+	}
+	return -1;
+}
+
+static int version_main(int argc, char **argv)
+{
+	int first, ret = parse_plain(&version_spec, argc, argv, &first);
+
+	if (ret >= 0)
+		return ret;
+	printf("vmm %s\n", VMM_VERSION);
+	return 0;
+}
+
+static int help_main(int argc, char **argv)
+{
+	const struct command *c;
+	int first, ret = parse_plain(&help_spec, argc, argv, &first);
+
+	if (ret >= 0)
+		return ret;
+	if (first == argc) {
+		commands__print_help(stdout);
+		return 0;
+	}
+	c = commands__find(argv[first]);
+	if (!c) {
+		pr_err("help: unknown command '%s'; see 'vmm help'", argv[first]);
+		return VMM_ERR_INPUT;
+	}
+	cmdline__print_help(c->spec, stdout);
+	return 0;
+}
+
+int commands__dispatch(int argc, char **argv)
+{
+	const char *name = argc > 1 ? argv[1] : NULL;
+	const struct command *c;
+
+	if (!name) {
+		commands__print_help(stderr);
+		return VMM_ERR_INPUT;
+	}
+	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
+		name = "help";
+	else if (!strcmp(name, "--version"))
+		name = "version";
+	c = commands__find(name);
+	if (!c) {
+		pr_err("unknown command '%s'; see 'vmm help'", name);
+		return VMM_ERR_INPUT;
+	}
+	argv[1] = (char *)c->name;
+	return c->main(argc - 1, argv + 1);
+}
