@@ -10,11 +10,6 @@ void arch__vm_struct_init(struct vm *vm)
 	vm->arch.gic_fd = -1;
 }
 
-unsigned arch__default_ipa_bits(uint64_t ram_size)
-{
-	return layout__min_ipa_bits(ram_size);
-}
-
 /* The guest's VL set from the request and the host's set (read from a scratch vcpu). */
 int arch__host_probe(struct vm *vm)
 {
