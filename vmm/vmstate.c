@@ -76,6 +76,29 @@ static int config_fail(char *err, size_t errlen, const char *field)
 	return -VMM_ERR_INPUT;
 }
 
+/*
+ * Format 1.0 also wrote the memory size in a memory section: when there,
+ * it must agree with the config's (1.1 no longer writes it).
+ */
+static int check_memory_section(const struct snap_reader *r, uint64_t ram_size, char *err,
+				size_t errlen)
+{
+	const struct snap_section *sec = snap__find(r, SNAP_SEC_MEMORY, 0);
+	struct preader p;
+	uint64_t size;
+
+	if (!sec)
+		return 0;
+	preader__init(&p, sec->data, sec->len);
+	size = preader__get_u64(&p);
+	if (preader__done(&p) && size == ram_size)
+		return 0;
+	snprintf(err, errlen, "section memory: %s%llu bytes, the config says %llu",
+		 preader__done(&p) ? "" : "bad length; ", (unsigned long long)size,
+		 (unsigned long long)ram_size);
+	return -VMM_ERR_INPUT;
+}
+
 int vmstate__parse_config(const struct snap_reader *r, struct vm_saved_config *c,
 			  char *err, size_t errlen)
 {
@@ -84,10 +107,10 @@ int vmstate__parse_config(const struct snap_reader *r, struct vm_saved_config *c
 	uint32_t flags, sve;
 
 	memset(c, 0, sizeof(*c));
+	if (snap__check_versions(r, err, errlen))
+		return -VMM_ERR_INPUT;
 	if (!sec)
 		return config_fail(err, errlen, "section: missing");
-	if (sec->version != VM_CONFIG_VERSION)
-		return config_fail(err, errlen, "version");
 	preader__init(&p, sec->data, sec->len);
 	c->nr_vcpus = preader__get_u32(&p);
 	c->ram_size = preader__get_u64(&p);
@@ -117,6 +140,8 @@ int vmstate__parse_config(const struct snap_reader *r, struct vm_saved_config *c
 	c->pmu = flags & CFG_PMU;
 	c->testdev = flags & CFG_TESTDEV;
 	c->ptrauth = flags & CFG_PTRAUTH;
+	if (check_memory_section(r, c->ram_size, err, errlen))
+		return -VMM_ERR_INPUT;
 	return devcfg__parse(r, &c->dev, err, errlen);
 }
 
@@ -152,7 +177,7 @@ static int add_host_section(struct snap_writer *w)
 		return -ENOMEM;
 	caps__print_json(f, &caps);
 	fclose(f);
-	err = snap__add(w, SNAP_SEC_HOST, 0, 1, text, len);
+	err = snap__add(w, SNAP_SEC_HOST, 0, SNAP_VER_HOST, text, len);
 	if (err)
 		pr_err("snapshot: cannot add the host section: %s", strerror(-err));
 	free(text);
@@ -186,7 +211,7 @@ static int save_vcpus(struct vm *vm, struct snap_writer *w)
 		}
 		pr_debug("vcpu %u: %zu bytes of registers, %u SVE register slices", i, b.len,
 			 sve_regs);
-		err = add_pbuf(w, SNAP_SEC_VCPU, i, VCPU_STATE_VERSION, &b);
+		err = add_pbuf(w, SNAP_SEC_VCPU, i, SNAP_VER_VCPU, &b);
 		if (err)
 			return err;
 	}
@@ -200,7 +225,7 @@ static int save_all(struct vm *vm, struct snap_writer *w)
 
 	pbuf__init(&b);
 	encode_config(vm, &b);
-	err = add_pbuf(w, SNAP_SEC_CONFIG, 0, VM_CONFIG_VERSION, &b);
+	err = add_pbuf(w, SNAP_SEC_CONFIG, 0, SNAP_VER_CONFIG, &b);
 	if (!err)
 		err = add_host_section(w);
 	if (!err)
@@ -208,24 +233,19 @@ static int save_all(struct vm *vm, struct snap_writer *w)
 	if (!err) {
 		pbuf__init(&b);
 		err = gic__save(vm, &b);
-		err = err ? err : add_pbuf(w, SNAP_SEC_GIC, 0, 1, &b);
+		err = err ? err : add_pbuf(w, SNAP_SEC_GIC, 0, SNAP_VER_GIC, &b);
 		if (err)
 			pbuf__free(&b);
 	}
 	if (!err) {
 		pbuf__init(&b);
 		err = devcfg__save(vm->cfg, &b);
-		err = err ? err : add_pbuf(w, SNAP_SEC_DEVICES, 0, 1, &b);
+		err = err ? err : add_pbuf(w, SNAP_SEC_DEVICES, 0, SNAP_VER_DEVICES, &b);
 		if (err)
 			pbuf__free(&b);
 	}
 	if (!err)
 		err = devices__save(vm, w);
-	if (!err) {
-		pbuf__init(&b);
-		pbuf__put_u64(&b, vm->ram_size);
-		err = add_pbuf(w, SNAP_SEC_MEMORY, 0, 1, &b);
-	}
 	if (!err && (err = snap__write_memory(w, vm->ram, vm->ram_size)))
 		pr_err("snapshot: cannot write the memory file: %s", strerror(-err));
 	return err;
