@@ -37,6 +37,8 @@ int vmstate__pause(struct vm *vm, char *out, size_t outlen);
 int vmstate__resume(struct vm *vm, char *out, size_t outlen);
 int vmstate__snapshot(struct vm *vm, const char *dir, bool stop, char *out, size_t outlen);
 
+/* Writes the config section of a running VM. */
+void vmstate__encode_config(const struct vm *vm, struct pbuf *b);
 /*
  * Checks every section's version (snap__check_versions), then reads the
  * config section and the devices section; -2 with the field named in err.

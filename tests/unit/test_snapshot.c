@@ -23,6 +23,8 @@
 #include "vmm/persist.h"
 #include "vmm/snapshot.h"
 #include "vmm/util.h"
+#include "vmm/vm.h"
+#include "vmm/vmstate.h"
 
 #define MAGIC		"VMMSNAP\0ARM64\0\0\0"
 #define PAGE		4096
@@ -1047,6 +1049,105 @@ static void test_fixture_1_0(void **state)
 	snap__close(&r);
 }
 
+/*
+ * The fixture's config section reads as the README says it was made
+ * (-c 1 -m 16 --testdev --rng, SVE 128,256,512 with pointer auth), and
+ * encoding that config again gives the same bytes: the config section's
+ * layout has not changed.
+ */
+static void test_fixture_config(void **state)
+{
+	struct vm_config cfg = { .name = "vmm", .testdev = true };
+	struct vm vm = { .cfg = &cfg };
+	const struct snap_section *sec;
+	struct vm_saved_config c;
+	struct snap_reader r;
+	char err[ERRLEN];
+	struct pbuf b;
+
+	assert_int_equal(snap__open("tests/fixtures/snapshot-1.0", &r, err, sizeof(err)), 0);
+	if (vmstate__parse_config(&r, &c, err, sizeof(err)))
+		fail_msg("the 1.0 fixture's config: %s", err);
+	assert_int_equal(c.nr_vcpus, 1);
+	assert_int_equal(c.ram_size, 16 * SZ_1M);
+	assert_int_equal(c.ipa_bits, 32);
+	assert_true(c.testdev);
+	assert_string_equal(c.name, "vmm");
+	assert_int_equal(c.arch.sve_set, 0xb);		/* 128, 256, 512 */
+	assert_true(c.arch.ptrauth);
+	assert_false(c.arch.pmu);
+	assert_true(c.dev.rng);
+	assert_int_equal(c.dev.nr_disks, 0);
+
+	vm.nr_vcpus = c.nr_vcpus;
+	vm.ram_size = c.ram_size;
+	vm.ipa_bits = c.ipa_bits;
+	arch__restore_prepare(&vm, &c.arch);
+	arch__config_from_saved(&c.arch, &cfg.arch);
+	pbuf__init(&b);
+	vmstate__encode_config(&vm, &b);
+	sec = snap__find(&r, SNAP_SEC_CONFIG, 0);
+	assert_int_equal(b.len, sec->len);
+	assert_memory_equal(b.data, sec->data, sec->len);
+	pbuf__free(&b);
+	snap__close(&r);
+}
+
+/*
+ * Copies the fixture's sections into a new snapshot, with section (id, 0)
+ * at version and payload (when not NULL) replaced, and reads its config.
+ */
+static int fixture_variant(void **state, uint32_t id, uint32_t version, const void *payload,
+			   size_t len, char *err, size_t errlen)
+{
+	char *dir = join(*state, "variant"), e[ERRLEN];
+	struct vm_saved_config c;
+	struct snap_reader r, v;
+	struct snap_writer *w;
+	int ret;
+
+	assert_int_equal(snap__open("tests/fixtures/snapshot-1.0", &r, e, sizeof(e)), 0);
+	remove_tree(dir);
+	assert_int_equal(snap__begin(dir, &w), 0);
+	for (unsigned i = 0; i < r.nr_sections; i++) {
+		const struct snap_section *s = &r.sections[i];
+		bool it = s->id == id && s->instance == 0;
+
+		assert_int_equal(snap__add(w, s->id, s->instance, it ? version : s->version,
+					   it && payload ? payload : s->data,
+					   it && payload ? len : s->len), 0);
+	}
+	assert_int_equal(snap__commit(w), 0);
+	snap__close(&r);
+	assert_int_equal(snap__open(dir, &v, e, sizeof(e)), 0);
+	ret = vmstate__parse_config(&v, &c, err, errlen);
+	snap__close(&v);
+	remove_tree(dir);
+	free(dir);
+	return ret;
+}
+
+/* Section versions are checked when the config is read; the 1.0 memory section too. */
+static void test_config_checks(void **state)
+{
+	static const uint8_t mem32[8] = { 0, 0, 0, 2, 0, 0, 0, 0 };	/* 32 MiB */
+	char err[ERRLEN];
+
+	assert_int_equal(fixture_variant(state, SNAP_SEC_CONFIG, 1, NULL, 0, err, sizeof(err)), 0);
+	assert_int_equal(fixture_variant(state, SNAP_SEC_CONFIG, 2, NULL, 0, err, sizeof(err)),
+			 -VMM_ERR_INPUT);
+	assert_string_equal(err, "state: section 0 (config 0): version 2, this vmm reads version 1");
+	assert_int_equal(fixture_variant(state, SNAP_SEC_GIC, 9, NULL, 0, err, sizeof(err)),
+			 -VMM_ERR_INPUT);
+	check_has("gic version", err, "(gic 0): version 9, this vmm reads version 1");
+	assert_int_equal(fixture_variant(state, SNAP_SEC_MEMORY, 1, mem32, 8, err, sizeof(err)),
+			 -VMM_ERR_INPUT);
+	assert_string_equal(err, "section memory: 33554432 bytes, the config says 16777216");
+	assert_int_equal(fixture_variant(state, SNAP_SEC_MEMORY, 1, mem32, 4, err, sizeof(err)),
+			 -VMM_ERR_INPUT);
+	check_has("memory length", err, "section memory: bad length");
+}
+
 /* What this vmm writes is what it reads: format 1.1, known versions. */
 static void test_written_1_1(void **state)
 {
@@ -1221,6 +1322,8 @@ int main(void)
 		T(test_damage_kinds),
 		T(test_versions),
 		T(test_fixture_1_0),
+		T(test_fixture_config),
+		T(test_config_checks),
 		T(test_written_1_1),
 		T(test_section_versions),
 		T(test_device_keys),
