@@ -1,10 +1,10 @@
 /*
- * The arm64 part of a snapshot (docs/snapshot.md): the config section's
- * arm64 fields, the host section, the vcpu and GIC sections, and restoring
- * them in the order KVM needs (vmm/restore.c calls these hooks).
+ * The arm64 part of a snapshot (docs/snapshot.md): the host section, the
+ * vcpu and GIC sections, and restoring them in the order KVM needs
+ * (vmm/restore.c calls these hooks). The config section's arm64 fields are
+ * in snapshot-config.c, the host checks in snapshot-check.c.
  */
 #include <errno.h>
-#include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
