@@ -155,6 +155,21 @@ static const struct {
 	{ "virtio-rng", SNAP_DEV_VIRTIO + VIRTIO_ID_RNG },
 };
 
+/*
+ * Format 1.0 keyed a device by its index in vmm/devices.c's table as it
+ * was then: 0 pl011, 1 pl031, 2 testdev, and (3 + 1) << 8 | slot for the
+ * virtio device in that slot. Spelled out here so that the table may change.
+ */
+uint32_t devcfg__device_key_1_0(const char *name, unsigned slot)
+{
+	static const char *const singles[] = { "pl011", "pl031", "testdev" };
+
+	for (uint32_t i = 0; i < ARRAY_SIZE(singles); i++)
+		if (!strcmp(singles[i], name))
+			return i;
+	return (3 + 1) << 8 | (slot & 0xff);
+}
+
 uint32_t devcfg__device_key(const char *name, unsigned n)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(device_types); i++)

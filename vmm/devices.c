@@ -102,18 +102,18 @@ static unsigned nth_named(struct vm *vm, const struct device_ops *d, unsigned k,
 }
 
 /*
- * The instance of the section of device d (entry i of all_devices[]; its
- * k-th device when it has several). Format 1.1 keys it by device type and
- * instance, which stay the same when devices are added; format 1.0 used i,
- * or (i + 1) << 8 | k.
+ * The instance of the section of device d (its k-th device when it has
+ * several). Format 1.1 keys it by device type and instance, which stay the
+ * same when devices are added; format 1.0 keyed it by its place in
+ * all_devices[] as it was then (devcfg__device_key_1_0).
  */
-static uint32_t section_key(struct vm *vm, uint32_t minor, size_t i, const struct device_ops *d,
+static uint32_t section_key(struct vm *vm, uint32_t minor, const struct device_ops *d,
 			    bool several, unsigned k)
 {
 	const char *name = several ? d->instance_name(vm, k) : d->name;
 
 	if (minor == 0)
-		return several ? (uint32_t)(i + 1) << 8 | k : (uint32_t)i;
+		return devcfg__device_key_1_0(name, k);
 	return devcfg__device_key(name, several ? nth_named(vm, d, k, name) : 0);
 }
 
@@ -155,10 +155,10 @@ int devices__save(struct vm *vm, struct snap_writer *w)
 		if (!wanted(d, vm))
 			continue;
 		if (d->save)
-			err = save_section(w, section_key(vm, SNAP_FORMAT_MINOR, i, d, false, 0),
+			err = save_section(w, section_key(vm, SNAP_FORMAT_MINOR, d, false, 0),
 					   d->name, vm, d, 0);
 		for (unsigned k = 0; !err && d->count && k < d->count(vm); k++)
-			err = save_section(w, section_key(vm, SNAP_FORMAT_MINOR, i, d, true, k),
+			err = save_section(w, section_key(vm, SNAP_FORMAT_MINOR, d, true, k),
 					   d->instance_name(vm, k), vm, d, k);
 		if (err)
 			return err;
@@ -212,10 +212,10 @@ int devices__restore(struct vm *vm, const struct snap_reader *r, char *err, size
 		if (!wanted(d, vm))
 			continue;
 		if (d->restore)
-			ret = restore_instance(vm, d, section_key(vm, r->minor, i, d, false, 0), 0,
+			ret = restore_instance(vm, d, section_key(vm, r->minor, d, false, 0), 0,
 					       d->name, r, err, errlen);
 		for (unsigned k = 0; !ret && d->count && k < d->count(vm); k++)
-			ret = restore_instance(vm, d, section_key(vm, r->minor, i, d, true, k), k,
+			ret = restore_instance(vm, d, section_key(vm, r->minor, d, true, k), k,
 					       d->instance_name(vm, k), r, err, errlen);
 		if (ret)
 			return ret;

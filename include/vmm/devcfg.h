@@ -49,5 +49,10 @@ void devcfg__to_config(const struct saved_devices *d, struct vm_config *cfg);
  * for a device name that has no snapshot type.
  */
 uint32_t devcfg__device_key(const char *name, unsigned n);
+/*
+ * The instance format 1.0 gave the device named name (a virtio one in
+ * virtio slot slot), whatever vmm/devices.c's table now holds.
+ */
+uint32_t devcfg__device_key_1_0(const char *name, unsigned slot);
 
 #endif

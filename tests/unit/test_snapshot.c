@@ -1031,11 +1031,14 @@ static void test_fixture_1_0(void **state)
 	assert_int_equal(r.minor, 0);
 	assert_int_equal(snap__check_versions(&r, err, sizeof(err)), 0);
 	for (unsigned i = 0; i < ARRAY_SIZE(devices); i++) {
+		assert_int_equal(devcfg__device_key_1_0(devices[i], 0), i);
 		s = snap__find(&r, SNAP_SEC_DEVICE, i);
 		assert_non_null(s);
 		preader__init(&p, s->data, s->len);
 		assert_true(preader__str_is(&p, devices[i]));
 	}
+	assert_int_equal(devcfg__device_key_1_0("virtio-rng", 0), 4 << 8 | 0);
+	assert_int_equal(devcfg__device_key_1_0("virtio-blk", 2), 4 << 8 | 2);
 	s = snap__find(&r, SNAP_SEC_DEVICE, 4 << 8 | 0);
 	assert_non_null(s);
 	preader__init(&p, s->data, s->len);
