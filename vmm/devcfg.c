@@ -11,12 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vmm/devcfg.h"
 #include "vmm/persist.h"
 #include "vmm/snapshot.h"
 #include "vmm/util.h"
-#include "vmm/vmstate.h"
-
-#define DEVCFG_VERSION 1
+#include "vmm/virtio.h"
 
 int devcfg__save(const struct vm_config *cfg, struct pbuf *b)
 {
@@ -86,8 +85,6 @@ int devcfg__parse(const struct snap_reader *r, struct saved_devices *d, char *er
 	memset(d, 0, sizeof(*d));
 	if (!sec)
 		return 0;
-	if (sec->version != DEVCFG_VERSION)
-		return bad(err, errlen, "version");
 	preader__init(&p, sec->data, sec->len);
 	console = preader__get_u8(&p);
 	d->rng = preader__get_u8(&p) != 0;
@@ -138,4 +135,45 @@ void devcfg__to_config(const struct saved_devices *d, struct vm_config *cfg)
 		cfg->nets[i].tap = d->nets[i].tap;
 		memcpy(cfg->nets[i].mac, d->nets[i].mac, 6);
 	}
+}
+
+/*
+ * Device types by name: a name is what a device section already starts
+ * with, and both stay fixed across vmm versions. A new device type gets a
+ * new number here.
+ */
+static const struct {
+	const char *name;
+	uint32_t type;
+} device_types[] = {
+	{ "pl011", SNAP_DEV_PL011 },
+	{ "pl031", SNAP_DEV_PL031 },
+	{ "testdev", SNAP_DEV_TESTDEV },
+	{ "virtio-net", SNAP_DEV_VIRTIO + VIRTIO_ID_NET },
+	{ "virtio-blk", SNAP_DEV_VIRTIO + VIRTIO_ID_BLOCK },
+	{ "virtio-console", SNAP_DEV_VIRTIO + VIRTIO_ID_CONSOLE },
+	{ "virtio-rng", SNAP_DEV_VIRTIO + VIRTIO_ID_RNG },
+};
+
+/*
+ * Format 1.0 keyed a device by its index in vmm/devices.c's table as it
+ * was then: 0 pl011, 1 pl031, 2 testdev, and (3 + 1) << 8 | slot for the
+ * virtio device in that slot. Spelled out here so that the table may change.
+ */
+uint32_t devcfg__device_key_1_0(const char *name, unsigned slot)
+{
+	static const char *const singles[] = { "pl011", "pl031", "testdev" };
+
+	for (uint32_t i = 0; i < ARRAY_SIZE(singles); i++)
+		if (!strcmp(singles[i], name))
+			return i;
+	return (3 + 1) << 8 | (slot & 0xff);
+}
+
+uint32_t devcfg__device_key(const char *name, unsigned n)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(device_types); i++)
+		if (!strcmp(device_types[i].name, name))
+			return n <= 0xffff ? SNAP_DEVICE_KEY(device_types[i].type, n) : 0;
+	return 0;
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vmm/devcfg.h"
 #include "vmm/devices.h"
 #include "vmm/persist.h"
 #include "vmm/snapshot.h"
@@ -72,11 +73,31 @@ int devices__fdt(struct vm *vm, struct fdt_params *p)
 	return err;
 }
 
-#define DEVICE_STATE_VERSION 1
-
-static uint32_t multi_instance(size_t i, unsigned k)
+/* How many devices before the k-th of d (a type with several) are named name. */
+static unsigned nth_named(struct vm *vm, const struct device_ops *d, unsigned k,
+			  const char *name)
 {
-	return (uint32_t)(i + 1) << 8 | k;
+	unsigned n = 0;
+
+	for (unsigned j = 0; j < k; j++)
+		n += !strcmp(d->instance_name(vm, j), name);
+	return n;
+}
+
+/*
+ * The instance of the section of device d (its k-th device when it has
+ * several). Format 1.1 keys it by device type and instance, which stay the
+ * same when devices are added; format 1.0 keyed it by its place in
+ * all_devices[] as it was then (devcfg__device_key_1_0).
+ */
+static uint32_t section_key(struct vm *vm, uint32_t minor, const struct device_ops *d,
+			    bool several, unsigned k)
+{
+	const char *name = several ? d->instance_name(vm, k) : d->name;
+
+	if (minor == 0)
+		return devcfg__device_key_1_0(name, k);
+	return devcfg__device_key(name, several ? nth_named(vm, d, k, name) : 0);
 }
 
 /* One section: the device's name, then what save wrote. */
@@ -86,13 +107,17 @@ static int save_section(struct snap_writer *w, uint32_t instance, const char *na
 	struct pbuf b;
 	int err;
 
+	if (!instance) {
+		pr_err("snapshot: the %s device has no snapshot type (vmm/devcfg.c)", name);
+		return -EINVAL;
+	}
 	pbuf__init(&b);
 	pbuf__put_str(&b, name);
 	if (d->count)
 		d->save_one(vm, k, &b);
 	else
 		d->save(vm, &b);
-	err = b.failed ? -ENOMEM : snap__add(w, SNAP_SEC_DEVICE, instance, DEVICE_STATE_VERSION,
+	err = b.failed ? -ENOMEM : snap__add(w, SNAP_SEC_DEVICE, instance, SNAP_VER_DEVICE,
 					      b.data, b.len);
 	pbuf__free(&b);
 	if (err)
@@ -113,9 +138,11 @@ int devices__save(struct vm *vm, struct snap_writer *w)
 		if (!wanted(d, vm))
 			continue;
 		if (d->save)
-			err = save_section(w, (uint32_t)i, d->name, vm, d, 0);
+			err = save_section(w, section_key(vm, SNAP_FORMAT_MINOR, d, false, 0),
+					   d->name, vm, d, 0);
 		for (unsigned k = 0; !err && d->count && k < d->count(vm); k++)
-			err = save_section(w, multi_instance(i, k), d->instance_name(vm, k), vm, d, k);
+			err = save_section(w, section_key(vm, SNAP_FORMAT_MINOR, d, true, k),
+					   d->instance_name(vm, k), vm, d, k);
 		if (err)
 			return err;
 	}
@@ -134,7 +161,7 @@ static int restore_section(struct vm *vm, const struct device_ops *d, unsigned k
 		snprintf(err, errlen, "device %u: not the %s device's state", sec->instance, name);
 		return -VMM_ERR_INPUT;
 	}
-	if (sec->version != DEVICE_STATE_VERSION)
+	if (sec->version != SNAP_VER_DEVICE)
 		ret = -1;
 	else
 		ret = d->count ? d->restore_one(vm, k, &r) : d->restore(vm, &r);
@@ -168,9 +195,10 @@ int devices__restore(struct vm *vm, const struct snap_reader *r, char *err, size
 		if (!wanted(d, vm))
 			continue;
 		if (d->restore)
-			ret = restore_instance(vm, d, (uint32_t)i, 0, d->name, r, err, errlen);
+			ret = restore_instance(vm, d, section_key(vm, r->minor, d, false, 0), 0,
+					       d->name, r, err, errlen);
 		for (unsigned k = 0; !ret && d->count && k < d->count(vm); k++)
-			ret = restore_instance(vm, d, multi_instance(i, k), k,
+			ret = restore_instance(vm, d, section_key(vm, r->minor, d, true, k), k,
 					       d->instance_name(vm, k), r, err, errlen);
 		if (ret)
 			return ret;

@@ -9,18 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "arm64/arm64.h"
 #include "vmm/commands.h"
 #include "vmm/devices.h"
-#include "vmm/persist.h"
 #include "vmm/run.h"
 #include "vmm/snapshot.h"
-#include "arm64/vcpu-state.h"
 #include "vmm/vm.h"
 #include "vmm/vmstate.h"
 
@@ -35,45 +31,18 @@ struct restore_args {
 struct saved_vm {
 	struct snap_reader snap;
 	struct vm_saved_config cfg;
-	struct vcpu_state *vcpus;	/* cfg.nr_vcpus of them */
+	struct arch_saved_state arch;	/* the vcpus' and the GIC's */
 	char *memory_path;
 };
 
 static void saved_vm__free(struct saved_vm *s)
 {
-	for (unsigned i = 0; s->vcpus && i < s->cfg.nr_vcpus; i++)
-		vcpu_state__free(&s->vcpus[i]);
-	free(s->vcpus);
+	arch__free_saved(&s->arch);
 	free(s->memory_path);
 	snap__close(&s->snap);
 }
 
 /* ---- reading the snapshot: corruption is bad input (2) ---- */
-
-static int read_vcpus(struct saved_vm *s, char *err, size_t errlen)
-{
-	s->vcpus = calloc(s->cfg.nr_vcpus, sizeof(*s->vcpus));
-	if (!s->vcpus)
-		return -VMM_ERR_INTERNAL;
-	for (unsigned i = 0; i < s->cfg.nr_vcpus; i++) {
-		const struct snap_section *sec = snap__find(&s->snap, SNAP_SEC_VCPU, i);
-		int ret;
-
-		if (!sec) {
-			snprintf(err, errlen, "section vcpu %u: missing", i);
-			return -VMM_ERR_INPUT;
-		}
-		ret = vcpu_state__parse(sec->data, sec->len, &s->vcpus[i], err, errlen);
-		if (ret)
-			return ret;
-		if (s->vcpus[i].vcpu_id != i || s->vcpus[i].vls != s->cfg.sve_set ||
-		    memcmp(s->vcpus[i].features, s->cfg.features, sizeof(s->cfg.features))) {
-			snprintf(err, errlen, "section vcpu %u: does not match the config", i);
-			return -VMM_ERR_INPUT;
-		}
-	}
-	return 0;
-}
 
 static int check_memory_file(struct saved_vm *s, char *err, size_t errlen)
 {
@@ -90,11 +59,7 @@ static int read_saved(const char *dir, struct saved_vm *s, char *err, size_t err
 	if (!ret)
 		ret = vmstate__parse_config(&s->snap, &s->cfg, err, errlen);
 	if (!ret)
-		ret = read_vcpus(s, err, errlen);
-	if (!ret && !snap__find(&s->snap, SNAP_SEC_GIC, 0)) {
-		snprintf(err, errlen, "section gic: missing");
-		ret = -VMM_ERR_INPUT;
-	}
+		ret = arch__read_saved(&s->snap, &s->cfg, &s->arch, err, errlen);
 	if (!ret)
 		ret = check_memory_file(s, err, errlen);
 	if (!ret)
@@ -104,138 +69,17 @@ static int read_saved(const char *dir, struct saved_vm *s, char *err, size_t err
 
 /* ---- can this host give it? (3 when not) ---- */
 
-static int check_sve(vq_mask_t host, vq_mask_t saved, char *err, size_t errlen)
-{
-	char want[96], have[96];
-
-	if (!saved || sve__set_valid(host, saved))
-		return 0;
-	sve__format_set(saved, want, sizeof(want));
-	if (!host) {
-		snprintf(err, errlen, "saved VL set %s; this host has no SVE", want);
-	} else {
-		vq_mask_t below = host & (vq_mask_t)((1u << (32 - __builtin_clz(saved))) - 1);
-
-		/* The largest set this host has that is no larger than the saved one. */
-		sve__format_set(below ? below : host, have, sizeof(have));
-		snprintf(err, errlen, "saved VL set %s; this host can give at most %s%s", want,
-			 have, sve__max_vl(host) > sve__max_vl(saved) ? " below it" : "");
-	}
-	return -VMM_ERR_HOST;
-}
-
-static int check_limits(struct vm *vm, const struct vm_saved_config *c, char *err,
-			size_t errlen)
-{
-	int ipa = kvm__check_cap(vm, KVM_CAP_ARM_VM_IPA_SIZE), max = kvm__check_cap(vm, KVM_CAP_MAX_VCPUS);
-
-	ipa = ipa ? ipa : 40;
-	if ((int)c->ipa_bits > ipa) {
-		snprintf(err, errlen, "saved IPA size %u bits; this host's limit is %d bits",
-			 c->ipa_bits, ipa);
-		return -VMM_ERR_HOST;
-	}
-	if (max > 0 && (int)c->nr_vcpus > max) {
-		snprintf(err, errlen, "saved %u vcpus; this host's limit is %d", c->nr_vcpus, max);
-		return -VMM_ERR_HOST;
-	}
-	if (c->pmu && !kvm__check_cap(vm, KVM_CAP_ARM_PMU_V3)) {
-		snprintf(err, errlen, "saved with a PMU; this host has no KVM_CAP_ARM_PMU_V3");
-		return -VMM_ERR_HOST;
-	}
-	if (c->ptrauth && !(kvm__check_cap(vm, KVM_CAP_ARM_PTRAUTH_ADDRESS) &&
-			    kvm__check_cap(vm, KVM_CAP_ARM_PTRAUTH_GENERIC))) {
-		snprintf(err, errlen, "saved with pointer authentication; this host has none");
-		return -VMM_ERR_HOST;
-	}
-	return 0;
-}
-
-static void append(char *buf, size_t len, const char *fmt, const char *name, uint64_t a,
-		   uint64_t b)
-{
-	size_t used = strlen(buf);
-
-	if (used < len)
-		snprintf(buf + used, len - used, fmt, used ? "; " : "", name,
-			 (unsigned long long)a, (unsigned long long)b);
-}
-
-/*
- * Compares the saved ID and other invariant registers with a scratch vcpu
- * of this host built like the VM's. A difference KVM lets userspace write
- * is fine; one it refuses is named, with both values.
- */
-static int check_id_regs(int scratch_fd, const struct vcpu_state *st, char *err, size_t errlen)
-{
-	char diff[MSG_MAX] = "", name[48];
-
-	for (unsigned i = 0; i < st->nr_regs; i++) {
-		const struct saved_reg *reg = &st->regs[i];
-		uint64_t host = 0, saved = 0;
-
-		if (!vcpu_state__is_invariant(reg->id) || reg->len != 8)
-			continue;
-		memcpy(&saved, reg->value, 8);
-		if (arm64__get_reg(scratch_fd, reg->id, &host) == 0 && host == saved)
-			continue;
-		if (arm64__set_reg(scratch_fd, reg->id, &saved) == 0)
-			continue;
-		vcpu_state__reg_name(reg->id, name, sizeof(name));
-		append(diff, sizeof(diff), "%s%s saved 0x%llx, this host 0x%llx", name, saved, host);
-	}
-	if (!diff[0])
-		return 0;
-	snprintf(err, errlen, "registers this host cannot give: %s", diff);
-	return -VMM_ERR_HOST;
-}
-
-/* A scratch VM and vcpu initialised with the saved features and VL set. */
-static int check_on_scratch(struct vm *vm, const struct saved_vm *s, char *err, size_t errlen)
-{
-	struct kvm_create_device gic = {
-		.type = KVM_DEV_TYPE_ARM_VGIC_V3, .flags = KVM_CREATE_DEVICE_TEST,
-	};
-	struct scratch_vcpu sc;
-	struct vm scratch = { .kvm_fd = vm->kvm_fd };
-	struct vcpu vcpu = { .vm = &scratch, .id = 0 };
-	bool init_failed;
-	int ret;
-
-	ret = arm64__scratch_vcpu(vm->kvm_fd, KVM_VM_TYPE_ARM_IPA_SIZE(s->cfg.ipa_bits),
-				  s->cfg.features, &sc, &init_failed);
-	if (ret) {
-		if (!init_failed)
-			return -VMM_ERR_INTERNAL;
-		snprintf(err, errlen, "this host cannot give the saved vcpu features 0x%x: %s",
-			 s->cfg.features[0], strerror(-ret));
-		return -VMM_ERR_HOST;
-	}
-	if (ioctl(sc.vm_fd, KVM_CREATE_DEVICE, &gic) < 0) {
-		snprintf(err, errlen, "saved with a GICv3; this host cannot create one");
-		ret = -VMM_ERR_HOST;
-	} else {
-		scratch.vm_fd = sc.vm_fd;
-		scratch.arch.sve_set = s->cfg.sve_set;
-		vcpu.fd = sc.vcpu_fd;
-		ret = s->cfg.sve_set && sve__configure_vcpu(&vcpu, s->cfg.sve_set) ?
-		      -VMM_ERR_INTERNAL : check_id_regs(vcpu.fd, &s->vcpus[0], err, errlen);
-	}
-	arm64__scratch_close(&sc);
-	return ret;
-}
-
 static int check_host(struct vm *vm, const struct saved_vm *s, char *err, size_t errlen)
 {
-	int ret = check_limits(vm, &s->cfg, err, errlen);
+	int max = kvm__check_cap(vm, KVM_CAP_MAX_VCPUS);
 
-	if (!ret)
-		ret = sve__probe_host(vm->kvm_fd, &vm->arch.host_sve);
-	if (!ret)
-		ret = check_sve(vm->arch.host_sve, s->cfg.sve_set, err, errlen);
-	if (!ret)
-		ret = check_on_scratch(vm, s, err, errlen);
-	return ret;
+	if (max > 0 && (int)s->cfg.nr_vcpus > max) {
+		snprintf(err, errlen, "saved %u vcpus; this host's limit is %d", s->cfg.nr_vcpus,
+			 max);
+		return -VMM_ERR_HOST;
+	}
+	/* the IPA size, the VL set, the vcpu features and ID registers */
+	return arch__restore_check(vm, &s->cfg, &s->arch, err, errlen);
 }
 
 /* ---- building the VM ---- */
@@ -272,30 +116,19 @@ static int map_memory(struct vm *vm, const char *path, uint64_t size, bool copy)
 /* Steps 1-6 of docs/snapshot.md. */
 static int build(struct vm *vm, struct saved_vm *s, bool copy_memory)
 {
-	const struct snap_section *gic = snap__find(&s->snap, SNAP_SEC_GIC, 0);
 	char err[MSG_MAX] = "";
-	struct preader r;
-	uint64_t counter;
 	int ret;
 
 	vm->restoring = true;
-	vm->arch.sve_set = s->cfg.sve_set;
-	memcpy(vm->arch.vcpu_features, s->cfg.features, sizeof(s->cfg.features));
+	arch__restore_prepare(vm, &s->cfg.arch);
 	ret = vm__create(vm, s->cfg.ipa_bits);
 	ret = ret ? ret : map_memory(vm, s->memory_path, s->cfg.ram_size, copy_memory);
 	ret = ret ? ret : arch__vm_init(vm);
 	/* INIT, then VLS, then FINALIZE, per vcpu (arch__vcpu_init) */
 	ret = ret ? ret : vcpu__create_all(vm, s->cfg.nr_vcpus);
 	ret = ret ? ret : arch__vm_finish(vm);
-	for (unsigned i = 0; !ret && i < vm->nr_vcpus; i++)
-		ret = vcpu_state__restore(&vm->vcpus[i], &s->vcpus[i]);
-	/* Guest time goes on from the saved counter when the vcpus first run. */
-	if (!ret && vcpu_state__counter(&s->vcpus[0], &counter) == 0)
-		arch__freeze_time_at(vm, counter);
-	if (!ret) {
-		preader__init(&r, gic->data, gic->len);
-		ret = gic__restore(vm, &r, err, sizeof(err));
-	}
+	/* every register but VLS, then mp_state; the saved counter; the GIC */
+	ret = ret ? ret : arch__restore_state(vm, &s->arch, err, sizeof(err));
 	ret = ret ? ret : devices__init(vm);
 	ret = ret ? ret : devices__restore(vm, &s->snap, err, sizeof(err));
 	if (ret && err[0])
@@ -312,9 +145,8 @@ static void config_from_saved(const struct vm_saved_config *c, const struct rest
 	cfg->nr_cpus = c->nr_vcpus;
 	cfg->ram_mib = c->ram_size >> 20;
 	cfg->ipa_bits = c->ipa_bits;
-	cfg->arch.pmu = c->pmu;
+	arch__config_from_saved(&c->arch, &cfg->arch);
 	cfg->testdev = c->testdev;
-	cfg->arch.no_ptrauth = !c->ptrauth;
 	cfg->debug = a->debug;
 	cfg->cmdline = "";
 	devcfg__to_config(&c->dev, cfg);

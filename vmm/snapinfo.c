@@ -4,10 +4,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "arm64/caps.h"
 #include "vmm/commands.h"
 #include "vmm/snapshot.h"
-#include "arm64/vcpu-state.h"
+#include "vmm/util.h"
 #include "vmm/vmstate.h"
 
 /* The GIC's and devices' sections, as hex, for comparing two snapshots. */
@@ -27,24 +26,7 @@ static void print_other_state(const struct snap_reader *r)
 
 static void print_regs(const struct snap_reader *r, unsigned nr_vcpus)
 {
-	for (unsigned v = 0; v < nr_vcpus; v++) {
-		const struct snap_section *sec = snap__find(r, SNAP_SEC_VCPU, v);
-		struct vcpu_state st;
-		char err[256], name[48];
-
-		if (!sec || vcpu_state__parse(sec->data, sec->len, &st, err, sizeof(err)))
-			continue;
-		for (unsigned i = 0; i < st.nr_regs; i++) {
-			vcpu_state__reg_name(st.regs[i].id, name, sizeof(name));
-			printf("vcpu %u %s 0x%llx ", v, name, (unsigned long long)st.regs[i].id);
-			/* Most significant byte first, as the register reads. */
-			for (uint32_t b = st.regs[i].len; b-- > 0;)
-				printf("%02x", st.regs[i].value[b]);
-			printf("\n");
-		}
-		printf("vcpu %u mp_state %u\n", v, st.mp_state);
-		vcpu_state__free(&st);
-	}
+	arch__info_regs(r, nr_vcpus);
 	print_other_state(r);
 }
 
@@ -58,14 +40,6 @@ static unsigned long long allocated_kib(const char *dir)
 		kib = (unsigned long long)st.st_blocks / 2;
 	free(path);
 	return kib;
-}
-
-static void saved_on(const struct snap_reader *r, struct host_caps *h, bool *known)
-{
-	const struct snap_section *sec = snap__find(r, SNAP_SEC_HOST, 0);
-	char err[256];
-
-	*known = sec && !caps__parse_json((const char *)sec->data, sec->len, h, err, sizeof(err));
 }
 
 /* The devices the VM was started with (SNAP_SEC_DEVICES). */
@@ -87,19 +61,9 @@ static void print_devices(const struct saved_devices *d)
 
 static void print_text(const struct snap_reader *r, const struct vm_saved_config *c)
 {
-	struct host_caps h;
-	char set[96];
-	bool known;
-
-	saved_on(r, &h, &known);
 	printf("snapshot %s\nformat: %u.%u\n", r->dir, r->major, r->minor);
-	if (known) {
-		sve__format_set(h.sve, set, sizeof(set));
-		printf("saved on: %s, kernel %s, SVE lengths %s, IPA limit %u bits\n", h.host,
-		       h.kernel, h.sve ? set : "none", h.ipa_bits_max);
-	}
-	sve__format_set(c->sve_set, set, sizeof(set));
-	printf("VL set: %s\n", c->sve_set ? set : "off");
+	arch__info_host(r, false);
+	arch__info_config(&c->arch, false);
 	printf("vcpus: %u\nmemory: %llu MiB (%llu KiB on disk)\nIPA size: %u bits\n",
 	       c->nr_vcpus, (unsigned long long)(c->ram_size >> 20), allocated_kib(r->dir),
 	       c->ipa_bits);
@@ -115,21 +79,11 @@ static void print_text(const struct snap_reader *r, const struct vm_saved_config
 
 static void print_json(const struct snap_reader *r, const struct vm_saved_config *c)
 {
-	struct host_caps h;
-	char set[96];
-	bool known;
-
-	saved_on(r, &h, &known);
-	sve__format_set(c->sve_set, set, sizeof(set));
 	printf("{\n  \"format\": \"%u.%u\",\n", r->major, r->minor);
-	printf("  \"vl_set\": [%s],\n", c->sve_set ? set : "");
+	arch__info_config(&c->arch, true);
 	printf("  \"vcpus\": %u,\n  \"memory_bytes\": %llu,\n  \"ipa_bits\": %u,\n",
 	       c->nr_vcpus, (unsigned long long)c->ram_size, c->ipa_bits);
-	if (known) {
-		sve__format_set(h.sve, set, sizeof(set));
-		printf("  \"saved_on\": {\"kernel\": \"%s\", \"sve_lengths\": [%s], \"ipa_bits_max\": %u},\n",
-		       h.kernel, h.sve ? set : "", h.ipa_bits_max);
-	}
+	arch__info_host(r, true);
 	printf("  \"sections\": [");
 	for (unsigned i = 0; i < r->nr_sections; i++) {
 		const struct snap_section *s = &r->sections[i];

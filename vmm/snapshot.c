@@ -60,18 +60,34 @@ static size_t pad_len(uint64_t len)
 	return (SEC_ALIGN - len % SEC_ALIGN) % SEC_ALIGN;
 }
 
+/* The sections this vmm knows: name, the version it writes, the oldest it reads. */
+static const struct {
+	uint32_t id;
+	const char *name;
+	uint32_t version, oldest;
+} known[] = {
+	{ SNAP_SEC_CONFIG, "config", SNAP_VER_CONFIG, 1 },
+	{ SNAP_SEC_HOST, "host", SNAP_VER_HOST, 1 },
+	{ SNAP_SEC_VCPU, "vcpu", SNAP_VER_VCPU, 1 },
+	{ SNAP_SEC_GIC, "gic", SNAP_VER_GIC, 1 },
+	{ SNAP_SEC_DEVICE, "device", SNAP_VER_DEVICE, 1 },
+	{ SNAP_SEC_MEMORY, "memory", SNAP_VER_MEMORY, 1 },
+	{ SNAP_SEC_DEVICES, "devices", SNAP_VER_DEVICES, 1 },
+};
+
+static int known_index(uint32_t id)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+		if (known[i].id == id)
+			return (int)i;
+	return -1;
+}
+
 static const char *known_name(uint32_t id)
 {
-	switch (id) {
-	case SNAP_SEC_CONFIG:	return "config";
-	case SNAP_SEC_HOST:	return "host";
-	case SNAP_SEC_VCPU:	return "vcpu";
-	case SNAP_SEC_GIC:	return "gic";
-	case SNAP_SEC_DEVICE:	return "device";
-	case SNAP_SEC_MEMORY:	return "memory";
-	case SNAP_SEC_DEVICES:	return "devices";
-	}
-	return NULL;
+	int i = known_index(id);
+
+	return i < 0 ? NULL : known[i].name;
 }
 
 const char *snap__section_name(uint32_t id)
@@ -701,6 +717,27 @@ const struct snap_section *snap__find(const struct snap_reader *r, uint32_t id,
 		if (r->sections[i].id == id && r->sections[i].instance == instance)
 			return &r->sections[i];
 	return NULL;
+}
+
+int snap__check_versions(const struct snap_reader *r, char *err, size_t errlen)
+{
+	struct parser p = { .err = err, .errlen = errlen };
+
+	for (unsigned i = 0; i < r->nr_sections; i++) {
+		const struct snap_section *s = &r->sections[i];
+		int k = known_index(s->id);
+		char name[64];
+
+		if (k < 0 || (s->version >= known[k].oldest && s->version <= known[k].version))
+			continue;
+		label(name, sizeof(name), i, s->id, s->instance);
+		if (known[k].oldest == known[k].version)
+			return bad(&p, "%s: version %" PRIu32 ", this vmm reads version %" PRIu32,
+				   name, s->version, known[k].version);
+		return bad(&p, "%s: version %" PRIu32 ", this vmm reads versions %" PRIu32
+			   " to %" PRIu32, name, s->version, known[k].oldest, known[k].version);
+	}
+	return 0;
 }
 
 void snap__close(struct snap_reader *r)

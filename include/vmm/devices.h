@@ -79,9 +79,9 @@ void devices__resume(struct vm *vm);
 /* Each device's node; 0 or the first error. */
 int devices__fdt(struct vm *vm, struct fdt_params *p) __must_check;
 /*
- * Adds one SNAP_SEC_DEVICE section per device with state: instance i for
- * the i-th entry of the device list, (i + 1) << 8 | k for the k-th device
- * of a type with several.
+ * Adds one SNAP_SEC_DEVICE section per device with state, keyed by device
+ * type and instance (devcfg__device_key); restore also reads the format
+ * 1.0 keys (docs/snapshot.md).
  */
 int devices__save(struct vm *vm, struct snap_writer *w) __must_check;
 /* Restores each device from its section; -2 with the device named in err. */

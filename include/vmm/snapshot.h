@@ -15,8 +15,13 @@
 
 #include "vmm/compiler.h"
 
+/*
+ * The format this vmm writes. 1.1 keys device sections by device type and
+ * instance (SNAP_DEVICE_KEY); 1.0 keyed them by table index and is still
+ * read (docs/snapshot.md, "Versions").
+ */
 #define SNAP_FORMAT_MAJOR	1
-#define SNAP_FORMAT_MINOR	0
+#define SNAP_FORMAT_MINOR	1
 
 /* Section ids. A reader skips ids it does not know (optional sections). */
 enum snap_section_id {
@@ -24,10 +29,38 @@ enum snap_section_id {
 	SNAP_SEC_HOST = 2,	/* caps of the host it was saved on (informational) */
 	SNAP_SEC_VCPU = 3,	/* one per vcpu (instance = vcpu id) */
 	SNAP_SEC_GIC = 4,	/* the vGICv3 */
-	SNAP_SEC_DEVICE = 5,	/* one per device (instance = device index) */
-	SNAP_SEC_MEMORY = 6,	/* describes the memory file */
+	SNAP_SEC_DEVICE = 5,	/* one per device (instance = SNAP_DEVICE_KEY) */
+	SNAP_SEC_MEMORY = 6,	/* format 1.0 only: the memory size (read, not written) */
 	SNAP_SEC_DEVICES = 7,	/* the devices asked for: console, disks, nets, rng */
 };
+
+/*
+ * Each section's payload version: the writer writes it and the reader
+ * refuses any other (snap__check_versions). A component that changes its
+ * payload bumps its constant here and, to read old snapshots, lowers the
+ * oldest one snapshot.c accepts.
+ */
+#define SNAP_VER_CONFIG		1
+#define SNAP_VER_HOST		1
+#define SNAP_VER_VCPU		1
+#define SNAP_VER_GIC		1
+#define SNAP_VER_DEVICE		1
+#define SNAP_VER_MEMORY		1
+#define SNAP_VER_DEVICES	1
+
+/*
+ * Device section instances (format 1.1): the device type in the high 16
+ * bits, the instance of that type (0, 1, ... in slot order) in the low 16.
+ * Types are fixed numbers, never reused; a virtio device's is 0x100 plus
+ * its virtio device id.
+ */
+enum snap_device_type {
+	SNAP_DEV_PL011 = 1,
+	SNAP_DEV_PL031 = 2,
+	SNAP_DEV_TESTDEV = 3,
+	SNAP_DEV_VIRTIO = 0x100,	/* + VIRTIO_ID_* */
+};
+#define SNAP_DEVICE_KEY(type, n)	((uint32_t)(type) << 16 | (uint32_t)(n))
 
 struct snap_writer;
 
@@ -76,6 +109,13 @@ int snap__parse(const uint8_t *state, size_t len, struct snap_reader *r, char *e
 /* The section with this id and instance, or NULL. */
 const struct snap_section *snap__find(const struct snap_reader *r, uint32_t id,
 				      uint32_t instance);
+/*
+ * Every section whose id this vmm knows has a version it reads; -2 with
+ * "state: section 3 (vcpu 1): version 2, this vmm reads version 1" in err
+ * if not. Sections of unknown ids are not checked (they are skipped).
+ */
+int snap__check_versions(const struct snap_reader *r, char *err, size_t errlen)
+	__must_check;
 /* "config", "vcpu", ... for messages. */
 const char *snap__section_name(uint32_t id);
 void snap__close(struct snap_reader *r);

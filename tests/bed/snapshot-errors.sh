@@ -13,7 +13,7 @@ start_vmm /tmp/err.out run --testdev -m 64 --api-socket $api -k "$GUESTS/sve-sta
 wait_for /tmp/err.out "testdev: ready=1"
 "$VMM" snapshot --api-socket $api -o $s/good > good.out 2>&1 || { cat good.out; fail "snapshot failed"; }
 "$VMM" snapshot-info $s/good > info || fail "snapshot-info of a good snapshot failed"
-grep -q "^format: 1.0" info || fail "snapshot-info shows no format"
+grep -q "^format: 1.1" info || fail "snapshot-info shows no format"
 grep -q "^VL set: 128,256,512" info || fail "snapshot-info shows the wrong VL set"
 
 # An existing directory: refused, untouched, and the guest runs on.
@@ -65,10 +65,10 @@ check_refused() {	# NAME WHAT
 	expect_rc 2 info-$1
 }
 bad flipped
-# A byte in the last section's payload (the memory section, near the end).
+# A byte near the end: in the last section (the test doorbell's device section).
 off=$((state_size - 12))
 printf '\377' | dd of=$s/flipped/state bs=1 seek=$off conv=notrunc 2>/dev/null
-check_refused flipped "section [0-9]* (memory"
+check_refused flipped "section [0-9]* (device 196608)"
 
 bad truncated
 head -c $((state_size / 2)) $s/good/state > $s/truncated/state

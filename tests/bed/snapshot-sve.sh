@@ -30,7 +30,7 @@ cmp regs-saved regs-restored || { diff regs-saved regs-restored | head; fail "re
 grep -q "Z31 slice 0" regs-saved || fail "the dump has no Z31"
 grep -q "FFR slice 0" regs-saved || fail "the dump has no FFR"
 grep -q "^gic 0 " regs-saved || fail "the dump has no GIC state"
-grep -q "^device 0 " regs-saved || fail "the dump has no device state"
+grep -q "^device 65536 " regs-saved || fail "the dump has no device state"
 "$VMM" resume --api-socket $api > /dev/null || fail "resume failed"
 wait_vmm
 cp /tmp/run2.out run2.out

@@ -22,8 +22,9 @@ grep -q "busy_md5" busy0.out && fail "the writers finished before the snapshot"
 "$VMM" snapshot-info $snap > info || fail "snapshot-info failed"
 grep -q "^disk: $img (rw, 16777216 bytes)" info || { cat info; fail "snapshot-info: no disk line"; }
 grep -q "^rng: yes" info || { cat info; fail "snapshot-info: no rng line"; }
-# One section per virtio device: the disk (slot 0) and the rng (slot 1).
-[ "$(grep -c '^  device *\(1024\|1025\) ' info)" = 2 ] ||
+# One section per virtio device, keyed by type and instance (format 1.1):
+# virtio-blk 0 (0x102 << 16) and virtio-rng 0 (0x104 << 16).
+[ "$(grep -c '^  device *\(16908288\|17039360\) ' info)" = 2 ] ||
 	{ cat info; fail "snapshot-info: not one section per virtio device"; }
 
 start_vmm /tmp/busy1.out restore $snap --api-socket $api

@@ -1,5 +1,6 @@
 /*
- * libFuzzer target: the snapshot state-file reader (snap__parse).
+ * libFuzzer target: the snapshot state-file reader (snap__parse, then
+ * snap__check_versions).
  *
  * Each input is parsed twice: as it is, and with every CRC recomputed (as
  * far as the lengths in it allow), so that mutations get past the CRC checks
@@ -46,6 +47,11 @@ static void check(const uint8_t *data, size_t size)
 		if (s->len && memcmp(s->data, data + (s->data - r.state), s->len))
 			abort();
 	}
+	/* the section versions: read, or one line naming the section */
+	ret = snap__check_versions(&r, err, sizeof(err));
+	if (ret && (ret != -VMM_ERR_INPUT || strncmp(err, "state: section ", 15) ||
+		    strchr(err, '\n')))
+		abort();
 	snap__close(&r);
 }
 

@@ -19,9 +19,12 @@
 #include <zlib.h>
 
 #include "unit.h"
+#include "vmm/devcfg.h"
 #include "vmm/persist.h"
 #include "vmm/snapshot.h"
 #include "vmm/util.h"
+#include "vmm/vm.h"
+#include "vmm/vmstate.h"
 
 #define MAGIC		"VMMSNAP\0ARM64\0\0\0"
 #define PAGE		4096
@@ -288,7 +291,7 @@ static void test_layout(void **state)
 	static const uint8_t payload[] = { 1, 2, 3, 4, 5 };
 	static const uint8_t want_hdr[] = {
 		'V', 'M', 'M', 'S', 'N', 'A', 'P', 0, 'A', 'R', 'M', '6', '4', 0, 0, 0,
-		1, 0, 0, 0,  0, 0, 0, 0,  1, 0, 0, 0,
+		1, 0, 0, 0,  1, 0, 0, 0,  1, 0, 0, 0,	/* format 1.1, 1 section */
 	};
 	static const uint8_t want_sec[] = {
 		3, 0, 0, 0,  2, 0, 0, 0,  9, 0, 0, 0,  0, 0, 0, 0,
@@ -755,7 +758,7 @@ static void test_damage_kinds(void **state)
 	expect_bad("empty payload CRC", buf, len,
 		   "state: section 1 (host 0): payload CRC mismatch");
 	buf[b[1].hdr + 24] ^= 0x01;
-	buf[20] = 0x01;				/* the minor version */
+	buf[20] ^= 0x02;			/* the minor version */
 	expect_bad("header", buf, len, "state: header: CRC mismatch");
 	free(buf);
 }
@@ -779,15 +782,15 @@ static void craft_header(struct pbuf *b, const char *magic, uint32_t major, uint
 }
 
 /* A section whose length field says len_field, with n bytes of payload. */
-static void craft_section_len(struct pbuf *b, uint32_t id, uint32_t instance, uint64_t len_field,
-			      const void *payload, size_t n)
+static void craft_section_ver(struct pbuf *b, uint32_t id, uint32_t instance, uint32_t version,
+			      uint64_t len_field, const void *payload, size_t n)
 {
 	static const uint8_t zeros[8];
 	size_t start = b->len;
 
 	put32(b, id);
 	put32(b, instance);
-	put32(b, 1);
+	put32(b, version);
 	put32(b, 0);
 	pbuf__put_u64(b, len_field);
 	put32(b, crc32(0, payload, n));
@@ -795,6 +798,12 @@ static void craft_section_len(struct pbuf *b, uint32_t id, uint32_t instance, ui
 	pbuf__put_bytes(b, payload, n);
 	pbuf__put_bytes(b, zeros, (8 - n % 8) % 8);
 	assert_false(b->failed);
+}
+
+static void craft_section_len(struct pbuf *b, uint32_t id, uint32_t instance, uint64_t len_field,
+			      const void *payload, size_t n)
+{
+	craft_section_ver(b, id, instance, 1, len_field, payload, n);
 }
 
 static void craft_section(struct pbuf *b, uint32_t id, uint32_t instance, const char *payload)
@@ -999,6 +1008,229 @@ static void test_unknown_kept(void **state)
 	pbuf__free(&b);
 }
 
+/* ---- compatibility: what each format version and section version reads ---- */
+
+/*
+ * The format-1.0 fixture (tests/fixtures/snapshot-1.0, written by an older
+ * vmm) parses, its section versions are all ones this vmm reads, and its
+ * device sections are where a 1.0 reader looks for them: instance i for the
+ * i-th device table entry (pl011, pl031, testdev), (3 + 1) << 8 | k for
+ * the k-th virtio device.
+ */
+static void test_fixture_1_0(void **state)
+{
+	static const char *const devices[] = { "pl011", "pl031", "testdev" };
+	const struct snap_section *s;
+	struct snap_reader r;
+	struct preader p;
+	char err[ERRLEN];
+
+	if (snap__open("tests/fixtures/snapshot-1.0", &r, err, sizeof(err)))
+		fail_msg("the 1.0 fixture: %s", err);
+	assert_int_equal(r.major, 1);
+	assert_int_equal(r.minor, 0);
+	assert_int_equal(snap__check_versions(&r, err, sizeof(err)), 0);
+	for (unsigned i = 0; i < ARRAY_SIZE(devices); i++) {
+		assert_int_equal(devcfg__device_key_1_0(devices[i], 0), i);
+		s = snap__find(&r, SNAP_SEC_DEVICE, i);
+		assert_non_null(s);
+		preader__init(&p, s->data, s->len);
+		assert_true(preader__str_is(&p, devices[i]));
+	}
+	assert_int_equal(devcfg__device_key_1_0("virtio-rng", 0), 4 << 8 | 0);
+	assert_int_equal(devcfg__device_key_1_0("virtio-blk", 2), 4 << 8 | 2);
+	s = snap__find(&r, SNAP_SEC_DEVICE, 4 << 8 | 0);
+	assert_non_null(s);
+	preader__init(&p, s->data, s->len);
+	assert_true(preader__str_is(&p, "virtio-rng"));
+	assert_null(snap__find(&r, SNAP_SEC_DEVICE, devcfg__device_key("pl011", 0)));
+	/* 1.0 wrote a memory section: 16 MiB, what its config says */
+	s = snap__find(&r, SNAP_SEC_MEMORY, 0);
+	assert_non_null(s);
+	preader__init(&p, s->data, s->len);
+	assert_int_equal(preader__get_u64(&p), 16 * SZ_1M);
+	snap__close(&r);
+}
+
+/*
+ * The fixture's config section reads as the README says it was made
+ * (-c 1 -m 16 --testdev --rng, SVE 128,256,512 with pointer auth), and
+ * encoding that config again gives the same bytes: the config section's
+ * layout has not changed.
+ */
+static void test_fixture_config(void **state)
+{
+	struct vm_config cfg = { .name = "vmm", .testdev = true };
+	struct vm vm = { .cfg = &cfg };
+	const struct snap_section *sec;
+	struct vm_saved_config c;
+	struct snap_reader r;
+	char err[ERRLEN];
+	struct pbuf b;
+
+	assert_int_equal(snap__open("tests/fixtures/snapshot-1.0", &r, err, sizeof(err)), 0);
+	if (vmstate__parse_config(&r, &c, err, sizeof(err)))
+		fail_msg("the 1.0 fixture's config: %s", err);
+	assert_int_equal(c.nr_vcpus, 1);
+	assert_int_equal(c.ram_size, 16 * SZ_1M);
+	assert_int_equal(c.ipa_bits, 32);
+	assert_true(c.testdev);
+	assert_string_equal(c.name, "vmm");
+	assert_int_equal(c.arch.sve_set, 0xb);		/* 128, 256, 512 */
+	assert_true(c.arch.ptrauth);
+	assert_false(c.arch.pmu);
+	assert_true(c.dev.rng);
+	assert_int_equal(c.dev.nr_disks, 0);
+
+	vm.nr_vcpus = c.nr_vcpus;
+	vm.ram_size = c.ram_size;
+	vm.ipa_bits = c.ipa_bits;
+	arch__restore_prepare(&vm, &c.arch);
+	arch__config_from_saved(&c.arch, &cfg.arch);
+	pbuf__init(&b);
+	vmstate__encode_config(&vm, &b);
+	sec = snap__find(&r, SNAP_SEC_CONFIG, 0);
+	assert_int_equal(b.len, sec->len);
+	assert_memory_equal(b.data, sec->data, sec->len);
+	pbuf__free(&b);
+	snap__close(&r);
+}
+
+/*
+ * Copies the fixture's sections into a new snapshot, with section (id, 0)
+ * at version and payload (when not NULL) replaced, and reads its config.
+ */
+static int fixture_variant(void **state, uint32_t id, uint32_t version, const void *payload,
+			   size_t len, char *err, size_t errlen)
+{
+	char *dir = join(*state, "variant"), e[ERRLEN];
+	struct vm_saved_config c;
+	struct snap_reader r, v;
+	struct snap_writer *w;
+	int ret;
+
+	assert_int_equal(snap__open("tests/fixtures/snapshot-1.0", &r, e, sizeof(e)), 0);
+	remove_tree(dir);
+	assert_int_equal(snap__begin(dir, &w), 0);
+	for (unsigned i = 0; i < r.nr_sections; i++) {
+		const struct snap_section *s = &r.sections[i];
+		bool it = s->id == id && s->instance == 0;
+
+		assert_int_equal(snap__add(w, s->id, s->instance, it ? version : s->version,
+					   it && payload ? payload : s->data,
+					   it && payload ? len : s->len), 0);
+	}
+	assert_int_equal(snap__commit(w), 0);
+	snap__close(&r);
+	assert_int_equal(snap__open(dir, &v, e, sizeof(e)), 0);
+	ret = vmstate__parse_config(&v, &c, err, errlen);
+	snap__close(&v);
+	remove_tree(dir);
+	free(dir);
+	return ret;
+}
+
+/* Section versions are checked when the config is read; the 1.0 memory section too. */
+static void test_config_checks(void **state)
+{
+	static const uint8_t mem32[8] = { 0, 0, 0, 2, 0, 0, 0, 0 };	/* 32 MiB */
+	char err[ERRLEN];
+
+	assert_int_equal(fixture_variant(state, SNAP_SEC_CONFIG, 1, NULL, 0, err, sizeof(err)), 0);
+	assert_int_equal(fixture_variant(state, SNAP_SEC_CONFIG, 2, NULL, 0, err, sizeof(err)),
+			 -VMM_ERR_INPUT);
+	assert_string_equal(err, "state: section 0 (config 0): version 2, this vmm reads version 1");
+	assert_int_equal(fixture_variant(state, SNAP_SEC_GIC, 9, NULL, 0, err, sizeof(err)),
+			 -VMM_ERR_INPUT);
+	check_has("gic version", err, "(gic 0): version 9, this vmm reads version 1");
+	assert_int_equal(fixture_variant(state, SNAP_SEC_MEMORY, 1, mem32, 8, err, sizeof(err)),
+			 -VMM_ERR_INPUT);
+	assert_string_equal(err, "section memory: 33554432 bytes, the config says 16777216");
+	assert_int_equal(fixture_variant(state, SNAP_SEC_MEMORY, 1, mem32, 4, err, sizeof(err)),
+			 -VMM_ERR_INPUT);
+	check_has("memory length", err, "section memory: bad length");
+}
+
+/* What this vmm writes is what it reads: format 1.1, known versions. */
+static void test_written_1_1(void **state)
+{
+	char *dir = join(*state, "v11"), err[ERRLEN];
+	struct snap_writer *w;
+	struct snap_reader r;
+
+	assert_int_equal(snap__begin(dir, &w), 0);
+	assert_int_equal(snap__add(w, SNAP_SEC_CONFIG, 0, SNAP_VER_CONFIG, "c", 1), 0);
+	assert_int_equal(snap__add(w, SNAP_SEC_DEVICE, devcfg__device_key("pl011", 0),
+				   SNAP_VER_DEVICE, "d", 1), 0);
+	assert_int_equal(snap__commit(w), 0);
+	assert_int_equal(snap__open(dir, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.major, 1);
+	assert_int_equal(r.minor, 1);
+	assert_int_equal(snap__check_versions(&r, err, sizeof(err)), 0);
+	assert_non_null(snap__find(&r, SNAP_SEC_DEVICE, 0x10000));
+	snap__close(&r);
+	free(dir);
+}
+
+/* A section of a known id at a version this vmm does not read: named, with it. */
+static void test_section_versions(void **state)
+{
+	static const struct {
+		uint32_t id, instance, version;
+		const char *want;
+	} cases[] = {
+		{ SNAP_SEC_CONFIG, 0, 2, "state: section 1 (config 0): version 2, this vmm reads version 1" },
+		{ SNAP_SEC_VCPU, 1, 7, "state: section 1 (vcpu 1): version 7, this vmm reads version 1" },
+		{ SNAP_SEC_GIC, 0, 0, "state: section 1 (gic 0): version 0, this vmm reads version 1" },
+		{ SNAP_SEC_DEVICE, 0x10000, 2,
+		  "state: section 1 (device 65536): version 2, this vmm reads version 1" },
+		{ SNAP_SEC_DEVICES, 0, 0xffffffff,
+		  "state: section 1 (devices 0): version 4294967295, this vmm reads version 1" },
+		{ SNAP_SEC_HOST, 0, 2, "state: section 1 (host 0): version 2, this vmm reads version 1" },
+		{ SNAP_SEC_MEMORY, 0, 3, "state: section 1 (memory 0): version 3, this vmm reads version 1" },
+	};
+	struct snap_reader r;
+	char err[ERRLEN];
+	struct pbuf b;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		craft_header(&b, MAGIC, 1, 1, 3);
+		craft_section(&b, SNAP_SEC_CONFIG, 1, "c");
+		craft_section_ver(&b, cases[i].id, cases[i].instance, cases[i].version, 1, "x", 1);
+		craft_section_ver(&b, 99, 0, 5, 1, "u", 1);	/* unknown id: any version */
+		expect_ok(cases[i].want, &b, &r);
+		assert_int_equal(snap__check_versions(&r, err, sizeof(err)), -VMM_ERR_INPUT);
+		check_one_line(err);
+		assert_string_equal(err, cases[i].want);
+		snap__close(&r);
+		pbuf__free(&b);
+	}
+	/* the same at version 1, and the unknown section at 5: read */
+	craft_header(&b, MAGIC, 1, 0, 2);
+	craft_section(&b, SNAP_SEC_VCPU, 0, "v");
+	craft_section_ver(&b, 99, 0, 5, 1, "u", 1);
+	expect_ok("version 1", &b, &r);
+	assert_int_equal(snap__check_versions(&r, err, sizeof(err)), 0);
+	snap__close(&r);
+	pbuf__free(&b);
+}
+
+/* Format 1.1 device keys: type and instance, fixed numbers. */
+static void test_device_keys(void **state)
+{
+	assert_int_equal(devcfg__device_key("pl011", 0), 0x10000);
+	assert_int_equal(devcfg__device_key("pl031", 0), 0x20000);
+	assert_int_equal(devcfg__device_key("testdev", 0), 0x30000);
+	assert_int_equal(devcfg__device_key("virtio-net", 1), 0x1010001);
+	assert_int_equal(devcfg__device_key("virtio-blk", 0), 0x1020000);
+	assert_int_equal(devcfg__device_key("virtio-blk", 3), 0x1020003);
+	assert_int_equal(devcfg__device_key("virtio-console", 0), 0x1030000);
+	assert_int_equal(devcfg__device_key("virtio-rng", 0), 0x1040000);
+	assert_int_equal(devcfg__device_key("virtio-rng", 0x10000), 0);	/* too many */
+	assert_int_equal(devcfg__device_key("virtio-gpu", 0), 0);	/* no type */
+	assert_int_equal(devcfg__device_key("", 0), 0);
+}
+
 static void test_too_large(void **state)
 {
 	const size_t big = 256 * SZ_1M + 8;
@@ -1092,6 +1324,12 @@ int main(void)
 		T(test_bit_flips_everywhere),
 		T(test_damage_kinds),
 		T(test_versions),
+		T(test_fixture_1_0),
+		T(test_fixture_config),
+		T(test_config_checks),
+		T(test_written_1_1),
+		T(test_section_versions),
+		T(test_device_keys),
 		T(test_magic),
 		T(test_huge_lengths),
 		T(test_count_mismatch),
