@@ -72,8 +72,9 @@ test_virtio_blk_SRCS := virtio/blk.c tests/unit/fake-virtio.c virtio/virtqueue.c
 test_virtio_net_SRCS := virtio/net.c tests/unit/fake-virtio.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 UNIT_TESTS += test_virtio_mmio
 test_virtio_mmio_SRCS := virtio/mmio.c virtio/core.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c vmm/mmio.c
-UNIT_TESTS += test_term
+UNIT_TESTS += test_term test_api
 test_term_SRCS := vmm/term.c vmm/util.c
+test_api_SRCS  := vmm/api.c vmm/util.c
 UNIT_LIBS := -lcmocka -l:libfdt.so.1 -lz -laio
 
 .SECONDARY:

@@ -1,10 +1,17 @@
-/* The control socket: server in the running vmm, client commands. */
+/*
+ * The control socket: the server, which runs on its own thread so that no
+ * client can hold up the VM's main loop, and the client commands.
+ */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -14,9 +21,27 @@
 #include "vmm/vm.h"
 #include "vmm/vmstate.h"
 
-#define API_LINE_MAX	4096
-#define API_TIMEOUT_MS	5000	/* a client that sends nothing is dropped */
-#define REPLY_TIMEOUT_MS (30 * 60 * 1000)	/* a snapshot of a large guest takes a while */
+#define API_CLIENTS_MAX	8		/* connections whose request is being read */
+#define CLIENT_TIMEOUT_MS 60000		/* the client's wait for a reply, but for snapshots */
+
+int api_request_deadline_ms = 5000;
+
+struct api_client {
+	int fd;				/* -1: a free slot */
+	size_t len;			/* bytes of line received */
+	double deadline;		/* vmm_uptime_ms() by which the line must be whole */
+	char line[API_LINE_MAX];
+};
+
+static struct api_server {
+	struct vm *vm;
+	int listen_fd;
+	int wake_fd;			/* eventfd: api__close ends the thread */
+	pthread_t thread;
+	bool running;
+	bool refusal_logged;
+	struct api_client clients[API_CLIENTS_MAX];
+} server = { .listen_fd = -1, .wake_fd = -1 };
 
 static int make_addr(const char *path, struct sockaddr_un *addr)
 {
@@ -55,6 +80,22 @@ static int remove_stale(const char *path, const struct sockaddr_un *addr)
 	return 0;
 }
 
+/*
+ * Binds with mode 0600 from the start (the umask decides a socket file's
+ * mode), then sets it again explicitly. The peer check in accept_client()
+ * is what decides; the mode keeps other users from connecting at all.
+ */
+static int bind_private(int fd, const struct sockaddr_un *addr)
+{
+	mode_t old = umask(0177);
+	int err = bind(fd, (const struct sockaddr *)addr, sizeof(*addr));
+
+	umask(old);
+	if (!err)
+		err = chmod(addr->sun_path, 0600);
+	return err;
+}
+
 int api__listen(const char *path)
 {
 	struct sockaddr_un addr;
@@ -65,9 +106,8 @@ int api__listen(const char *path)
 		err = remove_stale(path, &addr);
 	if (err)
 		return err;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    listen(fd, 4) < 0) {
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind_private(fd, &addr) < 0 || listen(fd, API_CLIENTS_MAX) < 0) {
 		pr_err("--api-socket %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -76,36 +116,19 @@ int api__listen(const char *path)
 	return fd;
 }
 
-void api__close(int listen_fd, const char *path)
+enum api_frame api__frame(char *buf, size_t len, size_t size)
 {
-	if (listen_fd < 0)
-		return;
-	close(listen_fd);
-	unlink(path);
+	char *nl = memchr(buf, '\n', len);
+
+	if (!nl)
+		return len >= size ? API_FRAME_TOO_LONG : API_FRAME_MORE;
+	*nl = 0;
+	if (strlen(buf) != (size_t)(nl - buf))
+		return API_FRAME_BAD;
+	return API_FRAME_LINE;
 }
 
-/* Reads one line (without its newline) with a time limit. */
-static int read_line(int fd, char *line, size_t size, int timeout_ms)
-{
-	size_t len = 0;
-
-	while (len + 1 < size) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&p, 1, timeout_ms) <= 0)
-			return -1;
-		n = read(fd, line + len, 1);
-		if (n <= 0)
-			return len ? 0 : -1;
-		if (line[len] == '\n')
-			break;
-		len++;
-	}
-	line[len] = 0;
-	return 0;
-}
-
+/* One line; a client that left gets nothing and never a SIGPIPE. */
 static void reply(int fd, int status, const char *text)
 {
 	char line[API_LINE_MAX];
@@ -115,11 +138,27 @@ static void reply(int fd, int status, const char *text)
 		n = snprintf(line, sizeof(line), "error %d %s\n", status, text);
 	else
 		n = snprintf(line, sizeof(line), "ok%s%s\n", *text ? " " : "", text);
-	if (write(fd, line, (size_t)n) < 0)
-		pr_debug("api: reply: %s", strerror(errno));
+	if (n >= (int)sizeof(line))
+		n = sizeof(line) - 1, line[n - 1] = '\n';
+	if (send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n)
+		pr_debug("api: the client left before the reply (%s)", strerror(errno));
 }
 
-/* Runs one request; the reply text goes to out. Returns a status. */
+static bool is_paused(struct vm *vm)
+{
+	bool paused;
+
+	pthread_mutex_lock(&vm->lock);
+	paused = vm->pause_requested;
+	pthread_mutex_unlock(&vm->lock);
+	return paused;
+}
+
+/*
+ * Runs one request; the reply text goes to out. Returns a status. Only
+ * this thread pauses, resumes and snapshots, so requests never overlap;
+ * the vcpus meet them under vm->lock (vcpu.c).
+ */
 static int run_request(struct vm *vm, char *req, char *out, size_t outlen)
 {
 	out[0] = 0;
@@ -132,7 +171,7 @@ static int run_request(struct vm *vm, char *req, char *out, size_t outlen)
 		return 0;
 	}
 	if (!strcmp(req, "status")) {
-		snprintf(out, outlen, "%s", vm->pause_requested ? "paused" : "running");
+		snprintf(out, outlen, "%s", is_paused(vm) ? "paused" : "running");
 		return 0;
 	}
 	if (!strncmp(req, "snapshot ", 9) || !strncmp(req, "snapshot-stop ", 14)) {
@@ -145,28 +184,326 @@ static int run_request(struct vm *vm, char *req, char *out, size_t outlen)
 	return VMM_ERR_INPUT;
 }
 
-void api__serve(struct vm *vm, int listen_fd)
+static void drop_client(struct api_client *c)
 {
-	char req[API_LINE_MAX], out[1024];
-	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	int status;
+	close(c->fd);
+	c->fd = -1;
+}
+
+static void answer(struct api_client *c, int status, const char *text)
+{
+	reply(c->fd, status, text);
+	drop_client(c);
+}
+
+/* Takes what the client sent; runs its request once the line is whole. */
+static void read_client(struct api_server *s, struct api_client *c)
+{
+	ssize_t n = recv(c->fd, c->line + c->len, sizeof(c->line) - c->len, MSG_DONTWAIT);
+	char out[1024], why[64];
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		drop_client(c);		/* gone before a whole line: nothing runs */
+		return;
+	}
+	c->len += (size_t)n;
+	switch (api__frame(c->line, c->len, sizeof(c->line))) {
+	case API_FRAME_MORE:
+		return;
+	case API_FRAME_TOO_LONG:
+		snprintf(why, sizeof(why), "request longer than %d bytes", API_LINE_MAX - 1);
+		answer(c, VMM_ERR_INPUT, why);
+		return;
+	case API_FRAME_BAD:
+		answer(c, VMM_ERR_INPUT, "request with a NUL byte");
+		return;
+	case API_FRAME_LINE:
+		answer(c, run_request(s->vm, c->line, out, sizeof(out)), out);
+		return;
+	}
+}
+
+static bool peer_allowed(int fd, struct ucred *cred)
+{
+	socklen_t len = sizeof(*cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0)
+		return false;
+	return cred->uid == 0 || cred->uid == geteuid();
+}
+
+static void refuse(struct api_server *s, int fd, const struct ucred *cred)
+{
+	char why[96];
+
+	snprintf(why, sizeof(why), "uid %u may not use this socket", (unsigned)cred->uid);
+	reply(fd, VMM_ERR_INPUT, why);
+	close(fd);
+	if (s->refusal_logged)
+		return;
+	s->refusal_logged = true;
+	pr_err("api: refused a client with uid %u (pid %d): only root and uid %u may connect; "
+	       "further refusals are not logged", (unsigned)cred->uid, (int)cred->pid,
+	       (unsigned)geteuid());
+}
+
+static struct api_client *free_slot(struct api_server *s)
+{
+	for (unsigned i = 0; i < API_CLIENTS_MAX; i++)
+		if (s->clients[i].fd < 0)
+			return &s->clients[i];
+	return NULL;
+}
+
+/* Called only with a free slot: while all are taken, clients wait in the backlog. */
+static void accept_client(struct api_server *s, struct api_client *c)
+{
+	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	struct ucred cred = { .uid = (uid_t)-1 };
 
 	if (fd < 0)
 		return;
-	if (read_line(fd, req, sizeof(req), API_TIMEOUT_MS) == 0) {
-		status = run_request(vm, req, out, sizeof(out));
-		reply(fd, status, out);
+	if (!peer_allowed(fd, &cred)) {
+		refuse(s, fd, &cred);
+		return;
 	}
-	close(fd);
+	c->fd = fd;
+	c->len = 0;
+	c->deadline = vmm_uptime_ms() + api_request_deadline_ms;
+}
+
+/* A request line must be whole within the deadline, however it trickles. */
+static void expire_clients(struct api_server *s)
+{
+	double now = vmm_uptime_ms();
+	char why[96];
+
+	snprintf(why, sizeof(why), "no whole request line within %d ms", api_request_deadline_ms);
+	for (unsigned i = 0; i < API_CLIENTS_MAX; i++)
+		if (s->clients[i].fd >= 0 && now >= s->clients[i].deadline)
+			answer(&s->clients[i], VMM_ERR_INPUT, why);
+}
+
+/* Milliseconds until the nearest deadline; -1 without clients. */
+static int next_timeout(const struct api_server *s)
+{
+	double now = vmm_uptime_ms(), first = -1;
+
+	for (unsigned i = 0; i < API_CLIENTS_MAX; i++)
+		if (s->clients[i].fd >= 0 && (first < 0 || s->clients[i].deadline < first))
+			first = s->clients[i].deadline;
+	if (first < 0)
+		return -1;
+	return first <= now ? 0 : (int)(first - now) + 1;
+}
+
+static void *server_thread(void *arg)
+{
+	struct api_server *s = arg;
+	struct pollfd fds[2 + API_CLIENTS_MAX];
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);	/* signals are the main loop's */
+	for (;;) {
+		fds[0] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
+		/*
+		 * With every slot taken, new clients wait in the listen backlog
+		 * until a slot frees: at most one deadline.
+		 */
+		fds[1] = (struct pollfd){ .fd = free_slot(s) ? s->listen_fd : -1, .events = POLLIN };
+		for (unsigned i = 0; i < API_CLIENTS_MAX; i++)
+			fds[2 + i] = (struct pollfd){ .fd = s->clients[i].fd, .events = POLLIN };
+		if (poll(fds, 2 + API_CLIENTS_MAX, next_timeout(s)) < 0 && errno != EINTR) {
+			pr_err("api: poll: %s", strerror(errno));
+			break;
+		}
+		if (fds[0].revents)
+			break;
+		/* Lines that arrived during a long request are read before any expires. */
+		for (unsigned i = 0; i < API_CLIENTS_MAX; i++)
+			if (fds[2 + i].revents && s->clients[i].fd >= 0)
+				read_client(s, &s->clients[i]);
+		expire_clients(s);
+		if ((fds[1].revents & POLLIN) && free_slot(s))
+			accept_client(s, free_slot(s));
+	}
+	return NULL;
+}
+
+int api__start(struct vm *vm, int listen_fd)
+{
+	struct api_server *s = &server;
+	int err;
+
+	if (listen_fd < 0)
+		return 0;
+	s->vm = vm;
+	s->listen_fd = listen_fd;
+	s->refusal_logged = false;
+	for (unsigned i = 0; i < API_CLIENTS_MAX; i++)
+		s->clients[i].fd = -1;
+	s->wake_fd = eventfd(0, EFD_CLOEXEC);
+	if (s->wake_fd < 0) {
+		pr_err("api: eventfd: %s", strerror(errno));
+		return -VMM_ERR_INTERNAL;
+	}
+	err = pthread_create(&s->thread, NULL, server_thread, s);
+	if (err) {
+		pr_err("api: cannot start the control socket's thread: %s", strerror(err));
+		close(s->wake_fd);
+		s->wake_fd = -1;
+		return -VMM_ERR_INTERNAL;
+	}
+	s->running = true;
+	return 0;
+}
+
+/* Ends the thread (after the request it is running, if any). */
+static void stop_server(struct api_server *s)
+{
+	uint64_t one = 1;
+
+	if (!s->running)
+		return;
+	if (write(s->wake_fd, &one, sizeof(one)) != sizeof(one))
+		pr_err("api: cannot wake the control socket's thread: %s", strerror(errno));
+	pthread_join(s->thread, NULL);
+	s->running = false;
+	close(s->wake_fd);
+	s->wake_fd = -1;
+	for (unsigned i = 0; i < API_CLIENTS_MAX; i++)
+		if (s->clients[i].fd >= 0)
+			drop_client(&s->clients[i]);
+}
+
+void api__close(int listen_fd, const char *path)
+{
+	if (listen_fd < 0)
+		return;
+	if (server.listen_fd == listen_fd)
+		stop_server(&server);
+	server.listen_fd = -1;
+	close(listen_fd);
+	unlink(path);
 }
 
 /* ---- the client commands ---- */
 
-int api__request(const char *path, const char *request)
+/* Sends the whole request; a vmm that closed gives EPIPE, never a SIGPIPE. */
+static int send_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Bytes of memory a running snapshot into dir has written so far: the
+ * blocks of the memory file in the temporary directory vmm writes it in
+ * (".NAME.tmp-XXXXXX" beside dir, vmm/snapshot.c). -1 when there is none.
+ */
+long long api__snapshot_progress(const char *dir)
+{
+	const char *slash = strrchr(dir, '/');
+	char parent[API_LINE_MAX], prefix[API_LINE_MAX], path[3 * API_LINE_MAX];
+	long long bytes = -1;
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+
+	if (!slash)
+		return -1;
+	snprintf(parent, sizeof(parent), "%.*s", (int)(slash == dir ? 1 : slash - dir), dir);
+	snprintf(prefix, sizeof(prefix), ".%s.tmp-", slash + 1);
+	d = opendir(parent);
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, strlen(prefix)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/memory", parent, e->d_name);
+		if (stat(path, &st) == 0 && (long long)st.st_blocks * 512 > bytes)
+			bytes = (long long)st.st_blocks * 512;
+	}
+	closedir(d);
+	return bytes;
+}
+
+struct progress {
+	const char *dir;	/* a snapshot's DIR, or NULL */
+	bool shown;
+};
+
+/* About once a second while a snapshot runs: a line on a terminal only. */
+static void show_progress(struct progress *p)
+{
+	long long bytes;
+
+	if (!p->dir || !isatty(STDERR_FILENO))
+		return;
+	bytes = api__snapshot_progress(p->dir);
+	if (bytes < 0)
+		return;
+	fprintf(stderr, "\rsnapshot: %lld MiB of memory written", bytes >> 20);
+	p->shown = true;
+}
+
+/*
+ * Reads the reply line. timeout_ms < 0 waits as long as vmm keeps the
+ * connection open (a snapshot of a large guest takes what it takes).
+ */
+static int read_reply(int fd, char *line, size_t size, int timeout_ms, struct progress *p)
+{
+	double end = vmm_uptime_ms() + timeout_ms;
+	size_t len = 0;
+
+	while (len + 1 < size) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		double left = end - vmm_uptime_ms();
+		int wait = 1000, n;
+		ssize_t got;
+		char *nl;
+
+		if (timeout_ms >= 0 && left <= 0)
+			return -1;
+		if (timeout_ms >= 0 && left < wait)
+			wait = (int)left + 1;
+		n = poll(&pfd, 1, wait);
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (n <= 0) {
+			show_progress(p);
+			continue;
+		}
+		got = read(fd, line + len, size - 1 - len);
+		if (got <= 0)
+			return -1;	/* vmm closed the connection without a whole line */
+		nl = memchr(line + len, '\n', (size_t)got);
+		len += (size_t)got;
+		if (nl) {
+			*nl = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int send_request(const char *path, const char *req, struct progress *p)
 {
 	struct sockaddr_un addr;
 	char line[API_LINE_MAX];
-	int fd, status;
+	int fd, status, got;
 
 	if (make_addr(path, &addr))
 		return VMM_ERR_INPUT;
@@ -177,12 +514,16 @@ int api__request(const char *path, const char *request)
 			close(fd);
 		return VMM_ERR_INPUT;
 	}
-	if (dprintf(fd, "%s\n", request) < 0 || read_line(fd, line, sizeof(line), REPLY_TIMEOUT_MS) < 0) {
+	snprintf(line, sizeof(line), "%s\n", req);
+	got = send_all(fd, line, strlen(line)) == 0 &&
+	      read_reply(fd, line, sizeof(line), p->dir ? -1 : CLIENT_TIMEOUT_MS, p) == 0;
+	close(fd);
+	if (p->shown)
+		fputc('\n', stderr);
+	if (!got) {
 		pr_err("--api-socket %s: no reply", path);
-		close(fd);
 		return VMM_ERR_INTERNAL;
 	}
-	close(fd);
 	if (!strncmp(line, "ok", 2)) {
 		if (line[2] == ' ')
 			printf("%s\n", line + 3);
@@ -198,15 +539,24 @@ int api__request(const char *path, const char *request)
 	return VMM_ERR_INTERNAL;
 }
 
+int api__request(const char *path, const char *req)
+{
+	struct progress p = { 0 };
+
+	return send_request(path, req, &p);
+}
+
 static const char client_help[] =
 "usage: vmm pause --api-socket PATH\n"
 "       vmm resume --api-socket PATH\n"
 "       vmm stop --api-socket PATH\n"
+"       vmm status --api-socket PATH\n"
 "       vmm snapshot --api-socket PATH -o DIR [--stop]\n"
 "\n"
 "Controls a VM started with 'vmm run --api-socket PATH' (docs/api.md).\n"
 "snapshot pauses the VM, saves it into the new directory DIR, then resumes\n"
-"it, or ends it with --stop. DIR must not exist.\n";
+"it, or ends it with --stop. DIR must not exist. On a terminal it shows\n"
+"how much memory it has written. status prints paused or running.\n";
 
 int api__client_main(int argc, char **argv)
 {
@@ -238,7 +588,7 @@ int api__client_main(int argc, char **argv)
 	}
 	if (!path || optind < argc || (snapshot && !dir) || (!snapshot && (dir || stop))) {
 		pr_err("usage: %s", snapshot ? "vmm snapshot --api-socket PATH -o DIR [--stop]" :
-		       "vmm pause|resume|stop --api-socket PATH");
+		       "vmm pause|resume|stop|status --api-socket PATH");
 		return VMM_ERR_INPUT;
 	}
 	if (snapshot) {
@@ -251,6 +601,8 @@ int api__client_main(int argc, char **argv)
 		}
 		snprintf(request, sizeof(request), "%s %s%s%s", stop ? "snapshot-stop" : "snapshot",
 			 dir[0] == '/' ? "" : cwd, dir[0] == '/' ? "" : "/", dir);
+		return send_request(path, request,
+				    &(struct progress){ .dir = strchr(request, ' ') + 1 });
 	}
 	else
 		snprintf(request, sizeof(request), "%s", cmd);

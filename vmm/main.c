@@ -1,4 +1,5 @@
 /* vmm: a small VMM for arm64 KVM, with complete SVE support. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@ static const char main_help[] =
 "\n"
 "Commands:\n"
 "  run        boot an arm64 Linux kernel in a KVM VM (vmm run --help)\n"
-"  pause, resume, stop, snapshot\n"
+"  pause, resume, stop, status, snapshot\n"
 "             control a VM run with --api-socket (vmm snapshot --help)\n"
 "  restore    restore a snapshot, here or on another host (vmm restore --help)\n"
 "  snapshot-info\n"
@@ -46,6 +47,7 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
 	vmm_uptime_ms();	/* time zero, for --debug timings */
+	signal(SIGPIPE, SIG_IGN);	/* a closed stdout or socket gives EPIPE, handled where written */
 	if (getenv("VMM_DEBUG") && strcmp(getenv("VMM_DEBUG"), "0"))
 		vmm_debug = true;
 	if (!cmd || !strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
@@ -58,7 +60,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
-	if (!strcmp(cmd, "pause") || !strcmp(cmd, "resume") || !strcmp(cmd, "stop") ||
+	if (!strcmp(cmd, "pause") || !strcmp(cmd, "resume") || !strcmp(cmd, "stop") || !strcmp(cmd, "status") ||
 	    !strcmp(cmd, "snapshot"))
 		return api__client_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "restore"))

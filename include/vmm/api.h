@@ -6,20 +6,44 @@
  * one request line and reads one reply line:
  *   pause | resume | stop | snapshot DIR | snapshot-stop DIR | status
  *   -> "ok[ text]" or "error STATUS text" (STATUS as vmm's exit statuses)
+ * The server runs on its own thread (api__start), so a slow or hostile
+ * client never holds up the VM; docs/security.md says what it defends.
  */
 #include <stddef.h>
 
+#include "vmm/compiler.h"
+
 struct vm;
 
-/* Listens on path (a stale socket file is replaced). Returns the fd or -status. */
+#define API_LINE_MAX	4096	/* a request line, its newline included */
+
+/* How long a client may take to send its whole request line (ms). */
+extern int api_request_deadline_ms;
+
+/*
+ * Listens on path with mode 0600 (a stale socket file is replaced).
+ * Returns the fd or -status.
+ */
 int api__listen(const char *path);
-/* Serves one connection on the listening fd: reads a request, runs it, replies. */
-void api__serve(struct vm *vm, int listen_fd);
+/* Serves the listening fd from a new thread; nothing to do for fd -1. 0 or -status. */
+int api__start(struct vm *vm, int listen_fd) __must_check;
+/* Ends the thread once its running request is done, closes, removes path. */
 void api__close(int listen_fd, const char *path);
+
+enum api_frame {
+	API_FRAME_MORE,		/* no newline yet, room for more */
+	API_FRAME_LINE,		/* a whole line: its newline is now a NUL */
+	API_FRAME_TOO_LONG,	/* size bytes and no newline: refused, never cut */
+	API_FRAME_BAD,		/* a NUL byte inside the line */
+};
+/* Looks at the len bytes of buf received so far (size at most). */
+enum api_frame api__frame(char *buf, size_t len, size_t size);
 
 /* Client: sends request, prints the reply's text; returns vmm's exit status. */
 int api__request(const char *path, const char *request);
-/* `vmm pause|resume|stop|snapshot ...` */
+/* Bytes of memory a running snapshot into the absolute dir has written; -1 if unknown. */
+long long api__snapshot_progress(const char *dir);
+/* `vmm pause|resume|stop|status|snapshot ...` */
 int api__client_main(int argc, char **argv);
 
 #endif
