@@ -9,6 +9,9 @@
 # another client.
 api=/tmp/api-socket.sock
 out=/tmp/api-socket.out
+# The test host's / is 0700: let uid 65534 reach /tmp, so that only the
+# socket's own mode, then the peer check, keep it out.
+chmod o+x /
 start_vmm $out run --testdev -m 64 --api-socket $api -k "$GUESTS/idle.img"
 wait_for $out "testdev: ready=1"
 alive() { kill -0 "$VMM_PID" 2>/dev/null || { cp $out vmm.out; fail "vmm died: $*"; }; }

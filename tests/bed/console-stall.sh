@@ -1,20 +1,26 @@
 # profiles: sve-big
-# timeout: 120
+# timeout: 240
 # Console output never holds up the VM (docs/security.md): with stdout a
-# pipe nobody reads and the guest flooding the PL011, vmm reports once
-# that output is dropped, each pause returns within the documented bound
-# (1000 ms), and stop ends vmm, which reports how much it dropped.
+# full pipe nobody reads (pipehold fills it) and the guest writing on,
+# each pause returns within the documented bound (1000 ms), and stop ends
+# vmm, which gives up the output stdout did not take and reports how much
+# it dropped. (The ring filling up, dropping and saying so once is
+# tests/unit/test_term.c: here the emulated PL011 writes a few hundred
+# bytes a second, and the 64 KiB ring would take minutes to fill.)
 api=/tmp/stall.sock
 fifo=/tmp/stall.fifo
 err=/tmp/stall.err
+hold=/tmp/stall.hold
 bound=1000
 rm -f $fifo
 mkfifo $fifo
-sleep 600 < $fifo &		# holds the pipe open and never reads
+pipehold $fifo > $hold &
 holder=$!
 "$VMM" run --testdev -m 64 --api-socket $api -k "$GUESTS/flood.img" < /dev/null > $fifo 2> $err &
 VMM_PID=$!
-wait_for $err "guest output is being dropped" 60
+wait_for $hold "^full" 60
+cat $hold
+sleep 3		# the guest starts and writes on, into the ring
 
 for i in 1 2 3 4 5; do
 	apiprobe $api send pause > pause-$i.out || { cat pause-$i.out; fail "pause $i: no reply"; }
@@ -29,7 +35,6 @@ apiprobe $api send stop > stop.out || fail "stop: no reply"
 wait_vmm
 cp $err vmm.err
 kill $holder
-[ "$RC" = 0 ] || fail "vmm exited with $RC"
-[ "$(grep -c 'guest output is being dropped' vmm.err)" = 1 ] || fail "the drops are not reported once"
+[ "$RC" = 0 ] || { cat vmm.err; fail "vmm exited with $RC"; }
 expect_line "console: [0-9]* bytes of guest output dropped: stdout did not keep up" vmm.err
 exit 0
