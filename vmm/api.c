@@ -550,13 +550,11 @@ static const char client_help[] =
 "usage: vmm pause --api-socket PATH\n"
 "       vmm resume --api-socket PATH\n"
 "       vmm stop --api-socket PATH\n"
-"       vmm status --api-socket PATH\n"
 "       vmm snapshot --api-socket PATH -o DIR [--stop]\n"
 "\n"
 "Controls a VM started with 'vmm run --api-socket PATH' (docs/api.md).\n"
 "snapshot pauses the VM, saves it into the new directory DIR, then resumes\n"
-"it, or ends it with --stop. DIR must not exist. On a terminal it shows\n"
-"how much memory it has written. status prints paused or running.\n";
+"it, or ends it with --stop. DIR must not exist.\n";
 
 int api__client_main(int argc, char **argv)
 {
@@ -588,7 +586,7 @@ int api__client_main(int argc, char **argv)
 	}
 	if (!path || optind < argc || (snapshot && !dir) || (!snapshot && (dir || stop))) {
 		pr_err("usage: %s", snapshot ? "vmm snapshot --api-socket PATH -o DIR [--stop]" :
-		       "vmm pause|resume|stop|status --api-socket PATH");
+		       "vmm pause|resume|stop --api-socket PATH");
 		return VMM_ERR_INPUT;
 	}
 	if (snapshot) {
