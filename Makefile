@@ -29,7 +29,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -MMD -MP -fsanitize=address,undefined \
 # ---- the VMM (static aarch64) ----
 VMM_SRCS := \
 	vmm/main.c vmm/util.c vmm/options.c vmm/kvm.c vmm/vcpu.c vmm/mmio.c \
-	vmm/term.c vmm/devices.c vmm/run.c vmm/api.c vmm/vmstate.c vmm/restore.c vmm/snapinfo.c \
+	vmm/term.c vmm/devices.c vmm/run.c vmm/api.c vmm/api-server.c vmm/api-progress.c vmm/vmstate.c vmm/restore.c vmm/snapinfo.c \
 	arm64/vcpu.c arm64/vcpu-state.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/gic-state.c arm64/layout.c \
 	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c vmm/json.c \
 	hw/pl011.c hw/pl031.c hw/testdev.c
@@ -74,7 +74,7 @@ UNIT_TESTS += test_virtio_mmio
 test_virtio_mmio_SRCS := virtio/mmio.c virtio/core.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c vmm/mmio.c
 UNIT_TESTS += test_term test_api
 test_term_SRCS := vmm/term.c vmm/util.c
-test_api_SRCS  := vmm/api.c vmm/util.c
+test_api_SRCS  := vmm/api-server.c vmm/api-progress.c vmm/util.c
 UNIT_LIBS := -lcmocka -l:libfdt.so.1 -lz -laio
 
 .SECONDARY:

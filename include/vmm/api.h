@@ -14,12 +14,14 @@
 #include "vmm/compiler.h"
 
 struct vm;
+struct sockaddr_un;
 
 #define API_LINE_MAX	4096	/* a request line, its newline included */
 
 /* How long a client may take to send its whole request line (ms). */
 extern int api_request_deadline_ms;
 
+/* vmm/api-server.c, the server */
 /*
  * Listens on path with mode 0600 (a stale socket file is replaced).
  * Returns the fd or -status.
@@ -39,11 +41,19 @@ enum api_frame {
 /* Looks at the len bytes of buf received so far (size at most). */
 enum api_frame api__frame(char *buf, size_t len, size_t size);
 
-/* Client: sends request, prints the reply's text; returns vmm's exit status. */
+/* addr for path; -VMM_ERR_INPUT, said on stderr, when the path is too long. */
+int api__make_addr(const char *path, struct sockaddr_un *addr) __must_check;
+
+/* vmm/api.c, the clients */
+/* Sends request, prints the reply's text; returns vmm's exit status. */
 int api__request(const char *path, const char *request);
-/* Bytes of memory a running snapshot into the absolute dir has written; -1 if unknown. */
-long long api__snapshot_progress(const char *dir);
 /* `vmm pause|resume|stop|status|snapshot ...` */
 int api__client_main(int argc, char **argv);
+
+/*
+ * vmm/api-progress.c: bytes of memory a running snapshot into the
+ * absolute dir has written so far; -1 if unknown.
+ */
+long long api__snapshot_progress(const char *dir);
 
 #endif
