@@ -228,7 +228,7 @@ static void console_input(struct vm *vm, bool *stdin_open)
 
 /*
  * Waits for a stop request, a signal or console input (the control socket
- * has its own thread, vmm/api.c). Returns the exit status.
+ * has its own thread, vmm/api-server.c). Returns the exit status.
  */
 static int main_loop(struct vm *vm, int sig_fd)
 {
