@@ -1,7 +1,8 @@
 /*
- * ARM PrimeCell PL011 UART: the guest console. Transmit goes straight to
- * vmm's stdout, so the transmit FIFO is always empty; received bytes wait
- * in a small FIFO and raise the RX interrupt.
+ * ARM PrimeCell PL011 UART: the guest console. Transmit goes to the
+ * console ring (term__write, which never waits on stdout and drops what
+ * does not fit), so the transmit FIFO is always empty and the guest never
+ * waits; received bytes wait in a small FIFO and raise the RX interrupt.
  */
 #include <pthread.h>
 #include <string.h>

@@ -1,8 +1,10 @@
 /*
  * virtio console (--console virtio): the guest's hvc0, one port, no
  * multiport or size features. What the guest writes on the transmit queue
- * goes to vmm's stdout (term__write, which keeps it whole against the
- * PL011's output); what is typed (run.c) is kept in a small buffer and
+ * goes to the console ring (term__write: it keeps each buffer whole
+ * against the PL011's output and never waits on stdout, so the device
+ * lock held here is never held across a write to stdout; what does not
+ * fit is dropped); what is typed (run.c) is kept in a small buffer and
  * handed to the guest on the receive queue when it has buffers there.
  */
 #include <string.h>

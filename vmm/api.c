@@ -1,174 +1,104 @@
-/* The control socket: server in the running vmm, client commands. */
+/*
+ * The control socket's client commands: vmm pause, resume, stop, status
+ * and snapshot (docs/api.md). The server is vmm/api-server.c.
+ */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "vmm/api.h"
 #include "vmm/commands.h"
-#include "vmm/vm.h"
-#include "vmm/vmstate.h"
+#include "vmm/util.h"
 
-#define API_LINE_MAX	4096
-#define API_TIMEOUT_MS	5000	/* a client that sends nothing is dropped */
-#define REPLY_TIMEOUT_MS (30 * 60 * 1000)	/* a snapshot of a large guest takes a while */
+#define CLIENT_TIMEOUT_MS 60000		/* the wait for a reply, but for snapshots */
 
-static int make_addr(const char *path, struct sockaddr_un *addr)
+/* Sends the whole request; a vmm that closed gives EPIPE, never a SIGPIPE. */
+static int send_all(int fd, const char *buf, size_t len)
 {
-	memset(addr, 0, sizeof(*addr));
-	addr->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(addr->sun_path)) {
-		pr_err("--api-socket %s: path longer than %zu bytes", path,
-		       sizeof(addr->sun_path) - 1);
-		return -VMM_ERR_INPUT;
+	while (len) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
 	}
-	strcpy(addr->sun_path, path);
 	return 0;
 }
 
-/* A socket file nobody listens on is left over from a dead vmm: replace it. */
-static int remove_stale(const char *path, const struct sockaddr_un *addr)
+struct progress {
+	const char *dir;	/* a snapshot's DIR, or NULL */
+	bool shown;
+};
+
+/* About once a second while a snapshot runs: a line on a terminal only. */
+static void show_progress(struct progress *p)
 {
-	struct stat st;
-	int fd, live;
+	long long bytes;
 
-	if (lstat(path, &st) < 0)
-		return 0;
-	if (!S_ISSOCK(st.st_mode)) {
-		pr_err("--api-socket %s: exists and is not a socket", path);
-		return -VMM_ERR_INPUT;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	live = fd >= 0 && connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0;
-	if (fd >= 0)
-		close(fd);
-	if (live) {
-		pr_err("--api-socket %s: another vmm is listening there", path);
-		return -VMM_ERR_INPUT;
-	}
-	unlink(path);
-	return 0;
-}
-
-int api__listen(const char *path)
-{
-	struct sockaddr_un addr;
-	int fd, err;
-
-	err = make_addr(path, &addr);
-	if (!err)
-		err = remove_stale(path, &addr);
-	if (err)
-		return err;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    listen(fd, 4) < 0) {
-		pr_err("--api-socket %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -VMM_ERR_INPUT;
-	}
-	return fd;
-}
-
-void api__close(int listen_fd, const char *path)
-{
-	if (listen_fd < 0)
+	if (!p->dir || !isatty(STDERR_FILENO))
 		return;
-	close(listen_fd);
-	unlink(path);
+	bytes = api__snapshot_progress(p->dir);
+	if (bytes < 0)
+		return;
+	fprintf(stderr, "\rsnapshot: %lld MiB of memory written", bytes >> 20);
+	p->shown = true;
 }
 
-/* Reads one line (without its newline) with a time limit. */
-static int read_line(int fd, char *line, size_t size, int timeout_ms)
+/*
+ * Reads the reply line. timeout_ms < 0 waits as long as vmm keeps the
+ * connection open (a snapshot of a large guest takes what it takes).
+ */
+static int read_reply(int fd, char *line, size_t size, int timeout_ms, struct progress *p)
 {
+	double end = vmm_uptime_ms() + timeout_ms;
 	size_t len = 0;
 
 	while (len + 1 < size) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		double left = end - vmm_uptime_ms();
+		int wait = 1000, n;
+		ssize_t got;
+		char *nl;
 
-		if (poll(&p, 1, timeout_ms) <= 0)
+		if (timeout_ms >= 0 && left <= 0)
 			return -1;
-		n = read(fd, line + len, 1);
-		if (n <= 0)
-			return len ? 0 : -1;
-		if (line[len] == '\n')
-			break;
-		len++;
+		if (timeout_ms >= 0 && left < wait)
+			wait = (int)left + 1;
+		n = poll(&pfd, 1, wait);
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (n <= 0) {
+			show_progress(p);
+			continue;
+		}
+		got = read(fd, line + len, size - 1 - len);
+		if (got <= 0)
+			return -1;	/* vmm closed the connection without a whole line */
+		nl = memchr(line + len, '\n', (size_t)got);
+		len += (size_t)got;
+		if (nl) {
+			*nl = 0;
+			return 0;
+		}
 	}
-	line[len] = 0;
-	return 0;
+	return -1;
 }
 
-static void reply(int fd, int status, const char *text)
-{
-	char line[API_LINE_MAX];
-	int n;
-
-	if (status)
-		n = snprintf(line, sizeof(line), "error %d %s\n", status, text);
-	else
-		n = snprintf(line, sizeof(line), "ok%s%s\n", *text ? " " : "", text);
-	if (write(fd, line, (size_t)n) < 0)
-		pr_debug("api: reply: %s", strerror(errno));
-}
-
-/* Runs one request; the reply text goes to out. Returns a status. */
-static int run_request(struct vm *vm, char *req, char *out, size_t outlen)
-{
-	out[0] = 0;
-	if (!strcmp(req, "pause"))
-		return vmstate__pause(vm, out, outlen);
-	if (!strcmp(req, "resume"))
-		return vmstate__resume(vm, out, outlen);
-	if (!strcmp(req, "stop")) {
-		vm__request_stop(vm, VM_EXIT_POWEROFF);
-		return 0;
-	}
-	if (!strcmp(req, "status")) {
-		snprintf(out, outlen, "%s", vm->pause_requested ? "paused" : "running");
-		return 0;
-	}
-	if (!strncmp(req, "snapshot ", 9) || !strncmp(req, "snapshot-stop ", 14)) {
-		bool stop = req[8] == '-';
-		const char *dir = req + (stop ? 14 : 9);
-
-		return vmstate__snapshot(vm, dir, stop, out, outlen);
-	}
-	snprintf(out, outlen, "unknown request '%.64s'", req);
-	return VMM_ERR_INPUT;
-}
-
-void api__serve(struct vm *vm, int listen_fd)
-{
-	char req[API_LINE_MAX], out[1024];
-	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	int status;
-
-	if (fd < 0)
-		return;
-	if (read_line(fd, req, sizeof(req), API_TIMEOUT_MS) == 0) {
-		status = run_request(vm, req, out, sizeof(out));
-		reply(fd, status, out);
-	}
-	close(fd);
-}
-
-/* ---- the client commands ---- */
-
-int api__request(const char *path, const char *request)
+static int send_request(const char *path, const char *req, struct progress *p)
 {
 	struct sockaddr_un addr;
 	char line[API_LINE_MAX];
-	int fd, status;
+	int fd, status, got;
 
-	if (make_addr(path, &addr))
+	if (api__make_addr(path, &addr))
 		return VMM_ERR_INPUT;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
@@ -177,12 +107,16 @@ int api__request(const char *path, const char *request)
 			close(fd);
 		return VMM_ERR_INPUT;
 	}
-	if (dprintf(fd, "%s\n", request) < 0 || read_line(fd, line, sizeof(line), REPLY_TIMEOUT_MS) < 0) {
+	snprintf(line, sizeof(line), "%s\n", req);
+	got = send_all(fd, line, strlen(line)) == 0 &&
+	      read_reply(fd, line, sizeof(line), p->dir ? -1 : CLIENT_TIMEOUT_MS, p) == 0;
+	close(fd);
+	if (p->shown)
+		fputc('\n', stderr);
+	if (!got) {
 		pr_err("--api-socket %s: no reply", path);
-		close(fd);
 		return VMM_ERR_INTERNAL;
 	}
-	close(fd);
 	if (!strncmp(line, "ok", 2)) {
 		if (line[2] == ' ')
 			printf("%s\n", line + 3);
@@ -213,6 +147,13 @@ static int client_option(void *ctx, int id, char *arg, char *err, size_t errlen)
 	case CLIENT_OPT_STOP: a->stop = true; break;
 	}
 	return 0;
+}
+
+int api__request(const char *path, const char *req)
+{
+	struct progress p = { 0 };
+
+	return send_request(path, req, &p);
 }
 
 int api__client_main(int argc, char **argv)
@@ -251,8 +192,9 @@ int api__client_main(int argc, char **argv)
 		}
 		snprintf(request, sizeof(request), "%s %s%s%s", stop ? "snapshot-stop" : "snapshot",
 			 dir[0] == '/' ? "" : cwd, dir[0] == '/' ? "" : "/", dir);
+		return send_request(a.path, request,
+				    &(struct progress){ .dir = strchr(request, ' ') + 1 });
 	}
-	else
-		snprintf(request, sizeof(request), "%s", cmd);
+	snprintf(request, sizeof(request), "%s", cmd);
 	return api__request(a.path, request);
 }

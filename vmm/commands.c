@@ -152,6 +152,8 @@ const struct cmd_spec commands__resume = CLIENT_SPEC("resume",
 	"Resumes the vcpus of a paused VM (docs/api.md).\n");
 const struct cmd_spec commands__stop = CLIENT_SPEC("stop",
 	"Stops a VM: vmm exits as on SIGTERM (docs/api.md).\n");
+const struct cmd_spec commands__status = CLIENT_SPEC("status",
+	"Prints whether a VM is running or paused (docs/api.md).\n");
 const struct cmd_spec commands__snapshot = {
 	.name = "snapshot",
 	.about =
@@ -196,6 +198,7 @@ const struct command commands__table[] = {
 	{ "pause", "pause a VM run with --api-socket", &commands__pause, api__client_main },
 	{ "resume", "resume a paused VM", &commands__resume, api__client_main },
 	{ "stop", "stop a VM run with --api-socket", &commands__stop, api__client_main },
+	{ "status", "say whether a VM is running or paused", &commands__status, api__client_main },
 	{ "snapshot", "save a running VM into a directory", &commands__snapshot, api__client_main },
 	{ "restore", "restore a snapshot, here or on another host", &commands__restore,
 	  restore__main },

@@ -79,23 +79,22 @@ static void console_input(struct vm *vm, bool *stdin_open)
 }
 
 /*
- * Waits for a stop request, a signal, console input or a control-socket
- * request. Returns the exit status.
+ * Waits for a stop request, a signal or console input (the control socket
+ * has its own thread, vmm/api-server.c). Returns the exit status.
  */
-static int main_loop(struct vm *vm, int sig_fd, int api_fd)
+static int main_loop(struct vm *vm, int sig_fd)
 {
 	bool stdin_open = true;
 
 	for (;;) {
-		struct pollfd fds[4] = {
+		struct pollfd fds[3] = {
 			{ .fd = vm->stop_fd, .events = POLLIN },
 			{ .fd = sig_fd, .events = POLLIN },
 			{ .fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
-			{ .fd = api_fd, .events = POLLIN },
 		};
 		struct signalfd_siginfo si;
 
-		if (poll(fds, 4, -1) < 0 && errno != EINTR)
+		if (poll(fds, 3, -1) < 0 && errno != EINTR)
 			return VMM_ERR_INTERNAL;
 		if (fds[0].revents)
 			return vm->exit_status;
@@ -106,8 +105,6 @@ static int main_loop(struct vm *vm, int sig_fd, int api_fd)
 		}
 		if (fds[2].revents & (POLLIN | POLLHUP | POLLERR))
 			console_input(vm, &stdin_open);
-		if (fds[3].revents & POLLIN)
-			api__serve(vm, api_fd);
 	}
 }
 
@@ -145,10 +142,11 @@ int vm__run_until_stop(struct vm *vm, bool paused)
 	if (!paused && arch__thaw_time(vm))
 		pr_err("guest time jumped");
 	term__setup();
-	status = vcpu__start_all(vm) ? VMM_ERR_INTERNAL : main_loop(vm, vm->sig_fd, api_fd);
+	status = vcpu__start_all(vm) || api__start(vm, api_fd) ? VMM_ERR_INTERNAL :
+		 main_loop(vm, vm->sig_fd);
+	api__close(api_fd, api_path);	/* after the request it runs, before the vcpus stop */
 	vcpu__stop_all(vm);
 	term__restore();
-	api__close(api_fd, api_path);
 	vm__teardown(vm);
 	return status;
 }

@@ -6,18 +6,52 @@
  * one request line and reads one reply line:
  *   pause | resume | stop | snapshot DIR | snapshot-stop DIR | status
  *   -> "ok[ text]" or "error STATUS text" (STATUS as vmm's exit statuses)
+ * The server runs on its own thread (api__start), so a slow or hostile
+ * client never holds up the VM; docs/security.md says what it defends.
  */
 #include <stddef.h>
 
-struct vm;
+#include "vmm/compiler.h"
 
-/* Listens on path (a stale socket file is replaced). Returns the fd or -status. */
+struct vm;
+struct sockaddr_un;
+
+#define API_LINE_MAX	4096	/* a request line, its newline included */
+
+/* How long a client may take to send its whole request line (ms). */
+extern int api_request_deadline_ms;
+
+/* vmm/api-server.c, the server */
+/*
+ * Listens on path with mode 0600 (a stale socket file is replaced).
+ * Returns the fd or -status.
+ */
 int api__listen(const char *path);
-/* Serves one connection on the listening fd: reads a request, runs it, replies. */
-void api__serve(struct vm *vm, int listen_fd);
+/* Serves the listening fd from a new thread; nothing to do for fd -1. 0 or -status. */
+int api__start(struct vm *vm, int listen_fd) __must_check;
+/* Ends the thread once its running request is done, closes, removes path. */
 void api__close(int listen_fd, const char *path);
 
-/* Client: sends request, prints the reply's text; returns vmm's exit status. */
+enum api_frame {
+	API_FRAME_MORE,		/* no newline yet, room for more */
+	API_FRAME_LINE,		/* a whole line: its newline is now a NUL */
+	API_FRAME_TOO_LONG,	/* size bytes and no newline: refused, never cut */
+	API_FRAME_BAD,		/* a NUL byte inside the line */
+};
+/* Looks at the len bytes of buf received so far (size at most). */
+enum api_frame api__frame(char *buf, size_t len, size_t size);
+
+/* addr for path; -VMM_ERR_INPUT, said on stderr, when the path is too long. */
+int api__make_addr(const char *path, struct sockaddr_un *addr) __must_check;
+
+/* vmm/api.c, the clients */
+/* Sends request, prints the reply's text; returns vmm's exit status. */
 int api__request(const char *path, const char *request);
+
+/*
+ * vmm/api-progress.c: bytes of memory a running snapshot into the
+ * absolute dir has written so far; -1 if unknown.
+ */
+long long api__snapshot_progress(const char *dir);
 
 #endif

@@ -30,7 +30,8 @@ void commands__print_help(FILE *out);
 
 /* Each command's options; their ids are below. */
 extern const struct cmd_spec commands__run, commands__restore, commands__snapshot_info,
-	commands__caps, commands__pause, commands__resume, commands__stop, commands__snapshot;
+	commands__caps, commands__pause, commands__resume, commands__stop, commands__status,
+	commands__snapshot;
 
 enum {	/* vmm run */
 	RUN_OPT_IPA_BITS = 0x100, RUN_OPT_DUMP_DTB, RUN_OPT_NAME, RUN_OPT_API_SOCKET,

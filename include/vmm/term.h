@@ -10,10 +10,31 @@
  * Ctrl-A x quits; with pipes, bytes pass through unchanged.
  */
 void term__setup(void);
-/* Restores the terminal; safe to call more than once and at exit. */
+/*
+ * Flushes guest output (term__flush(1000)) and restores the terminal;
+ * safe to call more than once and at exit.
+ */
 void term__restore(void);
-/* Writes guest console output to stdout, whole, in order. */
+
+/*
+ * Guest console output goes through a ring of TERM_BUF_SIZE bytes that a
+ * writer thread drains to stdout. term__write never blocks on stdout:
+ * what does not fit is dropped and counted (docs/security.md).
+ */
+#define TERM_BUF_SIZE	(64 * 1024)
+/* Queues guest console output for stdout, in order; each call's bytes stay together. */
 void term__write(const void *buf, size_t len);
+/*
+ * Waits until the queued output is written, giving up (and dropping the
+ * rest) once stdout has taken nothing for idle_ms. Then reports, once,
+ * how many bytes were dropped, if any.
+ */
+void term__flush(int idle_ms);
+/* Bytes dropped since the last report. */
+uint64_t term__dropped(void);
+/* Sends the output to fd instead of stdout, the ring emptied (for tests). */
+void term__output_to(int fd);
+
 /*
  * Filters typed input in place for the Ctrl-A escape. Returns the bytes
  * left for the guest; sets *quit when the user typed Ctrl-A x.
