@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "arm64/cpuid.h"
 #include "arm64/sve.h"
 #include "vmm/util.h"
 
@@ -29,6 +30,7 @@ struct host_caps {
 	bool pmu;			/* KVM_CAP_ARM_PMU_V3 */
 	bool ptrauth;			/* KVM_CAP_ARM_PTRAUTH_ADDRESS and _GENERIC */
 	bool mte;			/* KVM_CAP_ARM_MTE */
+	struct cpu_desc cpu;		/* the "cpu" object: ID registers and more */
 };
 
 /* Probes this host through /dev/kvm. Returns 0, or -2/-3/-1 after printing why. */
