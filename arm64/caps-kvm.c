@@ -54,6 +54,8 @@ int caps__main(int argc, char **argv)
 		return -ret;
 	if (args.json)
 		caps__print_json(stdout, &caps);
+	else if (args.labels)
+		caps__print_labels(stdout, &caps);
 	else
 		caps__print(stdout, &caps);
 	return finish_output();

@@ -20,24 +20,28 @@
 #define SETS_TEXT_MAX	1024	/* every valid set, " | " between */
 
 const char caps__help[] =
-"usage: vmm caps [--json]\n"
+"usage: vmm caps [--json | --labels]\n"
 "       vmm caps --plan [--json] FILE...\n"
 "\n"
 "Reports what this host's KVM can give a guest: the KVM API version, the\n"
 "IPA size limit, the SVE vector lengths and every valid guest set, the vcpu\n"
-"limit, and whether a GICv2/GICv3, a PMU, pointer authentication and MTE\n"
-"are there.\n"
+"limit, whether a GICv2/GICv3, a PMU, pointer authentication and MTE are\n"
+"there, and the CPU: its ID registers, which of their bits KVM lets vmm\n"
+"write, its caches, counter frequency and DC ZVA block size.\n"
 "\n"
 "  --json          print it as a JSON object (docs/caps.md)\n"
+"  --labels        print it as node-feature-discovery feature lines\n"
+"                  (name=value, one a line) for Kubernetes node labels\n"
 "  --plan FILE...  read the JSON 'vmm caps --json' wrote on several hosts and\n"
-"                  print the largest SVE set that every one of them can give:\n"
-"                  launch VMs that may migrate among them with that set.\n"
+"                  print the largest SVE set and the CPU (per ID register\n"
+"                  field) that every one of them can give, and the hosts\n"
+"                  that cannot hide a difference; with --json, the plan file.\n"
 "                  Needs no /dev/kvm.\n"
 "  -h, --help      this text\n"
 "\n"
-"Exit status: 0 done (also when the hosts have no common SVE set); 2 bad input\n"
-"(usage, an unreadable or invalid FILE); 3 this host cannot give what was asked\n"
-"(e.g. no /dev/kvm); 1 internal error.\n";
+"Exit status: 0 done (also when the hosts have no common SVE set or some\n"
+"cannot run the plan); 2 bad input (usage, an unreadable or invalid FILE);\n"
+"3 this host cannot give what was asked (e.g. no /dev/kvm); 1 internal error.\n";
 
 /* ---- the human report ---- */
 
@@ -283,6 +287,56 @@ void caps__print_json(FILE *f, const struct host_caps *c)
 		put_cpu(f, &c->cpu);
 	}
 	fputs("\n}\n", f);
+}
+
+/* ---- node-feature-discovery labels ---- */
+
+/*
+ * One "name=value" line. Kubernetes label names and values are at most 63
+ * characters of [A-Za-z0-9._-], starting and ending with a letter or digit;
+ * ours are built from fixed names and numbers, so they always are.
+ */
+static void put_label(FILE *f, const char *name, const char *value)
+{
+	fprintf(f, "vmm-%s=%s\n", name, value);
+}
+
+void caps__print_labels(FILE *f, const struct host_caps *c)
+{
+	const struct cpu_desc *d = &c->cpu;
+	char name[64], value[24];
+	const char *feature;
+	unsigned vq, max = 0;
+	bool has;
+
+	put_label(f, "sve", true_false(c->sve));
+	for (vq = 1; vq <= SVE_VQ_MAX_ARCH; vq++) {
+		if (!(c->sve & VQ_BIT(vq)))
+			continue;
+		snprintf(name, sizeof(name), "sve-vl-%u", vq * SVE_VL_UNIT);
+		put_label(f, name, "true");
+		max = vq * SVE_VL_UNIT;
+	}
+	snprintf(value, sizeof(value), "%u", max);
+	put_label(f, "sve-max-vl", value);
+	put_label(f, "gic-v3", true_false(c->gic_v3));
+	put_label(f, "pmu", true_false(c->pmu));
+	put_label(f, "ptrauth", true_false(c->ptrauth));
+	put_label(f, "mte", true_false(c->mte));
+	if (!d->present)
+		return;
+	put_label(f, "writable-id-regs", true_false(d->has_masks));
+	/* Hosts of one plan need the same: DCZID_EL0.BS and the counter frequency. */
+	snprintf(value, sizeof(value), "%u", (unsigned)(d->dczid & 0xf));
+	put_label(f, "dczid-bs", value);
+	snprintf(value, sizeof(value), "%llu", (unsigned long long)d->cntfrq);
+	put_label(f, "cntfrq", value);
+	for (unsigned k = 0; (feature = idregs__feature(k, d, &has)); k++) {
+		if (!has)
+			continue;
+		snprintf(name, sizeof(name), "cpu-%s", feature);
+		put_label(f, name, "true");
+	}
 }
 
 /* ---- reading the JSON back ---- */
@@ -1270,6 +1324,8 @@ int caps__parse_args(int argc, char **argv, struct caps_args *a, char *err, size
 			a->json = true;
 		} else if (!strcmp(arg, "--plan")) {
 			a->plan = true;
+		} else if (!strcmp(arg, "--labels")) {
+			a->labels = true;
 		} else if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
 			a->help = true;
 		} else {
@@ -1282,6 +1338,10 @@ int caps__parse_args(int argc, char **argv, struct caps_args *a, char *err, size
 	if (a->nr_files && !a->plan) {
 		set_err(err, errlen, "caps: unexpected argument '%s'; only --plan takes files",
 			a->files[0]);
+		return -VMM_ERR_INPUT;
+	}
+	if (a->labels && (a->plan || a->json)) {
+		set_err(err, errlen, "caps: --labels goes with neither --json nor --plan");
 		return -VMM_ERR_INPUT;
 	}
 	if (a->plan && !a->nr_files) {

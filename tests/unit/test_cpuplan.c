@@ -1,0 +1,635 @@
+/*
+ * Unit tests of the CPU description and the CPU planner (arm64/idregs.c,
+ * arm64/cpuplan.c, the "cpu" JSON of arm64/caps.c) over the `vmm caps
+ * --json` files of real test-bed hosts (tests/fixtures/caps/README.md).
+ *
+ * What is expected comes from outside the code under test: the Features
+ * line of each host's own /proc/cpuinfo, the register ids KVM listed, the
+ * writable masks KVM gave, and the Arm ARM's rule for each field.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "arm64/caps.h"
+#include "arm64/cpuid.h"
+#include "vmm/json.h"
+#include "vmm/util.h"
+
+#define FIXTURES	"tests/fixtures/caps/"
+
+enum host { MAX, A64FX, N1, A76, A72, BIG61, NR_HOSTS };
+
+static const struct {
+	const char *file;
+	bool masks;
+	/* /proc/cpuinfo's Features on that host, without Linux's own "evtstrm" and "cpuid". */
+	const char *cpuinfo;
+} fixtures[NR_HOSTS] = {
+	[MAX] = { FIXTURES "max-6.12.json", true,
+		"fp asimd aes pmull sha1 sha2 crc32 atomics fphp asimdhp asimdrdm jscvt fcma "
+		"lrcpc dcpop sha3 sm3 sm4 asimddp sha512 sve asimdfhm dit ilrcpc flagm ssbs sb "
+		"paca pacg dcpodp sve2 sveaes svepmull svebitperm svesha3 svesm4 flagm2 frint "
+		"svei8mm svef32mm svef64mm svebf16 i8mm bf16 dgh rng bti" },
+	[A64FX] = { FIXTURES "a64fx-6.12.json", true,
+		"fp asimd aes pmull sha1 sha2 crc32 atomics fphp asimdhp asimdrdm fcma dcpop sve" },
+	/*
+	 * Plus "ssbs": the host's Linux hides that hwcap on Neoverse-N1 (its
+	 * SSBS erratum, 3194386), while ID_AA64PFR1_EL1.SSBS is 2 and a guest sees it.
+	 */
+	[N1] = { FIXTURES "neoverse-n1-6.12.json", true,
+		"fp asimd aes pmull sha1 sha2 crc32 atomics fphp asimdhp asimdrdm lrcpc dcpop asimddp "
+		"ssbs" },
+	[A76] = { FIXTURES "cortex-a76-6.12.json", true,
+		"fp asimd aes pmull sha1 sha2 crc32 atomics fphp asimdhp asimdrdm lrcpc dcpop asimddp" },
+	[A72] = { FIXTURES "cortex-a72-6.12.json", true,
+		"fp asimd aes pmull sha1 sha2 crc32" },
+	[BIG61] = { FIXTURES "sve-big-6.1.json", false,
+		"fp asimd aes pmull sha1 sha2 crc32 atomics fphp asimdhp asimdrdm jscvt fcma "
+		"lrcpc dcpop sha3 sm3 sm4 asimddp sha512 sve asimdfhm dit ilrcpc flagm ssbs sb "
+		"paca pacg dcpodp sve2 sveaes svepmull svebitperm svesha3 svesm4 flagm2 frint "
+		"svei8mm svef32mm svef64mm svebf16 i8mm bf16 dgh rng bti" },
+};
+
+#define PFR0	IDREG_IDX(0, 4, 0)
+#define ZFR0	IDREG_IDX(0, 4, 4)
+#define DFR0	IDREG_IDX(0, 5, 0)
+#define ISAR0	IDREG_IDX(0, 6, 0)
+#define ISAR1	IDREG_IDX(0, 6, 1)
+#define MMFR0	IDREG_IDX(0, 7, 0)
+#define CLIDR	IDREG_IDX(1, 0, 1)
+
+static struct host_caps *hosts[NR_HOSTS];
+
+static int load_fixtures(void **state)
+{
+	char err[512];
+
+	for (unsigned i = 0; i < NR_HOSTS; i++) {
+		hosts[i] = malloc(sizeof(*hosts[i]));
+		if (!hosts[i] || caps__load(fixtures[i].file, hosts[i], err, sizeof(err))) {
+			fprintf(stderr, "%s\n", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int free_fixtures(void **state)
+{
+	for (unsigned i = 0; i < NR_HOSTS; i++)
+		free(hosts[i]);
+	return 0;
+}
+
+/* A copy of a fixture to edit. */
+static struct host_caps *copy(enum host h)
+{
+	struct host_caps *c = malloc(sizeof(*c));
+
+	assert_non_null(c);
+	memcpy(c, hosts[h], sizeof(*c));
+	return c;
+}
+
+/* The field of register idx called name. */
+static struct idreg_field field(unsigned idx, const char *name)
+{
+	struct idreg_field f;
+
+	for (unsigned k = 0; idregs__field(idx, k, &f); k++)
+		if (!strcmp(f.name, name))
+			return f;
+	fail_msg("register %u has no field %s", idx, name);
+	return f;
+}
+
+static void set_field(struct cpu_desc *d, unsigned idx, const char *name, unsigned v)
+{
+	struct idreg_field f = field(idx, name);
+
+	d->value[idx] = (d->value[idx] & ~idregs__field_mask(&f)) | (uint64_t)v << f.shift;
+}
+
+static unsigned plan_field(const struct cpu_plan *p, unsigned idx, const char *name)
+{
+	struct idreg_field f = field(idx, name);
+
+	assert_true(p->planned[idx]);
+	assert_true((p->mask[idx] & idregs__field_mask(&f)) == idregs__field_mask(&f));
+	return idregs__field_get(&f, p->value[idx]);
+}
+
+/* Plans hosts c[0..n); the caller frees res. */
+static void plan(struct host_caps *const *c, unsigned n, struct cpu_plan_result *res)
+{
+	const struct cpu_desc *d[8];
+	vq_mask_t sve[8];
+
+	assert_true(n <= 8);
+	for (unsigned i = 0; i < n; i++) {
+		d[i] = &c[i]->cpu;
+		sve[i] = c[i]->sve;
+	}
+	assert_int_equal(cpuplan__plan(d, sve, n, res), 0);
+}
+
+static void plan_of(const enum host *h, unsigned n, struct cpu_plan_result *res)
+{
+	struct host_caps *c[8];
+
+	for (unsigned i = 0; i < n; i++)
+		c[i] = hosts[h[i]];
+	plan(c, n, res);
+}
+
+static const struct cpu_conflict *find_conflict(const struct cpu_plan_result *r, unsigned host,
+						const char *what)
+{
+	for (unsigned i = 0; i < r->nr_conflicts; i++)
+		if (r->conflicts[i].host == host && !strcmp(r->conflicts[i].what, what))
+			return &r->conflicts[i];
+	return NULL;
+}
+
+/* The named features of a description, space-separated, in Linux's order of the list. */
+static bool has_feature(const struct cpu_desc *d, const char *want)
+{
+	const char *name;
+	bool has;
+
+	for (unsigned k = 0; (name = idregs__feature(k, d, &has)); k++)
+		if (!strcmp(name, want))
+			return has;
+	fail_msg("no feature named %s", want);
+	return false;
+}
+
+static void plan_desc(const struct cpu_plan *p, struct cpu_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->present = true;
+	for (unsigned idx = 0; idx < IDREG_COUNT; idx++) {
+		d->valid[idx] = p->planned[idx];
+		d->value[idx] = p->value[idx];
+	}
+}
+
+/* ---- the fixtures as KVM and Linux saw them ---- */
+
+/* Each host's features are exactly those its own Linux listed in /proc/cpuinfo. */
+static void test_features_match_cpuinfo(void **state)
+{
+	for (unsigned i = 0; i < NR_HOSTS; i++) {
+		const struct cpu_desc *d = &hosts[i]->cpu;
+		char words[1024], *w, *save;
+		unsigned listed = 0, ours = 0;
+		const char *name;
+		bool has;
+
+		assert_true(d->present);
+		snprintf(words, sizeof(words), "%s", fixtures[i].cpuinfo);
+		for (w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save), listed++)
+			if (!has_feature(d, w))
+				fail_msg("%s: Linux lists %s, the ID registers do not", fixtures[i].file, w);
+		for (unsigned k = 0; (name = idregs__feature(k, d, &has)); k++)
+			ours += has;
+		if (ours != listed)
+			fail_msg("%s: %u features from the ID registers, Linux lists %u",
+				 fixtures[i].file, ours, listed);
+	}
+}
+
+/*
+ * Every register the fixtures have is at the id KVM_GET_REG_LIST gave
+ * for it; its name reads back to its index.
+ */
+static void test_register_ids(void **state)
+{
+	char name[32];
+
+	for (unsigned i = 0; i < NR_HOSTS; i++) {
+		const struct cpu_desc *d = &hosts[i]->cpu;
+		unsigned found = 0, valid = 0;
+
+		assert_int_equal(d->nr_ids, d->nr_regs);
+		assert_true(d->nr_regs > 300);
+		for (unsigned idx = 0; idx < IDREG_COUNT; idx++) {
+			if (!d->valid[idx])
+				continue;
+			valid++;
+			for (unsigned k = 0; k < d->nr_ids; k++)
+				found += d->ids[k] == idregs__reg_id(idx);
+		}
+		assert_int_equal(found, valid);
+		assert_int_equal(d->has_masks, fixtures[i].masks);
+	}
+	/* ARM64_SYS_REG(3, 0, 0, 4, 0) and (3, 3, 0, 0, 1), as the UAPI builds them. */
+	assert_int_equal(idregs__reg_id(PFR0), 0x603000000013c020ull);
+	assert_int_equal(idregs__reg_id(IDREG_IDX(3, 0, 1)), 0x603000000013d801ull);
+	for (unsigned idx = 0; idx < IDREG_COUNT; idx++) {
+		idregs__name(idx, name, sizeof(name));
+		assert_int_equal(idregs__by_name(name), idx);
+	}
+	assert_int_equal(idregs__by_name("ID_AA64PFR0_EL2"), -1);
+	idregs__name(IDREG_IDX(0, 3, 3), name, sizeof(name));
+	assert_string_equal(name, "S3_0_C0_C3_3");
+}
+
+/* 6.12 hosts say which bits they let vmm write; 6.1 hosts have no masks at all. */
+static void test_masks(void **state)
+{
+	const struct cpu_desc *max = &hosts[MAX]->cpu, *old = &hosts[BIG61]->cpu;
+	struct idreg_field ras = field(PFR0, "RAS"), sve2 = field(ZFR0, "SVEver");
+
+	assert_int_equal(max->mask[PFR0] & idregs__field_mask(&ras), 0);
+	assert_int_equal(max->mask[ZFR0] & idregs__field_mask(&sve2), idregs__field_mask(&sve2));
+	for (unsigned idx = 0; idx < IDREG_COUNT; idx++)
+		assert_int_equal(old->mask[idx], 0);
+}
+
+/* ---- the rules ---- */
+
+/* Every field the Arm ARM defines as signed plans to its lowest signed value. */
+static void test_signed_fields(void **state)
+{
+	static const struct {
+		unsigned idx;
+		const char *name;
+	} signed_fields[] = {
+		{ PFR0, "FP" }, { PFR0, "AdvSIMD" }, { MMFR0, "TGran4" }, { MMFR0, "TGran64" },
+		{ DFR0, "DoubleLock" }, { DFR0, "MTPMU" }, { IDREG_IDX(0, 1, 2), "PerfMon" },
+	};
+	static const struct {
+		unsigned a, b, want;
+	} cases[] = {
+		{ 0x1, 0xf, 0xf },	/* not implemented (-1) is below everything */
+		{ 0xf, 0x0, 0xf },
+		{ 0x0, 0x1, 0x0 },
+		{ 0x1, 0x1, 0x1 },
+		{ 0x7, 0x8, 0x8 },	/* 0x8 is -8 */
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(signed_fields); i++) {
+		struct idreg_field f = field(signed_fields[i].idx, signed_fields[i].name);
+
+		assert_int_equal(f.rule, RULE_SIGNED);
+		for (size_t c = 0; c < ARRAY_SIZE(cases); c++) {
+			struct host_caps *h[2] = { copy(MAX), copy(MAX) };
+			struct cpu_plan_result r;
+
+			set_field(&h[0]->cpu, signed_fields[i].idx, f.name, cases[c].a);
+			set_field(&h[1]->cpu, signed_fields[i].idx, f.name, cases[c].b);
+			plan(h, 2, &r);
+			if (plan_field(&r.plan, signed_fields[i].idx, f.name) != cases[c].want)
+				fail_msg("%s: plan of 0x%x and 0x%x is 0x%x, want 0x%x", f.name,
+					 cases[c].a, cases[c].b,
+					 plan_field(&r.plan, signed_fields[i].idx, f.name), cases[c].want);
+			cpuplan__free(&r);
+			free(h[0]);
+			free(h[1]);
+		}
+	}
+	/* An unsigned field takes the lower number: 0xf is a value like any other. */
+	struct idreg_field aes = field(ISAR0, "AES"), fp = field(PFR0, "FP");
+
+	assert_int_equal(aes.rule, RULE_LOWER);
+	assert_true(idregs__compare(&aes, 0x1, 0xf) < 0);
+	assert_true(idregs__compare(&fp, 0x1, 0xf) > 0);
+}
+
+/* Cache writeback granules: a larger one is safe; the instruction cache policy must match. */
+static void test_ctr_rules(void **state)
+{
+	struct host_caps *h[2] = { copy(MAX), copy(MAX) };
+	struct cpu_plan_result r;
+
+	assert_int_equal(field(IDREG_IDX(3, 0, 1), "CWG").rule, RULE_HIGHER);
+	set_field(&h[1]->cpu, IDREG_IDX(3, 0, 1), "CWG", 6);
+	set_field(&h[1]->cpu, IDREG_IDX(3, 0, 1), "DminLine", 6);
+	plan(h, 2, &r);
+	assert_int_equal(plan_field(&r.plan, IDREG_IDX(3, 0, 1), "CWG"), 6);
+	assert_int_equal(plan_field(&r.plan, IDREG_IDX(3, 0, 1), "DminLine"), 4);
+	/* max's KVM cannot write CWG: it is named; DminLine it can lower. */
+	assert_non_null(find_conflict(&r, 0, "CTR_EL0.CWG"));
+	assert_null(find_conflict(&r, 1, "CTR_EL0.DminLine"));
+	cpuplan__free(&r);
+	free(h[0]);
+	free(h[1]);
+}
+
+/* Pointer authentication: one algorithm on every host, or none (and no ptrauth vcpu feature). */
+static void test_same_or_zero(void **state)
+{
+	struct host_caps *h[2] = { copy(MAX), copy(MAX) };
+	struct cpu_plan_result r;
+
+	plan(h, 2, &r);
+	assert_int_equal(plan_field(&r.plan, ISAR1, "API"), 1);
+	assert_true(r.plan.vcpu_features & 1u << CPU_FEAT_PTRAUTH_ADDRESS);
+	cpuplan__free(&r);
+
+	set_field(&h[1]->cpu, ISAR1, "API", 0);
+	set_field(&h[1]->cpu, ISAR1, "APA", 5);
+	plan(h, 2, &r);
+	assert_int_equal(plan_field(&r.plan, ISAR1, "API"), 0);
+	assert_int_equal(plan_field(&r.plan, ISAR1, "APA"), 0);
+	assert_false(r.plan.vcpu_features & 1u << CPU_FEAT_PTRAUTH_ADDRESS);
+	assert_true(r.plan.vcpu_features & 1u << CPU_FEAT_PTRAUTH_GENERIC);
+	/* Without the vcpu feature the fields read 0: no write, so no conflict. */
+	assert_null(find_conflict(&r, 0, "ID_AA64ISAR1_EL1.API"));
+	cpuplan__free(&r);
+	free(h[0]);
+	free(h[1]);
+}
+
+/* ---- plans over the test bed's CPU models ---- */
+
+/* max and neoverse-n1: no SVE, no SVE2; LRCPC and DotProd are in both, so kept. */
+static void test_plan_max_n1(void **state)
+{
+	const enum host h[] = { MAX, N1 };
+	struct idreg_field gic = field(PFR0, "GIC");
+	struct cpu_plan_result r;
+	struct cpu_desc *d = malloc(sizeof(*d));
+
+	plan_of(h, 2, &r);
+	assert_true(r.plan.has_cpu);
+	assert_int_equal(r.missing, -1);
+	assert_int_equal(r.plan.sve, 0);
+	plan_desc(&r.plan, d);
+	assert_false(has_feature(d, "sve"));
+	assert_false(has_feature(d, "sve2"));
+	assert_false(has_feature(d, "sha3"));
+	assert_false(has_feature(d, "paca"));
+	assert_true(has_feature(d, "lrcpc"));
+	assert_true(has_feature(d, "asimddp"));
+	assert_true(has_feature(d, "atomics"));
+	assert_false(r.plan.vcpu_features & 1u << CPU_FEAT_SVE);
+	assert_true(r.plan.vcpu_features & 1u << CPU_FEAT_PMU_V3);
+	/* Hidden by leaving out the SVE vcpu feature, not by a write: no conflict. */
+	assert_null(find_conflict(&r, 0, "ID_AA64PFR0_EL1.SVE"));
+	assert_null(find_conflict(&r, 0, "ID_AA64ZFR0_EL1.SVEver"));
+	/* SHA3 max's 6.12 can lower; RAS it cannot (its writable mask leaves it out). */
+	assert_null(find_conflict(&r, 0, "ID_AA64ISAR0_EL1.SHA3"));
+	assert_non_null(find_conflict(&r, 0, "ID_AA64PFR0_EL1.RAS"));
+	assert_true(cpuplan__host_conflicts(&r, 0));
+	assert_false(cpuplan__host_conflicts(&r, 1));
+	/* Not planned: MIDR, MPIDR, the GIC field, EL2-only fields. */
+	assert_false(r.plan.planned[IDREG_IDX(0, 0, 0)]);
+	assert_false(r.plan.planned[IDREG_IDX(0, 0, 5)]);
+	assert_int_equal(r.plan.mask[PFR0] & idregs__field_mask(&gic), 0);
+	cpuplan__free(&r);
+	free(d);
+}
+
+/* a64fx and max: SVE 128,256; SVE2 off; DC ZVA's block size differs, which nothing can fix. */
+static void test_plan_a64fx(void **state)
+{
+	const enum host h[] = { MAX, A64FX };
+	struct host_caps *c[2] = { copy(MAX), copy(A64FX) };
+	const struct cpu_conflict *k;
+	struct cpu_plan_result r;
+	struct cpu_desc *d = malloc(sizeof(*d));
+
+	plan_of(h, 2, &r);
+	assert_int_equal(r.plan.sve, 0x3);
+	plan_desc(&r.plan, d);
+	assert_true(has_feature(d, "sve"));
+	assert_false(has_feature(d, "sve2"));
+	assert_int_equal(plan_field(&r.plan, ZFR0, "SVEver"), 0);
+	k = find_conflict(&r, 1, "DCZID_EL0");
+	assert_non_null(k);
+	assert_int_equal(k->kind, CONFLICT_NEVER);
+	assert_int_equal(k->host_value, 6);
+	assert_int_equal(k->plan_value, 4);
+	cpuplan__free(&r);
+
+	/* Even a host that could write every bit cannot change DCZID_EL0. */
+	for (unsigned i = 0; i < 2; i++)
+		for (unsigned idx = 0; idx < IDREG_COUNT; idx++)
+			c[i]->cpu.mask[idx] = ~0ull;
+	plan(c, 2, &r);
+	for (unsigned i = 0; i < r.nr_conflicts; i++)
+		assert_int_not_equal(r.conflicts[i].kind, CONFLICT_NOT_WRITABLE);
+	assert_non_null(find_conflict(&r, 1, "DCZID_EL0"));
+	cpuplan__free(&r);
+	free(c[0]);
+	free(c[1]);
+	free(d);
+}
+
+/* A 6.1 host cannot write any ID register: a field it must lower is a conflict naming it. */
+static void test_plan_61_conflict(void **state)
+{
+	const enum host h[] = { N1, BIG61 };
+	const enum host same[] = { BIG61, BIG61 };
+	const struct cpu_conflict *k;
+	struct cpu_plan_result r;
+
+	plan_of(h, 2, &r);
+	k = find_conflict(&r, 1, "ID_AA64ISAR0_EL1.SHA3");
+	assert_non_null(k);
+	assert_int_equal(k->kind, CONFLICT_NOT_WRITABLE);
+	assert_int_equal(k->host_value, 1);
+	assert_int_equal(k->plan_value, 0);
+	assert_true(cpuplan__host_conflicts(&r, 1));
+	/* The cache geometry: real values on 6.1, KVM's own on 6.12. */
+	assert_non_null(find_conflict(&r, 1, "CCSIDR (cache geometry)"));
+	cpuplan__free(&r);
+
+	/* Two alike 6.1 hosts need no write: no conflict. */
+	plan_of(same, 2, &r);
+	assert_int_equal(r.nr_conflicts, 0);
+	cpuplan__free(&r);
+}
+
+/* A file without "cpu" (an older vmm): only the SVE set is planned. */
+static void test_plan_without_cpu(void **state)
+{
+	struct host_caps *c[2] = { copy(MAX), copy(A64FX) };
+	struct cpu_plan_result r;
+
+	c[1]->cpu.present = false;
+	plan(c, 2, &r);
+	assert_int_equal(r.missing, 1);
+	assert_false(r.plan.has_cpu);
+	assert_int_equal(r.plan.sve, 0x3);
+	cpuplan__free(&r);
+	free(c[0]);
+	free(c[1]);
+}
+
+/* ---- files ---- */
+
+static char *plan_text(const char *const *files, unsigned n, bool json)
+{
+	char *text = NULL, err[512];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	if (caps__plan(files, n, f, json, err, sizeof(err)))
+		fail_msg("caps --plan: %s", err);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+/* The plan file reads back (cpuplan__parse) to the plan the planner made. */
+static void test_plan_file_round_trip(void **state)
+{
+	const char *files[] = { fixtures[MAX].file, fixtures[A64FX].file, fixtures[N1].file };
+	const enum host h[] = { MAX, A64FX, N1 };
+	struct cpu_plan *back = malloc(sizeof(*back));
+	struct cpu_plan_result r;
+	char err[256];
+
+	for (unsigned n = 1; n <= 3; n++) {
+		char *text = plan_text(files, n, true);
+
+		plan_of(h, n, &r);
+		if (cpuplan__parse(text, strlen(text), back, err, sizeof(err)))
+			fail_msg("%s\n%s", err, text);
+		assert_int_equal(back->sve, r.plan.sve);
+		assert_true(back->has_cpu);
+		assert_int_equal(back->vcpu_features, r.plan.vcpu_features);
+		assert_int_equal(back->cntfrq, r.plan.cntfrq);
+		assert_int_equal(back->dczid, r.plan.dczid);
+		assert_memory_equal(back->planned, r.plan.planned, sizeof(back->planned));
+		assert_memory_equal(back->value, r.plan.value, sizeof(back->value));
+		assert_memory_equal(back->mask, r.plan.mask, sizeof(back->mask));
+		assert_int_equal(back->nr_ccsidr, r.plan.nr_ccsidr);
+		for (unsigned i = 0; i < back->nr_ccsidr; i++) {
+			assert_int_equal(back->ccsidr[i].csselr, r.plan.ccsidr[i].csselr);
+			assert_int_equal(back->ccsidr[i].value, r.plan.ccsidr[i].value);
+		}
+		cpuplan__free(&r);
+		free(text);
+	}
+	free(back);
+}
+
+/* The human summary names what is off and why, and the hosts that cannot run the plan. */
+static void test_plan_summary(void **state)
+{
+	const char *files[] = { fixtures[MAX].file, fixtures[N1].file, fixtures[A64FX].file };
+	char *text = plan_text(files, 2, false), want[512];
+
+	snprintf(want, sizeof(want), "\nsve2: off (%s has none)\n", files[1]);
+	assert_non_null(strstr(text, want));
+	assert_non_null(strstr(text, "launch with: --sve-vls=off\n"));
+	snprintf(want, sizeof(want), "\nconflict: %s: ID_AA64PFR0_EL1.RAS is 0x2, the plan needs "
+		 "0x1, and its kernel cannot write it\n", files[0]);
+	assert_non_null(strstr(text, want));
+	snprintf(want, sizeof(want), "\ncannot run this plan: %s (", files[0]);
+	assert_non_null(strstr(text, want));
+	assert_non_null(strstr(text, " lrcpc"));
+	free(text);
+
+	text = plan_text(files, 3, false);
+	snprintf(want, sizeof(want), "\nsve2: off (%s, %s have none)\n", files[1], files[2]);
+	assert_non_null(strstr(text, want));
+	snprintf(want, sizeof(want), "\nconflict: %s: DCZID_EL0 is 0x6, the first host's 0x4: "
+		 "no kernel can change it\n", files[2]);
+	assert_non_null(strstr(text, want));
+	free(text);
+}
+
+/* ---- labels ---- */
+
+/* A Kubernetes label name (no prefix) or value: 1..63 of [A-Za-z0-9._-], alphanumeric at both ends. */
+static bool k8s_word(const char *s, size_t len)
+{
+	if (!len || len > 63 || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[len - 1]))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]))
+			return false;
+	return true;
+}
+
+static char *labels(enum host h)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	caps__print_labels(f, hosts[h]);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+static void test_label_values(void);
+
+static void test_labels(void **state)
+{
+	for (unsigned h = 0; h < NR_HOSTS; h++) {
+		char *text = labels(h), *line, *save, *eq;
+		unsigned features = 0, listed = 0;
+
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			eq = strchr(line, '=');
+			assert_non_null(eq);
+			if (!k8s_word(line, eq - line) || !k8s_word(eq + 1, strlen(eq + 1)))
+				fail_msg("%s: not a valid label: %s", fixtures[h].file, line);
+			features += !strncmp(line, "vmm-cpu-", 8);
+		}
+		free(text);
+		/* One label per feature Linux lists. */
+		text = strdup(fixtures[h].cpuinfo);
+		for (line = strtok_r(text, " ", &save); line; line = strtok_r(NULL, " ", &save))
+			listed++;
+		assert_int_equal(features, listed);
+		free(text);
+	}
+	test_label_values();
+}
+
+static void test_label_values(void)
+{
+	char *max = labels(MAX), *n1 = labels(N1), *a64fx = labels(A64FX);
+
+	assert_non_null(strstr(max, "vmm-sve-vl-256=true\n"));
+	assert_non_null(strstr(max, "vmm-sve-vl-2048=true\n"));
+	assert_non_null(strstr(max, "vmm-sve-max-vl=2048\n"));
+	assert_non_null(strstr(max, "vmm-cpu-sve2=true\n"));
+	assert_non_null(strstr(max, "vmm-writable-id-regs=true\n"));
+	assert_non_null(strstr(a64fx, "vmm-sve-vl-512=true\n"));
+	assert_null(strstr(a64fx, "vmm-sve-vl-384"));
+	assert_null(strstr(a64fx, "vmm-cpu-sve2"));
+	assert_non_null(strstr(a64fx, "vmm-dczid-bs=6\n"));
+	assert_non_null(strstr(n1, "vmm-sve=false\n"));
+	assert_non_null(strstr(n1, "vmm-sve-max-vl=0\n"));
+	assert_null(strstr(n1, "vmm-sve-vl-"));
+	assert_non_null(strstr(n1, "vmm-cpu-lrcpc=true\n"));
+	free(max);
+	free(n1);
+	free(a64fx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_features_match_cpuinfo),
+		cmocka_unit_test(test_register_ids),
+		cmocka_unit_test(test_masks),
+		cmocka_unit_test(test_signed_fields),
+		cmocka_unit_test(test_ctr_rules),
+		cmocka_unit_test(test_same_or_zero),
+		cmocka_unit_test(test_plan_max_n1),
+		cmocka_unit_test(test_plan_a64fx),
+		cmocka_unit_test(test_plan_61_conflict),
+		cmocka_unit_test(test_plan_without_cpu),
+		cmocka_unit_test(test_plan_file_round_trip),
+		cmocka_unit_test(test_plan_summary),
+		cmocka_unit_test(test_labels),
+	};
+
+	return cmocka_run_group_tests(tests, load_fixtures, free_fixtures);
+}
