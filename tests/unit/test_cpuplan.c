@@ -540,6 +540,151 @@ static void test_plan_summary(void **state)
 	free(text);
 }
 
+
+/* ---- the "cpu" object read back, and bad ones ---- */
+
+static char *caps_text(const struct host_caps *c)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	caps__print_json(f, c);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+/* What caps --json writes reads back to the same description. */
+static void test_cpu_json_round_trip(void **state)
+{
+	struct host_caps *back = malloc(sizeof(*back));
+	char err[256];
+
+	for (unsigned h = 0; h < NR_HOSTS; h++) {
+		char *text = caps_text(hosts[h]);
+		const struct cpu_desc *a = &hosts[h]->cpu, *b = &back->cpu;
+
+		if (caps__parse_json(text, strlen(text), back, err, sizeof(err)))
+			fail_msg("%s: %s", fixtures[h].file, err);
+		assert_true(b->present);
+		assert_int_equal(b->vcpu_features, a->vcpu_features);
+		assert_int_equal(b->has_masks, a->has_masks);
+		assert_int_equal(b->cntfrq, a->cntfrq);
+		assert_int_equal(b->dczid, a->dczid);
+		assert_memory_equal(b->valid, a->valid, sizeof(a->valid));
+		assert_memory_equal(b->value, a->value, sizeof(a->value));
+		assert_memory_equal(b->mask, a->mask, sizeof(a->mask));
+		assert_int_equal(b->nr_ccsidr, a->nr_ccsidr);
+		assert_memory_equal(b->ccsidr, a->ccsidr, a->nr_ccsidr * sizeof(a->ccsidr[0]));
+		assert_int_equal(b->nr_regs, a->nr_regs);
+		assert_int_equal(b->reg_digest, a->reg_digest);
+		assert_memory_equal(b->ids, a->ids, a->nr_ids * sizeof(a->ids[0]));
+		free(text);
+	}
+	free(back);
+}
+
+#define CPU_HEAD "{\"format\": 1, \"host\": \"h\", \"sve\": {\"supported\": false, \"vector_lengths\": []}, "
+#define CPU_OK(rest) CPU_HEAD "\"cpu\": {\"vcpu_features\": [\"psci-0.2\"], \"cntfrq_el0\": 100, " \
+	"\"dczid_el0\": \"0x4\", \"id_regs\": {\"MIDR_EL1\": \"0x1\"}, " rest "}}"
+
+static const struct {
+	const char *text, *msg;
+} bad_cpus[] = {
+	{ CPU_HEAD "\"cpu\": []}", "\"cpu\" is an array, expected an object" },
+	{ CPU_OK("\"writable_masks\": false, \"x\": 1"), NULL },	/* good: the base case */
+	{ CPU_OK("\"writable_masks\": 0"), "\"cpu.writable_masks\" is a number, expected a boolean" },
+	{ CPU_OK("\"writable_masks\": true"), "missing \"cpu.id_reg_masks\" (an object)" },
+	{ CPU_OK("\"writable_masks\": true, \"id_reg_masks\": {\"ID_FOO_EL1\": \"0x1\"}"),
+	  "\"cpu.id_reg_masks\" has \"ID_FOO_EL1\", not a feature ID register" },
+	{ CPU_HEAD "\"cpu\": {\"vcpu_features\": [\"sve3\"]}}",
+	  "\"cpu.vcpu_features[0]\" is \"sve3\", not a vcpu feature vmm knows" },
+	{ CPU_HEAD "\"cpu\": {\"vcpu_features\": [], \"cntfrq_el0\": -1}}",
+	  "\"cpu.cntfrq_el0\" is -1, outside 0..4294967295" },
+	{ CPU_HEAD "\"cpu\": {\"vcpu_features\": [], \"cntfrq_el0\": 1, \"dczid_el0\": 4}}",
+	  "\"cpu.dczid_el0\" is a number, expected a string" },
+	{ CPU_HEAD "\"cpu\": {\"vcpu_features\": [], \"cntfrq_el0\": 1, \"dczid_el0\": \"4\"}}",
+	  "\"cpu.dczid_el0\" is \"4\", not a 64-bit hex number \"0x...\"" },
+	{ CPU_HEAD "\"cpu\": {\"vcpu_features\": [], \"cntfrq_el0\": 1, \"dczid_el0\": \"0x1ffffffffffffffff\"}}",
+	  "\"cpu.dczid_el0\" is \"0x1ffffffffffffffff\", not a 64-bit hex number" },
+	{ CPU_HEAD "\"cpu\": {\"vcpu_features\": [], \"cntfrq_el0\": 1, \"dczid_el0\": \"0xg\"}}",
+	  "not a 64-bit hex number" },
+	{ CPU_OK("\"writable_masks\": false, \"ccsidr\": {\"2\": \"0x1\", \"1\": \"0x1\"}"),
+	  "\"cpu.ccsidr\" has the key \"1\": CSSELR values are increasing numbers 0..255" },
+	{ CPU_OK("\"writable_masks\": false, \"ccsidr\": {\"0\": \"0x100000000\"}"),
+	  "\"cpu.ccsidr.0\" is 0x100000000, wider than 32 bits" },
+	{ CPU_OK("\"writable_masks\": false, \"reg_list\": {\"count\": 1, \"digest\": \"0x1\", \"ids\": [\"0x2\"]}"),
+	  "\"cpu.reg_list.digest\" is not the digest of its ids" },
+};
+
+static void test_bad_cpu(void **state)
+{
+	struct host_caps *c = malloc(sizeof(*c));
+	char err[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad_cpus); i++) {
+		int ret = caps__parse_json(bad_cpus[i].text, strlen(bad_cpus[i].text), c,
+					   err, sizeof(err));
+
+		if (!bad_cpus[i].msg) {
+			if (ret)
+				fail_msg("good cpu %zu refused: %s", i, err);
+			assert_true(c->cpu.present);
+			assert_int_equal(c->cpu.value[0], 1);
+			continue;
+		}
+		assert_int_equal(ret, -VMM_ERR_INPUT);
+		if (!strstr(err, bad_cpus[i].msg))
+			fail_msg("case %zu: \"%s\", want \"%s\"", i, err, bad_cpus[i].msg);
+	}
+	free(c);
+}
+
+#define PLAN(cpu) "{\"format\": 1, \"common_vector_lengths\": [128, 256], \"cpu\": " cpu "}"
+
+static const struct {
+	const char *text, *msg;
+} bad_plans[] = {
+	{ "{\"format\": 1}", "missing \"common_vector_lengths\" (an array)" },
+	{ "{\"format\": 1, \"common_vector_lengths\": [256]}", "\"common_vector_lengths\" lacks 128" },
+	{ PLAN("7"), "\"cpu\" is a number, expected an object" },
+	{ PLAN("{\"vcpu_features\": [], \"cntfrq_el0\": 1, \"dczid_el0\": \"0x4\", "
+	       "\"id_regs\": {\"ID_AA64PFR0_EL1\": \"0x1\"}}"),
+	  "\"cpu.id_regs.ID_AA64PFR0_EL1\" is a string, expected an object {value, mask}" },
+	{ PLAN("{\"vcpu_features\": [], \"cntfrq_el0\": 1, \"dczid_el0\": \"0x4\", "
+	       "\"id_regs\": {\"ID_AA64PFR0_EL1\": {\"value\": \"0x11\", \"mask\": \"0xf0\"}}}"),
+	  "\"cpu.id_regs.ID_AA64PFR0_EL1\" sets bits outside its mask" },
+	{ PLAN("{\"vcpu_features\": [], \"cntfrq_el0\": 1, \"dczid_el0\": \"0x4\", "
+	       "\"id_regs\": {\"ID_AA64PFR0_EL1\": {\"value\": \"0x11\"}}}"),
+	  "missing \"cpu.id_regs.ID_AA64PFR0_EL1.mask\" (a string)" },
+};
+
+/* cpuplan__load(): a missing file, and bad plans each named by field. */
+static void test_bad_plans(void **state)
+{
+	struct cpu_plan *p = malloc(sizeof(*p));
+	char err[256];
+
+	assert_int_equal(cpuplan__load("/no/such/plan.json", p, err, sizeof(err)), -VMM_ERR_INPUT);
+	assert_string_equal(err, "/no/such/plan.json: No such file or directory");
+	/* A caps file is no plan: it lacks the common set. */
+	assert_int_equal(cpuplan__load(fixtures[MAX].file, p, err, sizeof(err)), -VMM_ERR_INPUT);
+	assert_non_null(strstr(err, "missing \"common_vector_lengths\""));
+	for (size_t i = 0; i < ARRAY_SIZE(bad_plans); i++) {
+		assert_int_equal(cpuplan__parse(bad_plans[i].text, strlen(bad_plans[i].text), p,
+						err, sizeof(err)), -VMM_ERR_INPUT);
+		if (strcmp(err, bad_plans[i].msg))
+			fail_msg("plan %zu: \"%s\", want \"%s\"", i, err, bad_plans[i].msg);
+	}
+	/* An SVE-only plan (the hosts' files had no "cpu"). */
+	const char *sve_only = "{\"format\": 1, \"common_vector_lengths\": [128], \"cpu\": null}";
+	assert_int_equal(cpuplan__parse(sve_only, strlen(sve_only), p, err, sizeof(err)), 0);
+	assert_int_equal(p->sve, 1);
+	assert_false(p->has_cpu);
+	free(p);
+}
+
 /* ---- labels ---- */
 
 /* A Kubernetes label name (no prefix) or value: 1..63 of [A-Za-z0-9._-], alphanumeric at both ends. */
@@ -628,6 +773,9 @@ int main(void)
 		cmocka_unit_test(test_plan_without_cpu),
 		cmocka_unit_test(test_plan_file_round_trip),
 		cmocka_unit_test(test_plan_summary),
+		cmocka_unit_test(test_cpu_json_round_trip),
+		cmocka_unit_test(test_bad_cpu),
+		cmocka_unit_test(test_bad_plans),
 		cmocka_unit_test(test_labels),
 	};
 
