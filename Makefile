@@ -31,7 +31,7 @@ VMM_SRCS := \
 	vmm/main.c vmm/util.c vmm/options.c vmm/kvm.c vmm/vcpu.c vmm/mmio.c \
 	vmm/term.c vmm/devices.c vmm/run.c vmm/api.c vmm/vmstate.c vmm/restore.c vmm/snapinfo.c \
 	arm64/vcpu.c arm64/vcpu-state.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/gic-state.c arm64/layout.c \
-	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c arm64/idregs.c arm64/cpuplan.c vmm/json.c \
+	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c vmm/json.c \
 	hw/pl011.c hw/pl031.c hw/testdev.c
 VMM_SRCS += vmm/persist.c vmm/snapshot.c vmm/devcfg.c
 VMM_SRCS += vmm/guest-mem.c virtio/virtqueue.c
@@ -60,10 +60,10 @@ test_mmio_SRCS    := vmm/mmio.c vmm/util.c
 test_image_SRCS   := arm64/image.c vmm/util.c
 test_fdt_SRCS     := arm64/fdt.c arm64/layout.c vmm/util.c
 test_sve_SRCS     := arm64/sve.c vmm/util.c
-test_caps_SRCS    := arm64/caps.c arm64/idregs.c arm64/cpuplan.c vmm/json.c arm64/sve.c vmm/util.c
+test_caps_SRCS    := arm64/caps.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c vmm/json.c arm64/sve.c vmm/util.c
 test_json_SRCS    := vmm/json.c vmm/util.c
 UNIT_TESTS += test_cpuplan
-test_cpuplan_SRCS := arm64/caps.c arm64/idregs.c arm64/cpuplan.c vmm/json.c arm64/sve.c vmm/util.c
+test_cpuplan_SRCS := arm64/caps.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c vmm/json.c arm64/sve.c vmm/util.c
 UNIT_TESTS += test_snapshot test_persist
 test_snapshot_SRCS := vmm/snapshot.c vmm/persist.c vmm/util.c
 test_persist_SRCS  := vmm/persist.c

@@ -7,7 +7,7 @@
  * (docs/caps.md, "The CPU" and "Planning the CPU").
  *
  * Nothing here talks to KVM: arm64/caps-kvm.c fills struct cpu_desc on a
- * host, arm64/caps.c writes and reads it (and plans) as JSON, the tables
+ * host, arm64/caps.c and caps-read.c write and read it (and plans) as JSON, the tables
  * are in arm64/idregs.c and the planner (arm64/cpuplan.c) works on the
  * descriptions of several hosts. So the unit tests build all of it natively.
  */
@@ -180,7 +180,7 @@ bool cpuplan__host_conflicts(const struct cpu_plan_result *res, unsigned host);
 
 /*
  * Reads a plan file that `vmm caps --plan --json` wrote (its
- * "common_vector_lengths" and "cpu"; arm64/caps.c, next to the writer).
+ * "common_vector_lengths" and "cpu"; arm64/caps-read.c).
  * Returns 0, -2 with a one-line reason in err naming the file and the
  * field, or -1 (out of memory).
  */
