@@ -42,7 +42,7 @@ int caps__main(int argc, char **argv)
 	}
 	if (args.plan) {
 		ret = caps__plan((const char *const *)args.files, args.nr_files, stdout,
-				 args.json, err, sizeof(err));
+				 args.json, args.accept, err, sizeof(err));
 		if (ret) {
 			pr_err("%s", err);
 			return -ret;

@@ -22,7 +22,7 @@
 
 const char caps__help[] =
 "usage: vmm caps [--json | --labels]\n"
-"       vmm caps --plan [--json] FILE...\n"
+"       vmm caps --plan [--json] [--accept=REG.FIELD,...] FILE...\n"
 "\n"
 "Reports what this host's KVM can give a guest: the KVM API version, the\n"
 "IPA size limit, the SVE vector lengths and every valid guest set, the vcpu\n"
@@ -38,6 +38,8 @@ const char caps__help[] =
 "                  field) that every one of them can give, and the hosts\n"
 "                  that cannot hide a difference; with --json, the plan file.\n"
 "                  Needs no /dev/kvm.\n"
+"  --accept=REG.FIELD[,...]  with --plan: leave these ID register fields\n"
+"                  unplanned, each host showing its own (ID_AA64PFR0_EL1.RAS)\n"
 "  -h, --help      this text\n"
 "\n"
 "Exit status: 0 done (also when the hosts have no common SVE set or some\n"
@@ -449,6 +451,32 @@ static void print_conflict(FILE *f, const char *const *files, const struct host_
 	}
 }
 
+/* Each accepted field as "REG.FIELD", sep between. */
+static void put_accepted(FILE *f, const struct cpu_plan_result *r, const char *sep,
+			 const char *quote)
+{
+	struct idreg_field fl;
+	char reg[32];
+	unsigned m = 0;
+
+	for (unsigned idx = 0; idx < IDREG_COUNT; idx++) {
+		if (!r->accepted[idx])
+			continue;
+		idregs__name(idx, reg, sizeof(reg));
+		for (unsigned k = 0; idregs__field(idx, k, &fl); k++)
+			if (r->accepted[idx] & idregs__field_mask(&fl))
+				fprintf(f, "%s%s%s.%s%s", m++ ? sep : "", quote, reg, fl.name, quote);
+	}
+}
+
+static bool any_accepted(const struct cpu_plan_result *r)
+{
+	for (unsigned idx = 0; idx < IDREG_COUNT; idx++)
+		if (r->accepted[idx])
+			return true;
+	return false;
+}
+
 static void print_cpu_plan(FILE *f, const char *const *files, const struct host_caps *hosts,
 			   unsigned n, const struct cpu_plan_result *r, struct cpu_desc *scratch)
 {
@@ -469,6 +497,11 @@ static void print_cpu_plan(FILE *f, const char *const *files, const struct host_
 			fprintf(f, " %s", name);
 	fputc('\n', f);
 	print_features_off(f, files, hosts, n, scratch);
+	if (any_accepted(r)) {
+		fputs("accepted, not planned (each host shows its own): ", f);
+		put_accepted(f, r, ", ", "");
+		fputc('\n', f);
+	}
 	for (unsigned i = 0; i < r->nr_conflicts; i++)
 		print_conflict(f, files, hosts, &r->conflicts[i]);
 	for (unsigned i = 0; i < n; i++)
@@ -547,7 +580,9 @@ static void put_cpu_plan_json(FILE *f, const char *const *files, const struct ho
 	for (unsigned i = 0; i < plan->nr_ccsidr; i++)
 		fprintf(f, "%s\"%u\": \"0x%08x\"", i ? ", " : "", plan->ccsidr[i].csselr,
 			plan->ccsidr[i].value);
-	fputs("},\n", f);
+	fputs("},\n    \"accepted\": [", f);
+	put_accepted(f, r, ", ", "\"");
+	fputs("],\n", f);
 	put_conflicts_json(f, files, hosts, r);
 	fputs("\n  }", f);
 }
@@ -588,7 +623,8 @@ static void print_plan_json(FILE *f, const char *const *files, const struct host
 
 /* The SVE plan, and the CPU plan when some host described its CPU. */
 static int plan_cpu(const char *const *files, const struct host_caps *hosts,
-		    const vq_mask_t *sets, unsigned n, FILE *out, bool json)
+		    const vq_mask_t *sets, unsigned n, FILE *out, bool json,
+		    const uint64_t *accept)
 {
 	const struct cpu_desc **descs = calloc(n, sizeof(*descs));
 	struct cpu_desc *scratch = malloc(sizeof(*scratch));
@@ -602,7 +638,7 @@ static int plan_cpu(const char *const *files, const struct host_caps *hosts,
 		if (hosts[i].cpu.present)
 			cpu = &r;	/* files of an older vmm alone: the SVE plan only */
 	}
-	if (cpuplan__plan(descs, sets, n, &r))
+	if (cpuplan__plan(descs, sets, n, accept, &r))
 		goto out;
 	if (json) {
 		print_plan_json(out, files, hosts, n, r.plan.sve, cpu, scratch);
@@ -620,8 +656,9 @@ out:
 }
 
 int caps__plan(const char *const *files, unsigned n, FILE *out, bool json,
-	       char *err, size_t errlen)
+	       const char *accept, char *err, size_t errlen)
 {
+	uint64_t accepted[IDREG_COUNT];
 	struct host_caps *hosts;
 	vq_mask_t *sets;
 	char why[512];
@@ -630,6 +667,10 @@ int caps__plan(const char *const *files, unsigned n, FILE *out, bool json,
 
 	if (!n) {
 		set_err(err, errlen, "caps --plan: no files given");
+		return -VMM_ERR_INPUT;
+	}
+	if (accept && cpuplan__parse_accept(accept, accepted, why, sizeof(why))) {
+		set_err(err, errlen, "caps --plan %s", why);
 		return -VMM_ERR_INPUT;
 	}
 	hosts = calloc(n, sizeof(*hosts));
@@ -647,7 +688,7 @@ int caps__plan(const char *const *files, unsigned n, FILE *out, bool json,
 		set_err(err, errlen, "caps --plan %s", why);
 		goto out;
 	}
-	ret = plan_cpu(files, hosts, sets, n, out, json);
+	ret = plan_cpu(files, hosts, sets, n, out, json, accept ? accepted : NULL);
 	if (ret)
 		set_err(err, errlen, "caps --plan: out of memory for %u hosts", n);
 out:
@@ -678,6 +719,8 @@ int caps__parse_args(int argc, char **argv, struct caps_args *a, char *err, size
 			a->plan = true;
 		} else if (!strcmp(arg, "--labels")) {
 			a->labels = true;
+		} else if (!strncmp(arg, "--accept=", 9)) {
+			a->accept = arg + 9;
 		} else if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
 			a->help = true;
 		} else {
@@ -694,6 +737,10 @@ int caps__parse_args(int argc, char **argv, struct caps_args *a, char *err, size
 	}
 	if (a->labels && (a->plan || a->json)) {
 		set_err(err, errlen, "caps: --labels goes with neither --json nor --plan");
+		return -VMM_ERR_INPUT;
+	}
+	if (a->accept && !a->plan) {
+		set_err(err, errlen, "caps: --accept goes only with --plan");
 		return -VMM_ERR_INPUT;
 	}
 	if (a->plan && !a->nr_files) {

@@ -14,6 +14,7 @@
 struct planner {
 	const struct cpu_desc *const *d;
 	unsigned n;
+	const uint64_t *accept;
 	struct cpu_plan_result *res;
 	unsigned cap;		/* conflicts allocated */
 };
@@ -158,6 +159,10 @@ static int plan_register(struct planner *p, unsigned idx)
 	for (unsigned k = 0; idregs__field(idx, k, &f) && !err; k++) {
 		if (f.rule == RULE_IGNORE)
 			continue;
+		if (p->accept && (p->accept[idx] & idregs__field_mask(&f))) {
+			p->res->accepted[idx] |= idregs__field_mask(&f);
+			continue;
+		}
 		v = plan_field(p, idx, &f);
 		plan->mask[idx] |= idregs__field_mask(&f);
 		plan->value[idx] |= (uint64_t)v << f.shift;
@@ -214,9 +219,9 @@ static int plan_ccsidr(struct planner *p)
 }
 
 int cpuplan__plan(const struct cpu_desc *const *descs, const vq_mask_t *sve, unsigned n,
-		  struct cpu_plan_result *res)
+		  const uint64_t *accept, struct cpu_plan_result *res)
 {
-	struct planner p = { .d = descs, .n = n, .res = res };
+	struct planner p = { .d = descs, .n = n, .accept = accept, .res = res };
 	int err = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -239,6 +244,7 @@ int cpuplan__plan(const struct cpu_desc *const *descs, const vq_mask_t *sve, uns
 		memset(res->plan.planned, 0, sizeof(res->plan.planned));
 		memset(res->plan.value, 0, sizeof(res->plan.value));
 		memset(res->plan.mask, 0, sizeof(res->plan.mask));
+		memset(res->accepted, 0, sizeof(res->accepted));
 		free(res->conflicts);
 		res->conflicts = NULL;
 		res->nr_conflicts = 0;
@@ -270,4 +276,53 @@ bool cpuplan__host_conflicts(const struct cpu_plan_result *res, unsigned host)
 		if (res->conflicts[i].host == host)
 			return true;
 	return false;
+}
+
+/* One "REG.FIELD" of an --accept list: its register's index and the field's bits. */
+static int accept_one(const char *item, size_t len, uint64_t accept[IDREG_COUNT],
+		      char *err, size_t errlen)
+{
+	char reg[48];
+	const char *dot = memchr(item, '.', len);
+	struct idreg_field f;
+	int idx;
+
+	if (!dot || (size_t)(dot - item) >= sizeof(reg)) {
+		set_err(err, errlen, "--accept: '%.*s' is not REGISTER.FIELD "
+			"(e.g. ID_AA64PFR0_EL1.RAS)", (int)len, item);
+		return -VMM_ERR_INPUT;
+	}
+	memcpy(reg, item, dot - item);
+	reg[dot - item] = '\0';
+	idx = idregs__by_name(reg);
+	for (unsigned k = 0; idx >= 0 && idregs__field(idx, k, &f); k++) {
+		if (strlen(f.name) != len - (dot + 1 - item) ||
+		    strncmp(f.name, dot + 1, len - (dot + 1 - item)))
+			continue;
+		if (f.rule == RULE_FIXED) {
+			set_err(err, errlen, "--accept: %.*s cannot be accepted: a guest that "
+				"moves would see another value", (int)len, item);
+			return -VMM_ERR_INPUT;
+		}
+		accept[idx] |= idregs__field_mask(&f);
+		return 0;
+	}
+	set_err(err, errlen, "--accept: no field '%.*s' in the feature ID registers",
+		(int)len, item);
+	return -VMM_ERR_INPUT;
+}
+
+int cpuplan__parse_accept(const char *list, uint64_t accept[IDREG_COUNT], char *err, size_t errlen)
+{
+	const char *item = list, *comma;
+	int ret;
+
+	memset(accept, 0, IDREG_COUNT * sizeof(accept[0]));
+	do {
+		comma = strchr(item, ',');
+		ret = accept_one(item, comma ? (size_t)(comma - item) : strlen(item), accept,
+				 err, errlen);
+		item = comma + 1;
+	} while (!ret && comma);
+	return ret;
 }

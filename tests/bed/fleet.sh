@@ -47,3 +47,13 @@ run_vmm plan-61 caps --plan "$me" $big
 expect_rc 0 plan-61
 expect_line "^conflict: $big: ID_AA64ISAR0_EL1.SHA3 is 0x1, the plan needs 0x0, and its kernel cannot write it\$" plan-61
 expect_line "^cannot run this plan: $big (" plan-61
+
+# The operator accepts RAS and IDS as each host has them: max can run the rest.
+run_vmm accepted caps --plan --json --accept=ID_AA64PFR0_EL1.RAS,ID_AA64MMFR2_EL1.IDS $max "$me"
+expect_rc 0 accepted
+expect_line "\"file\": \"$max\", .*\"runs_plan\": true}" accepted
+expect_line '^    "accepted": \["ID_AA64PFR0_EL1.RAS", "ID_AA64MMFR2_EL1.IDS"\],$' accepted
+expect_line '^    "conflicts": \[\]$' accepted
+run_vmm accept-bad caps --plan --accept=DCZID_EL0.BS $max "$me"
+expect_rc 2 accept-bad
+expect_line "^vmm: caps --plan --accept: no field 'DCZID_EL0.BS' in the feature ID registers\$" accept-bad

@@ -136,7 +136,7 @@ static void plan(struct host_caps *const *c, unsigned n, struct cpu_plan_result 
 		d[i] = &c[i]->cpu;
 		sve[i] = c[i]->sve;
 	}
-	assert_int_equal(cpuplan__plan(d, sve, n, res), 0);
+	assert_int_equal(cpuplan__plan(d, sve, n, NULL, res), 0);
 }
 
 static void plan_of(const enum host *h, unsigned n, struct cpu_plan_result *res)
@@ -465,6 +465,70 @@ static void test_plan_without_cpu(void **state)
 	free(c[1]);
 }
 
+
+/* --accept: fields the operator accepts as each host has them are not planned, and no conflict. */
+static void test_accept(void **state)
+{
+	const struct cpu_desc *d[2] = { &hosts[MAX]->cpu, &hosts[N1]->cpu };
+	const vq_mask_t sve[2] = { hosts[MAX]->sve, hosts[N1]->sve };
+	struct idreg_field ras = field(PFR0, "RAS");
+	uint64_t *accept = calloc(IDREG_COUNT, sizeof(*accept));
+	struct cpu_plan_result r;
+	char err[256];
+
+	assert_int_equal(cpuplan__parse_accept("ID_AA64PFR0_EL1.RAS,ID_AA64MMFR2_EL1.IDS", accept,
+					       err, sizeof(err)), 0);
+	assert_int_equal(accept[PFR0], idregs__field_mask(&ras));
+	assert_int_equal(accept[IDREG_IDX(0, 7, 2)], 0xfull << 36);
+	assert_int_equal(cpuplan__plan(d, sve, 2, accept, &r), 0);
+	assert_int_equal(r.nr_conflicts, 0);
+	assert_int_equal(r.plan.mask[PFR0] & idregs__field_mask(&ras), 0);
+	assert_int_equal(r.accepted[PFR0], idregs__field_mask(&ras));
+	/* The rest is planned as before: SHA3 off, on max by a write. */
+	assert_int_equal(plan_field(&r.plan, ISAR0, "SHA3"), 0);
+	cpuplan__free(&r);
+
+	static const struct {
+		const char *list, *msg;
+	} bad[] = {
+		{ "ID_AA64PFR0_EL1.RASS", "--accept: no field 'ID_AA64PFR0_EL1.RASS' in the feature ID registers" },
+		{ "RAS", "--accept: 'RAS' is not REGISTER.FIELD (e.g. ID_AA64PFR0_EL1.RAS)" },
+		{ "ID_AA64PFR0_EL1.RAS,", "--accept: '' is not REGISTER.FIELD (e.g. ID_AA64PFR0_EL1.RAS)" },
+		{ "DCZID_EL0.[3:0]", "--accept: DCZID_EL0.[3:0] cannot be accepted: a guest that moves would see another value" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_int_equal(cpuplan__parse_accept(bad[i].list, accept, err, sizeof(err)),
+				 -VMM_ERR_INPUT);
+		assert_string_equal(err, bad[i].msg);
+	}
+	free(accept);
+}
+
+/* The same through caps__plan: the summary says what is accepted, and everyone runs the plan. */
+static void test_accept_summary(void **state)
+{
+	const char *files[] = { fixtures[MAX].file, fixtures[N1].file };
+	char *text = NULL, err[256];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_int_equal(caps__plan(files, 2, f, false, "ID_AA64PFR0_EL1.RAS,ID_AA64MMFR2_EL1.IDS",
+				    err, sizeof(err)), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(text, "\naccepted, not planned (each host shows its own): "
+			       "ID_AA64PFR0_EL1.RAS, ID_AA64MMFR2_EL1.IDS\n"));
+	assert_non_null(strstr(text, "\nevery host can run this plan\n"));
+	assert_null(strstr(text, "conflict"));
+	free(text);
+	f = open_memstream(&text, &len);
+	assert_int_equal(caps__plan(files, 2, f, false, "bogus", err, sizeof(err)), -VMM_ERR_INPUT);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(len, 0);
+	assert_string_equal(err, "caps --plan --accept: 'bogus' is not REGISTER.FIELD "
+			    "(e.g. ID_AA64PFR0_EL1.RAS)");
+	free(text);
+}
+
 /* ---- files ---- */
 
 static char *plan_text(const char *const *files, unsigned n, bool json)
@@ -474,7 +538,7 @@ static char *plan_text(const char *const *files, unsigned n, bool json)
 	FILE *f = open_memstream(&text, &len);
 
 	assert_non_null(f);
-	if (caps__plan(files, n, f, json, err, sizeof(err)))
+	if (caps__plan(files, n, f, json, NULL, err, sizeof(err)))
 		fail_msg("caps --plan: %s", err);
 	assert_int_equal(fclose(f), 0);
 	return text;
@@ -771,6 +835,8 @@ int main(void)
 		cmocka_unit_test(test_plan_a64fx),
 		cmocka_unit_test(test_plan_61_conflict),
 		cmocka_unit_test(test_plan_without_cpu),
+		cmocka_unit_test(test_accept),
+		cmocka_unit_test(test_accept_summary),
 		cmocka_unit_test(test_plan_file_round_trip),
 		cmocka_unit_test(test_plan_summary),
 		cmocka_unit_test(test_cpu_json_round_trip),

@@ -58,17 +58,18 @@ int caps__load(const char *path, struct host_caps *caps, char *err, size_t errle
  * set all of them can give and, when the files describe their CPUs, the
  * CPU plan and its conflicts (as the plan file's JSON with json) to out.
  * Returns 0, also when there is no common set or some host cannot run the
- * plan; -2 when a file is bad ("caps --plan FILE: why" in err); -1 for an
- * internal error.
+ * plan; -2 when a file or accept (NULL, or the --accept list) is bad
+ * ("caps --plan FILE: why" in err); -1 for an internal error.
  */
 int caps__plan(const char *const *files, unsigned n, FILE *out, bool json,
-	       char *err, size_t errlen) __must_check;
+	       const char *accept, char *err, size_t errlen) __must_check;
 
 struct caps_args {
 	bool help;
 	bool json;
 	bool plan;
 	bool labels;
+	const char *accept;	/* --accept=LIST, or NULL */
 	unsigned nr_files;
 	char **files;		/* the FILE arguments, moved to the front of argv */
 };

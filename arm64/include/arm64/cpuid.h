@@ -162,18 +162,28 @@ struct cpu_conflict {
 
 struct cpu_plan_result {
 	struct cpu_plan plan;
+	uint64_t accepted[IDREG_COUNT];	/* the accepted bits of registers every host has */
 	unsigned nr_conflicts;
 	struct cpu_conflict *conflicts;	/* malloc'd; cpuplan__free() */
 	int missing;			/* -1, or the first host without "cpu": no CPU plan */
 };
 
 /*
- * Plans the CPU of n hosts (descs[i] with sve[i], their SVE sets). When
- * some desc is not present, only the SVE set is planned (res->missing
- * says which). Returns 0 or -ENOMEM.
+ * Plans the CPU of n hosts (descs[i] with sve[i], their SVE sets). accept
+ * (NULL: none) holds, per register, the bits of fields the operator
+ * accepts as they are: not planned, each host keeps its own. When some
+ * desc is not present, only the SVE set is planned (res->missing says
+ * which). Returns 0 or -ENOMEM.
  */
 int cpuplan__plan(const struct cpu_desc *const *descs, const vq_mask_t *sve, unsigned n,
-		  struct cpu_plan_result *res) __must_check;
+		  const uint64_t *accept, struct cpu_plan_result *res) __must_check;
+/*
+ * Parses "REG.FIELD[,REG.FIELD...]" (ID_AA64PFR0_EL1.RAS) into accept[],
+ * per register the bits of those fields. A field whose rule is "fixed"
+ * (DCZID_EL0) cannot be accepted. Returns 0 or -2 with the reason in err.
+ */
+int cpuplan__parse_accept(const char *list, uint64_t accept[IDREG_COUNT],
+			  char *err, size_t errlen) __must_check;
 void cpuplan__free(struct cpu_plan_result *res);
 /* Whether host i has a conflict. */
 bool cpuplan__host_conflicts(const struct cpu_plan_result *res, unsigned host);
