@@ -151,7 +151,8 @@ static const struct idreg_info regs[] = {
 		F("IDC", 28, 1, RULE_LOWER), F("DIC", 29, 1, RULE_LOWER),
 		F("TminLine", 32, 6, RULE_LOWER), END } },
 	/* DC ZVA's block size: not trapped, so not what KVM says (see cpu.dczid_el0). */
-	{ R(3, 0, 7), "DCZID_EL0", RULE_FIXED, { END } },
+	{ R(3, 0, 7), "DCZID_EL0", RULE_FIXED, {
+		F("BS", 0, 4, RULE_FIXED), F("DZP", 4, 1, RULE_FIXED), END } },
 };
 
 uint64_t idregs__reg_id(unsigned idx)
