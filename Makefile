@@ -153,6 +153,8 @@ FUZZERS         := fuzz_state
 fuzz_state_SRCS := vmm/snapshot.c vmm/persist.c vmm/util.c
 FUZZERS         += fuzz_virtqueue
 fuzz_virtqueue_SRCS := virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
+FUZZERS         += fuzz_caps
+fuzz_caps_SRCS  := arm64/caps.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c vmm/json.c arm64/sve.c vmm/util.c
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -fno-omit-frame-pointer -fno-sanitize-recover=all
