@@ -94,25 +94,25 @@ static int shown_by(unsigned idx, uint64_t fmask)
 	return -1;
 }
 
-/* A plan whose fields hide what a feature shows goes without the feature. */
-static void drop_hidden_features(struct cpu_plan *plan)
+/* Whether any field the plan gives a value shows this vcpu feature. */
+static bool feature_shown(const struct cpu_plan *plan, unsigned feature)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(by_feature); i++) {
 		unsigned idx = by_feature[i].idx;
 
-		if (plan->planned[idx] && (plan->value[idx] & by_feature[i].bits))
-			continue;
-		/* Every field of the feature must be off: look at the others too. */
-		bool shown = false;
-
-		for (size_t j = 0; j < ARRAY_SIZE(by_feature); j++)
-			if (by_feature[j].feature == by_feature[i].feature &&
-			    plan->planned[by_feature[j].idx] &&
-			    (plan->value[by_feature[j].idx] & by_feature[j].bits))
-				shown = true;
-		if (!shown)
-			plan->vcpu_features &= ~(1u << by_feature[i].feature);
+		if (by_feature[i].feature == feature && plan->planned[idx] &&
+		    (plan->value[idx] & by_feature[i].bits))
+			return true;
 	}
+	return false;
+}
+
+/* A plan whose fields hide all that a feature shows goes without the feature. */
+static void drop_hidden_features(struct cpu_plan *plan)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(by_feature); i++)
+		if (!feature_shown(plan, by_feature[i].feature))
+			plan->vcpu_features &= ~(1u << by_feature[i].feature);
 }
 
 /*
@@ -123,16 +123,14 @@ static int check_hosts(struct planner *p, unsigned idx, const struct idreg_field
 		       unsigned want)
 {
 	uint64_t fmask = idregs__field_mask(f);
+	int feature = shown_by(idx, fmask), err = 0;
 	char what[64], reg[32];
-	int err = 0;
 
 	idregs__name(idx, reg, sizeof(reg));
 	snprintf(what, sizeof(what), "%s.%s", reg, f->name);
 	for (unsigned i = 0; i < p->n && !err; i++) {
 		const struct cpu_desc *d = p->d[i];
 		unsigned have = idregs__field_get(f, d->value[idx]);
-
-		int feature = shown_by(idx, fmask);
 
 		if (have == want)
 			continue;
@@ -169,6 +167,22 @@ static int plan_register(struct planner *p, unsigned idx)
 		err = check_hosts(p, idx, &f, v);
 	}
 	plan->planned[idx] = plan->mask[idx] != 0;
+	return err;
+}
+
+/* Every register, from scratch, with the plan's vcpu features as they are. */
+static int plan_registers(struct planner *p)
+{
+	struct cpu_plan_result *res = p->res;
+	int err = 0;
+
+	memset(res->plan.planned, 0, sizeof(res->plan.planned));
+	memset(res->plan.value, 0, sizeof(res->plan.value));
+	memset(res->plan.mask, 0, sizeof(res->plan.mask));
+	memset(res->accepted, 0, sizeof(res->accepted));
+	res->nr_conflicts = 0;
+	for (unsigned idx = 0; idx < IDREG_COUNT && !err; idx++)
+		err = plan_register(p, idx);
 	return err;
 }
 
@@ -240,19 +254,10 @@ int cpuplan__plan(const struct cpu_desc *const *descs, const vq_mask_t *sve, uns
 	for (unsigned i = 0; i < n; i++)
 		res->plan.vcpu_features &= descs[i]->vcpu_features;
 	/* First without the features some host lacks, then also those the fields hide. */
-	for (unsigned pass = 0; pass < 2 && !err; pass++) {
-		memset(res->plan.planned, 0, sizeof(res->plan.planned));
-		memset(res->plan.value, 0, sizeof(res->plan.value));
-		memset(res->plan.mask, 0, sizeof(res->plan.mask));
-		memset(res->accepted, 0, sizeof(res->accepted));
-		free(res->conflicts);
-		res->conflicts = NULL;
-		res->nr_conflicts = 0;
-		p.cap = 0;
-		for (unsigned idx = 0; idx < IDREG_COUNT && !err; idx++)
-			err = plan_register(&p, idx);
-		if (!err)
-			drop_hidden_features(&res->plan);
+	err = plan_registers(&p);
+	if (!err) {
+		drop_hidden_features(&res->plan);
+		err = plan_registers(&p);
 	}
 	if (!err)
 		err = plan_fixed(&p);
