@@ -331,3 +331,125 @@ int cpuplan__parse_accept(const char *list, uint64_t accept[IDREG_COUNT], char *
 	} while (!ret && comma);
 	return ret;
 }
+
+/* ---- can this host give a plan? (for `vmm run --cpu-plan`) ---- */
+
+uint64_t cpuplan__reg_value(const struct cpu_plan *plan, const struct cpu_desc *host, unsigned idx)
+{
+	return (host->value[idx] & ~plan->mask[idx]) | (plan->value[idx] & plan->mask[idx]);
+}
+
+/* Whether this host can show value want in field f of register idx. */
+static const char *field_problem(const struct cpu_plan *plan, const struct cpu_desc *host,
+				 unsigned idx, const struct idreg_field *f, unsigned want)
+{
+	unsigned have = idregs__field_get(f, host->value[idx]);
+	uint64_t fmask = idregs__field_mask(f);
+	int feature = shown_by(idx, fmask);
+
+	if (have == want)
+		return NULL;
+	if (want == 0 && feature >= 0 && !(plan->vcpu_features & 1u << feature))
+		return NULL;	/* the vcpu goes without the feature that shows it */
+	switch (f->rule) {
+	case RULE_LOWER:
+	case RULE_SIGNED:
+	case RULE_HIGHER:
+		if (idregs__compare(f, want, have) > 0)
+			return "more than this host has";
+		break;
+	case RULE_SAME_OR_ZERO:
+		if (want)
+			return "another algorithm than this host's";
+		break;
+	case RULE_FIXED:
+		return "and no kernel can change it";
+	default:
+		break;
+	}
+	if (!host->has_masks || (host->mask[idx] & fmask) != fmask)
+		return "and this host's kernel cannot write it";
+	return NULL;
+}
+
+static int check_registers(const struct cpu_plan *plan, const struct cpu_desc *host,
+			   char *err, size_t errlen)
+{
+	struct idreg_field f;
+	const char *why;
+	char reg[32];
+
+	for (unsigned idx = 0; idx < IDREG_COUNT; idx++) {
+		if (!plan->planned[idx])
+			continue;
+		idregs__name(idx, reg, sizeof(reg));
+		if (!host->valid[idx]) {
+			set_err(err, errlen, "CPU plan: this host has no %s", reg);
+			return -VMM_ERR_HOST;
+		}
+		for (unsigned k = 0; idregs__field(idx, k, &f); k++) {
+			unsigned want = idregs__field_get(&f, plan->value[idx]);
+
+			if ((plan->mask[idx] & idregs__field_mask(&f)) != idregs__field_mask(&f))
+				continue;
+			why = field_problem(plan, host, idx, &f, want);
+			if (why) {
+				set_err(err, errlen, "CPU plan: %s.%s is 0x%x in the plan, 0x%x on "
+					"this host: %s", reg, f.name, want,
+					idregs__field_get(&f, host->value[idx]), why);
+				return -VMM_ERR_HOST;
+			}
+		}
+	}
+	return 0;
+}
+
+static int check_fixed(const struct cpu_plan *plan, const struct cpu_desc *host,
+		       char *err, size_t errlen)
+{
+	if (plan->dczid != host->dczid) {
+		set_err(err, errlen, "CPU plan: DCZID_EL0 is 0x%llx in the plan, 0x%llx on this "
+			"host: and no kernel can change it", (unsigned long long)plan->dczid,
+			(unsigned long long)host->dczid);
+		return -VMM_ERR_HOST;
+	}
+	if (plan->cntfrq != host->cntfrq) {
+		set_err(err, errlen, "CPU plan: CNTFRQ_EL0 is %llu Hz in the plan, %llu Hz on "
+			"this host", (unsigned long long)plan->cntfrq,
+			(unsigned long long)host->cntfrq);
+		return -VMM_ERR_HOST;
+	}
+	if (plan->nr_ccsidr != host->nr_ccsidr ||
+	    memcmp(plan->ccsidr, host->ccsidr, plan->nr_ccsidr * sizeof(plan->ccsidr[0]))) {
+		set_err(err, errlen, "CPU plan: the cache geometry (CCSIDR values) differs from "
+			"this host's");
+		return -VMM_ERR_HOST;
+	}
+	return 0;
+}
+
+int cpuplan__check_host(const struct cpu_plan *plan, const struct cpu_desc *host,
+			vq_mask_t host_sve, char *err, size_t errlen)
+{
+	char want[96], have[96];
+	uint32_t missing;
+	int ret;
+
+	if (plan->sve && !sve__set_valid(host_sve, plan->sve)) {
+		sve__format_set(plan->sve, want, sizeof(want));
+		sve__format_set(host_sve, have, sizeof(have));
+		set_err(err, errlen, "CPU plan: SVE lengths %s, which this host (%s) cannot give",
+			want, host_sve ? have : "no SVE");
+		return -VMM_ERR_HOST;
+	}
+	if (!plan->has_cpu)
+		return 0;
+	missing = plan->vcpu_features & ~host->vcpu_features;
+	if (missing) {
+		set_err(err, errlen, "CPU plan: this host offers no vcpu feature %s",
+			idregs__vcpu_feature_name(__builtin_ctz(missing)) ?: "?");
+		return -VMM_ERR_HOST;
+	}
+	ret = check_registers(plan, host, err, errlen);
+	return ret ? ret : check_fixed(plan, host, err, errlen);
+}

@@ -8,7 +8,8 @@
  * copy whose every ID register field is one lower, and the plan and its
  * summary are printed to a memory stream. A reader must refuse with a
  * message or accept; the planner must give each host its own conflicts
- * and a plan no host's field exceeds by its rule. Anything else aborts.
+ * and a plan no host's field exceeds by its rule, and cpuplan__check_host()
+ * must refuse exactly the hosts with conflicts. Anything else aborts.
  *
  * Built with -DFUZZ_SEED_MAIN this file is instead a program that copies
  * the caps fixtures (tests/fixtures/caps/) into the directory it is given.
@@ -70,10 +71,18 @@ static void plan_both(void)
 	const vq_mask_t sve[2] = { hosts[0].sve, hosts[1].sve };
 	struct cpu_plan_result r;
 
+	char err[256];
+
 	if (cpuplan__plan(d, sve, 2, NULL, &r))
 		return;
-	if (r.missing < 0)
+	if (r.missing < 0) {
 		check_plan(&r);
+		/* The check `vmm run --cpu-plan` makes agrees with the planner's conflicts. */
+		for (unsigned h = 0; h < 2; h++)
+			if (!cpuplan__check_host(&r.plan, &hosts[h].cpu, hosts[h].sve, err,
+						 sizeof(err)) != !cpuplan__host_conflicts(&r, h))
+				abort();
+	}
 	cpuplan__free(&r);
 }
 

@@ -529,6 +529,95 @@ static void test_accept_summary(void **state)
 	free(text);
 }
 
+
+/* ---- can a host give a plan (what `vmm run --cpu-plan` will check) ---- */
+
+/* Plans hosts h[0..n) with accept (NULL: none) and checks the plan on host `on`. */
+static int check_on(const enum host *h, unsigned n, const char *accept, enum host on,
+		    char *err, size_t errlen)
+{
+	const struct cpu_desc *d[8];
+	vq_mask_t sve[8];
+	uint64_t *acc = calloc(IDREG_COUNT, sizeof(*acc));
+	struct cpu_plan_result r;
+	int ret;
+
+	for (unsigned i = 0; i < n; i++) {
+		d[i] = &hosts[h[i]]->cpu;
+		sve[i] = hosts[h[i]]->sve;
+	}
+	if (accept)
+		assert_int_equal(cpuplan__parse_accept(accept, acc, err, errlen), 0);
+	assert_int_equal(cpuplan__plan(d, sve, n, accept ? acc : NULL, &r), 0);
+	err[0] = '\0';
+	ret = cpuplan__check_host(&r.plan, &hosts[on]->cpu, hosts[on]->sve, err, errlen);
+	/* The planner and the check agree: a host the plan names cannot run it. */
+	for (unsigned i = 0; i < n; i++)
+		if (h[i] == on)
+			assert_int_equal(ret != 0, cpuplan__host_conflicts(&r, i));
+	cpuplan__free(&r);
+	free(acc);
+	return ret;
+}
+
+static void test_check_host(void **state)
+{
+	const enum host max_n1[] = { MAX, N1 }, n1_a76[] = { N1, A76 };
+	const enum host max_only[] = { MAX }, a64fx_only[] = { A64FX }, max_61[] = { MAX, BIG61 };
+	const char *ras_ids = "ID_AA64PFR0_EL1.RAS,ID_AA64MMFR2_EL1.IDS";
+	char err[256];
+
+	/* A host runs its own plan; and max+n1 with RAS and IDS accepted on both. */
+	assert_int_equal(check_on(max_only, 1, NULL, MAX, err, sizeof(err)), 0);
+	assert_int_equal(check_on(max_n1, 2, ras_ids, MAX, err, sizeof(err)), 0);
+	assert_int_equal(check_on(max_n1, 2, ras_ids, N1, err, sizeof(err)), 0);
+	/* Without --accept, max cannot lower RAS. */
+	assert_int_equal(check_on(max_n1, 2, NULL, MAX, err, sizeof(err)), -VMM_ERR_HOST);
+	assert_string_equal(err, "CPU plan: ID_AA64PFR0_EL1.RAS is 0x1 in the plan, 0x2 on this "
+			    "host: and this host's kernel cannot write it");
+	/*
+	 * A plan above what a host has, on a Cortex-A72: the first field in
+	 * register order is the AArch32 CSV2 (ID_PFR0_EL1[19:16]) it lacks.
+	 */
+	assert_int_equal(check_on(max_n1, 2, ras_ids, A72, err, sizeof(err)), -VMM_ERR_HOST);
+	assert_string_equal(err, "CPU plan: ID_PFR0_EL1.[19:16] is 0x1 in the plan, 0x0 on "
+			    "this host: more than this host has");
+	/* SVE lengths: a64fx's 128..512 on neoverse-n1. */
+	assert_int_equal(check_on(a64fx_only, 1, NULL, N1, err, sizeof(err)), -VMM_ERR_HOST);
+	assert_string_equal(err, "CPU plan: SVE lengths 128,256,512, which this host (no SVE) "
+			    "cannot give");
+	/* a64fx's plan on max: 512 is fine, but not the DC ZVA block size... first a field. */
+	assert_int_equal(check_on(a64fx_only, 1, NULL, MAX, err, sizeof(err)), -VMM_ERR_HOST);
+	/* The 6.1 host cannot take max's CLIDR. */
+	assert_int_equal(check_on(max_61, 2, NULL, BIG61, err, sizeof(err)), -VMM_ERR_HOST);
+	assert_string_equal(err, "CPU plan: CLIDR_EL1.[3:0] is 0x1 in the plan, 0x3 on this host: "
+			    "and this host's kernel cannot write it");
+	/* Two Neoverse-N1-like cores: the plan is theirs, both run it. */
+	assert_int_equal(check_on(n1_a76, 2, NULL, A76, err, sizeof(err)), 0);
+}
+
+/* DCZID_EL0 differs, every field alike: the one thing no kernel changes. */
+static void test_check_dczid(void **state)
+{
+	struct host_caps *c = copy(MAX);
+	const struct cpu_desc *d = &hosts[MAX]->cpu;
+	struct cpu_plan_result r;
+	char err[256];
+
+	assert_int_equal(cpuplan__plan(&d, &hosts[MAX]->sve, 1, NULL, &r), 0);
+	c->cpu.dczid = 6;
+	assert_int_equal(cpuplan__check_host(&r.plan, &c->cpu, c->sve, err, sizeof(err)),
+			 -VMM_ERR_HOST);
+	assert_string_equal(err, "CPU plan: DCZID_EL0 is 0x4 in the plan, 0x6 on this host: "
+			    "and no kernel can change it");
+	/* The value to write keeps the host's bits outside the plan's fields. */
+	c->cpu.dczid = 4;
+	c->cpu.value[PFR0] ^= 0xfull << 24;	/* GIC: not planned */
+	assert_int_equal(cpuplan__reg_value(&r.plan, &c->cpu, PFR0), c->cpu.value[PFR0]);
+	cpuplan__free(&r);
+	free(c);
+}
+
 /* ---- files ---- */
 
 static char *plan_text(const char *const *files, unsigned n, bool json)
@@ -837,6 +926,8 @@ int main(void)
 		cmocka_unit_test(test_plan_without_cpu),
 		cmocka_unit_test(test_accept),
 		cmocka_unit_test(test_accept_summary),
+		cmocka_unit_test(test_check_host),
+		cmocka_unit_test(test_check_dczid),
 		cmocka_unit_test(test_plan_file_round_trip),
 		cmocka_unit_test(test_plan_summary),
 		cmocka_unit_test(test_cpu_json_round_trip),

@@ -189,6 +189,21 @@ void cpuplan__free(struct cpu_plan_result *res);
 bool cpuplan__host_conflicts(const struct cpu_plan_result *res, unsigned host);
 
 /*
+ * Whether this host (its description, as `vmm caps` reads it, and its SVE
+ * set) can give the plan: the plan's SVE set is one of its sets, it offers
+ * the plan's vcpu features, each planned field is no more than it has (by
+ * the field's rule) and, where it differs, writable here (or hidden by a
+ * vcpu feature the plan leaves out), and DCZID_EL0, CNTFRQ_EL0 and the
+ * cache geometry are the plan's. Returns 0, or -3 with one line in err
+ * naming the first field that fails and both values.
+ */
+int cpuplan__check_host(const struct cpu_plan *plan, const struct cpu_desc *host,
+			vq_mask_t host_sve, char *err, size_t errlen) __must_check;
+/* The value to write to planned register idx here: the plan's fields, the host's other bits. */
+uint64_t cpuplan__reg_value(const struct cpu_plan *plan, const struct cpu_desc *host,
+			    unsigned idx);
+
+/*
  * Reads a plan file that `vmm caps --plan --json` wrote (its
  * "common_vector_lengths" and "cpu"; arm64/caps-read.c).
  * Returns 0, -2 with a one-line reason in err naming the file and the
