@@ -24,6 +24,38 @@ static int finish_output(void)
 	return 0;
 }
 
+/* --check-plan: can this host give the plan file's CPU? 0, or 3 naming the field. */
+static int check_plan(const char *path)
+{
+	struct cpu_plan *plan = malloc(sizeof(*plan));
+	struct host_caps *caps = malloc(sizeof(*caps));
+	char err[512];
+	int ret;
+
+	if (!plan || !caps) {
+		pr_err("caps --check-plan: out of memory");
+		ret = -VMM_ERR_INTERNAL;
+		goto out;
+	}
+	ret = cpuplan__load(path, plan, err, sizeof(err));
+	if (ret) {
+		pr_err("caps --check-plan %s", err);
+		goto out;
+	}
+	ret = caps__probe(caps);	/* says why itself when it fails */
+	if (ret)
+		goto out;
+	ret = cpuplan__check_host(plan, &caps->cpu, caps->sve, err, sizeof(err));
+	if (ret)
+		pr_err("caps --check-plan %s: %s", path, err);
+	else
+		printf("this host can run the plan %s\n", path);
+out:
+	free(plan);
+	free(caps);
+	return ret ? -ret : finish_output();
+}
+
 int caps__main(int argc, char **argv)
 {
 	struct caps_args args;
@@ -49,6 +81,8 @@ int caps__main(int argc, char **argv)
 		}
 		return finish_output();
 	}
+	if (args.check_plan)
+		return check_plan(args.check_plan);
 	ret = caps__probe(&caps);
 	if (ret)
 		return -ret;

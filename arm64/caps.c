@@ -21,7 +21,7 @@
 #define SETS_TEXT_MAX	1024	/* every valid set, " | " between */
 
 const char caps__help[] =
-"usage: vmm caps [--json | --labels]\n"
+"usage: vmm caps [--json | --labels | --check-plan=PLAN]\n"
 "       vmm caps --plan [--json] [--accept=REG.FIELD,...] FILE...\n"
 "\n"
 "Reports what this host's KVM can give a guest: the KVM API version, the\n"
@@ -38,6 +38,8 @@ const char caps__help[] =
 "                  field) that every one of them can give, and the hosts\n"
 "                  that cannot hide a difference; with --json, the plan file.\n"
 "                  Needs no /dev/kvm.\n"
+"  --check-plan=PLAN  whether this host can run the plan file PLAN (exit 3\n"
+"                  and the first field it cannot give if not)\n"
 "  --accept=REG.FIELD[,...]  with --plan: leave these ID register fields\n"
 "                  unplanned, each host showing its own (ID_AA64PFR0_EL1.RAS)\n"
 "  -h, --help      this text\n"
@@ -721,6 +723,8 @@ int caps__parse_args(int argc, char **argv, struct caps_args *a, char *err, size
 			a->labels = true;
 		} else if (!strncmp(arg, "--accept=", 9)) {
 			a->accept = arg + 9;
+		} else if (!strncmp(arg, "--check-plan=", 13)) {
+			a->check_plan = arg + 13;
 		} else if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
 			a->help = true;
 		} else {
@@ -733,6 +737,10 @@ int caps__parse_args(int argc, char **argv, struct caps_args *a, char *err, size
 	if (a->nr_files && !a->plan) {
 		set_err(err, errlen, "caps: unexpected argument '%s'; only --plan takes files",
 			a->files[0]);
+		return -VMM_ERR_INPUT;
+	}
+	if (a->check_plan && (a->plan || a->json || a->labels || !*a->check_plan)) {
+		set_err(err, errlen, "caps: --check-plan=FILE goes alone");
 		return -VMM_ERR_INPUT;
 	}
 	if (a->labels && (a->plan || a->json)) {

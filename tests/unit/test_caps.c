@@ -668,7 +668,7 @@ struct args_case {
 	int ret;
 	bool json, plan, help, labels;
 	unsigned nr_files;
-	const char *first, *msg, *accept;
+	const char *first, *msg, *accept, *check_plan;
 };
 
 static const struct args_case args_cases[] = {
@@ -689,6 +689,10 @@ static const struct args_case args_cases[] = {
 	{ .argv = { "caps", "--plan", "--labels", "a.json" }, .ret = -VMM_ERR_INPUT, .msg = "caps: --labels goes with neither" },
 	{ .argv = { "caps", "--plan", "--accept=ID_AA64PFR0_EL1.RAS", "a.json" }, .ret = 0, .plan = true, .nr_files = 1, .first = "a.json", .accept = "ID_AA64PFR0_EL1.RAS" },
 	{ .argv = { "caps", "--accept=ID_AA64PFR0_EL1.RAS" }, .ret = -VMM_ERR_INPUT, .msg = "caps: --accept goes only with --plan" },
+	{ .argv = { "caps", "--check-plan=p.json" }, .ret = 0, .check_plan = "p.json" },
+	{ .argv = { "caps", "--check-plan=" }, .ret = -VMM_ERR_INPUT, .msg = "caps: --check-plan=FILE goes alone" },
+	{ .argv = { "caps", "--json", "--check-plan=p.json" }, .ret = -VMM_ERR_INPUT, .msg = "caps: --check-plan=FILE goes alone" },
+	{ .argv = { "caps", "--check-plan=p.json", "a.json" }, .ret = -VMM_ERR_INPUT, .msg = "caps: unexpected argument 'a.json'" },
 };
 
 static void test_args(void **state)
@@ -722,6 +726,10 @@ static void test_args(void **state)
 			assert_string_equal(a.accept, c->accept);
 		else
 			assert_null(a.accept);
+		if (c->check_plan)
+			assert_string_equal(a.check_plan, c->check_plan);
+		else
+			assert_null(a.check_plan);
 		if (c->first)
 			assert_string_equal(a.files[0], c->first);
 	}

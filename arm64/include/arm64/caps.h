@@ -70,6 +70,7 @@ struct caps_args {
 	bool plan;
 	bool labels;
 	const char *accept;	/* --accept=LIST, or NULL */
+	const char *check_plan;	/* --check-plan=FILE, or NULL */
 	unsigned nr_files;
 	char **files;		/* the FILE arguments, moved to the front of argv */
 };
