@@ -290,9 +290,11 @@ int idregs__vcpu_feature_by_name(const char *name)
 
 struct named_feature {
 	const char *name;		/* as /proc/cpuinfo's Features line */
-	unsigned idx, shift;
 	bool is_signed;
 	int min;			/* the field's value from which the feature is there */
+	struct {
+		unsigned idx, shift;	/* a 4-bit field; idx 0 (MIDR_EL1): no more */
+	} src[3];			/* the feature is there when any of them is */
 };
 
 #define PFR0	IDREG_IDX(0, 4, 0)
@@ -304,62 +306,63 @@ struct named_feature {
 #define MMFR2	IDREG_IDX(0, 7, 2)
 
 static const struct named_feature features[] = {
-	{ "fp", PFR0, 16, true, 0 },
-	{ "asimd", PFR0, 20, true, 0 },
-	{ "fphp", PFR0, 16, true, 1 },
-	{ "asimdhp", PFR0, 20, true, 1 },
-	{ "aes", ISAR0, 4, false, 1 },
-	{ "pmull", ISAR0, 4, false, 2 },
-	{ "sha1", ISAR0, 8, false, 1 },
-	{ "sha2", ISAR0, 12, false, 1 },
-	{ "sha512", ISAR0, 12, false, 2 },
-	{ "crc32", ISAR0, 16, false, 1 },
-	{ "atomics", ISAR0, 20, false, 2 },
-	{ "asimdrdm", ISAR0, 28, false, 1 },
-	{ "sha3", ISAR0, 32, false, 1 },
-	{ "sm3", ISAR0, 36, false, 1 },
-	{ "sm4", ISAR0, 40, false, 1 },
-	{ "asimddp", ISAR0, 44, false, 1 },
-	{ "asimdfhm", ISAR0, 48, false, 1 },
-	{ "flagm", ISAR0, 52, false, 1 },
-	{ "flagm2", ISAR0, 52, false, 2 },
-	{ "rng", ISAR0, 60, false, 1 },
-	{ "dcpop", ISAR1, 0, false, 1 },
-	{ "dcpodp", ISAR1, 0, false, 2 },
-	{ "jscvt", ISAR1, 12, false, 1 },
-	{ "fcma", ISAR1, 16, false, 1 },
-	{ "lrcpc", ISAR1, 20, false, 1 },
-	{ "ilrcpc", ISAR1, 20, false, 2 },
-	{ "paca", ISAR1, 8, false, 1 },		/* the IMPLEMENTATION DEFINED algorithm */
-	{ "pacg", ISAR1, 28, false, 1 },
-	{ "frint", ISAR1, 32, false, 1 },
-	{ "sb", ISAR1, 36, false, 1 },
-	{ "bf16", ISAR1, 44, false, 1 },
-	{ "dgh", ISAR1, 48, false, 1 },
-	{ "i8mm", ISAR1, 52, false, 1 },
-	{ "wfxt", ISAR2, 0, false, 2 },
-	{ "rpres", ISAR2, 4, false, 1 },
-	{ "mops", ISAR2, 16, false, 1 },
-	{ "hbc", ISAR2, 20, false, 1 },
-	{ "cssc", ISAR2, 52, false, 1 },
-	{ "dit", PFR0, 48, false, 1 },
-	{ "sve", PFR0, 32, false, 1 },
-	{ "bti", PFR1, 0, false, 1 },
-	{ "ssbs", PFR1, 4, false, 2 },
-	{ "mte", PFR1, 8, false, 2 },
-	{ "sme", PFR1, 24, false, 1 },
-	{ "uscat", MMFR2, 32, false, 1 },
+	{ "fp", true, 0, { { PFR0, 16 } } },
+	{ "asimd", true, 0, { { PFR0, 20 } } },
+	{ "fphp", true, 1, { { PFR0, 16 } } },
+	{ "asimdhp", true, 1, { { PFR0, 20 } } },
+	{ "aes", false, 1, { { ISAR0, 4 } } },
+	{ "pmull", false, 2, { { ISAR0, 4 } } },
+	{ "sha1", false, 1, { { ISAR0, 8 } } },
+	{ "sha2", false, 1, { { ISAR0, 12 } } },
+	{ "sha512", false, 2, { { ISAR0, 12 } } },
+	{ "crc32", false, 1, { { ISAR0, 16 } } },
+	{ "atomics", false, 2, { { ISAR0, 20 } } },
+	{ "asimdrdm", false, 1, { { ISAR0, 28 } } },
+	{ "sha3", false, 1, { { ISAR0, 32 } } },
+	{ "sm3", false, 1, { { ISAR0, 36 } } },
+	{ "sm4", false, 1, { { ISAR0, 40 } } },
+	{ "asimddp", false, 1, { { ISAR0, 44 } } },
+	{ "asimdfhm", false, 1, { { ISAR0, 48 } } },
+	{ "flagm", false, 1, { { ISAR0, 52 } } },
+	{ "flagm2", false, 2, { { ISAR0, 52 } } },
+	{ "rng", false, 1, { { ISAR0, 60 } } },
+	{ "dcpop", false, 1, { { ISAR1, 0 } } },
+	{ "dcpodp", false, 2, { { ISAR1, 0 } } },
+	{ "jscvt", false, 1, { { ISAR1, 12 } } },
+	{ "fcma", false, 1, { { ISAR1, 16 } } },
+	{ "lrcpc", false, 1, { { ISAR1, 20 } } },
+	{ "ilrcpc", false, 2, { { ISAR1, 20 } } },
+	/* Any algorithm: IMPLEMENTATION DEFINED (API, GPI), QARMA5 (APA, GPA), QARMA3 (*3). */
+	{ "paca", false, 1, { { ISAR1, 8 }, { ISAR1, 4 }, { ISAR2, 12 } } },
+	{ "pacg", false, 1, { { ISAR1, 28 }, { ISAR1, 24 }, { ISAR2, 8 } } },
+	{ "frint", false, 1, { { ISAR1, 32 } } },
+	{ "sb", false, 1, { { ISAR1, 36 } } },
+	{ "bf16", false, 1, { { ISAR1, 44 } } },
+	{ "dgh", false, 1, { { ISAR1, 48 } } },
+	{ "i8mm", false, 1, { { ISAR1, 52 } } },
+	{ "wfxt", false, 2, { { ISAR2, 0 } } },
+	{ "rpres", false, 1, { { ISAR2, 4 } } },
+	{ "mops", false, 1, { { ISAR2, 16 } } },
+	{ "hbc", false, 1, { { ISAR2, 20 } } },
+	{ "cssc", false, 1, { { ISAR2, 52 } } },
+	{ "dit", false, 1, { { PFR0, 48 } } },
+	{ "sve", false, 1, { { PFR0, 32 } } },
+	{ "bti", false, 1, { { PFR1, 0 } } },
+	{ "ssbs", false, 2, { { PFR1, 4 } } },
+	{ "mte", false, 2, { { PFR1, 8 } } },
+	{ "sme", false, 1, { { PFR1, 24 } } },
+	{ "uscat", false, 1, { { MMFR2, 32 } } },
 	/* SVE2 and the SVE instruction groups count only with SVE itself. */
-	{ "sve2", ZFR0, 0, false, 1 },
-	{ "sveaes", ZFR0, 4, false, 1 },
-	{ "svepmull", ZFR0, 4, false, 2 },
-	{ "svebitperm", ZFR0, 16, false, 1 },
-	{ "svebf16", ZFR0, 20, false, 1 },
-	{ "svesha3", ZFR0, 32, false, 1 },
-	{ "svesm4", ZFR0, 40, false, 1 },
-	{ "svei8mm", ZFR0, 44, false, 1 },
-	{ "svef32mm", ZFR0, 52, false, 1 },
-	{ "svef64mm", ZFR0, 56, false, 1 },
+	{ "sve2", false, 1, { { ZFR0, 0 } } },
+	{ "sveaes", false, 1, { { ZFR0, 4 } } },
+	{ "svepmull", false, 2, { { ZFR0, 4 } } },
+	{ "svebitperm", false, 1, { { ZFR0, 16 } } },
+	{ "svebf16", false, 1, { { ZFR0, 20 } } },
+	{ "svesha3", false, 1, { { ZFR0, 32 } } },
+	{ "svesm4", false, 1, { { ZFR0, 40 } } },
+	{ "svei8mm", false, 1, { { ZFR0, 44 } } },
+	{ "svef32mm", false, 1, { { ZFR0, 52 } } },
+	{ "svef64mm", false, 1, { { ZFR0, 56 } } },
 };
 
 static int field_value(const struct cpu_desc *d, unsigned idx, unsigned shift, bool is_signed)
@@ -376,10 +379,13 @@ const char *idregs__feature(unsigned k, const struct cpu_desc *d, bool *has)
 	if (k >= ARRAY_SIZE(features))
 		return NULL;
 	nf = &features[k];
+	*has = false;
 	/* An unread register counts as absent; a signed field's 0xf is -1, absent too. */
-	*has = d->valid[nf->idx] &&
-	       field_value(d, nf->idx, nf->shift, nf->is_signed) >= nf->min;
-	if (nf->idx == ZFR0)
+	for (unsigned i = 0; i < ARRAY_SIZE(nf->src) && (!i || nf->src[i].idx); i++)
+		*has = *has || (d->valid[nf->src[i].idx] &&
+				field_value(d, nf->src[i].idx, nf->src[i].shift,
+					    nf->is_signed) >= nf->min);
+	if (nf->src[0].idx == ZFR0)
 		*has = *has && field_value(d, PFR0, 32, false) >= 1;
 	return nf->name;
 }

@@ -336,6 +336,11 @@ static void test_same_or_zero(void **state)
 
 	set_field(&h[1]->cpu, ISAR1, "API", 0);
 	set_field(&h[1]->cpu, ISAR1, "APA", 5);
+	/* Linux's paca: address authentication by any algorithm (here QARMA5). */
+	assert_true(has_feature(&h[1]->cpu, "paca"));
+	set_field(&h[1]->cpu, ISAR1, "APA", 0);
+	assert_false(has_feature(&h[1]->cpu, "paca"));
+	set_field(&h[1]->cpu, ISAR1, "APA", 5);
 	plan(h, 2, &r);
 	assert_int_equal(plan_field(&r.plan, ISAR1, "API"), 0);
 	assert_int_equal(plan_field(&r.plan, ISAR1, "APA"), 0);
