@@ -403,8 +403,12 @@ static int read_reg_list(struct reader *r, int cpu, struct cpu_desc *d)
 			return ret;
 	}
 	d->nr_ids = idx < CPU_REG_LIST_MAX ? idx : CPU_REG_LIST_MAX;
-	if (idx == d->nr_regs && d->nr_ids == idx &&
-	    idregs__digest(d->ids, d->nr_ids) != d->reg_digest) {
+	if (idx != d->nr_regs) {
+		set_err(r->err, r->errlen, "\"cpu.reg_list.ids\" has %u ids, \"count\" says %u",
+			idx, d->nr_regs);
+		return -VMM_ERR_INPUT;
+	}
+	if (d->nr_ids == idx && idregs__digest(d->ids, d->nr_ids) != d->reg_digest) {
 		set_err(r->err, r->errlen, "\"cpu.reg_list.digest\" is not the digest of its ids");
 		return -VMM_ERR_INPUT;
 	}

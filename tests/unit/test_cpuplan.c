@@ -774,6 +774,8 @@ static const struct {
 	  "\"cpu.ccsidr.0\" is 0x100000000, wider than 32 bits" },
 	{ CPU_OK("\"writable_masks\": false, \"reg_list\": {\"count\": 1, \"digest\": \"0x1\", \"ids\": [\"0x2\"]}"),
 	  "\"cpu.reg_list.digest\" is not the digest of its ids" },
+	{ CPU_OK("\"writable_masks\": false, \"reg_list\": {\"count\": 2, \"digest\": \"0x1\", \"ids\": [\"0x2\"]}"),
+	  "\"cpu.reg_list.ids\" has 1 ids, \"count\" says 2" },
 };
 
 static void test_bad_cpu(void **state)
