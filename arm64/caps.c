@@ -38,15 +38,18 @@ const char caps__help[] =
 "                  field) that every one of them can give, and the hosts\n"
 "                  that cannot hide a difference; with --json, the plan file.\n"
 "                  Needs no /dev/kvm.\n"
-"  --check-plan=PLAN  whether this host can run the plan file PLAN (exit 3\n"
-"                  and the first field it cannot give if not)\n"
-"  --accept=REG.FIELD[,...]  with --plan: leave these ID register fields\n"
-"                  unplanned, each host showing its own (ID_AA64PFR0_EL1.RAS)\n"
+"  --accept=REG.FIELD[,...]\n"
+"                  with --plan: leave these ID register fields unplanned,\n"
+"                  each host showing its own (e.g. ID_AA64PFR0_EL1.RAS)\n"
+"  --check-plan=PLAN\n"
+"                  whether this host can run the plan file PLAN (status 3\n"
+"                  and the first field it cannot give, if not)\n"
 "  -h, --help      this text\n"
 "\n"
 "Exit status: 0 done (also when the hosts have no common SVE set or some\n"
 "cannot run the plan); 2 bad input (usage, an unreadable or invalid FILE);\n"
-"3 this host cannot give what was asked (e.g. no /dev/kvm); 1 internal error.\n";
+"3 this host cannot give what was asked (no /dev/kvm; --check-plan: the plan);\n"
+"1 internal error.\n";
 
 /* ---- the human report ---- */
 
