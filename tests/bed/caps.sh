@@ -4,7 +4,7 @@
 # emulated CPU, its IPA limit (48 bits; 40 on a64fx) and API version 12 of the test bed
 # (KVM-SVE-FACTS.md), and its CPU: the ID registers (with writable masks on
 # 6.12, without on 6.1), the features the host's own Linux lists, the
-# node-feature-discovery labels. --plan finds the common set of several hosts' files;
+# node-feature-discovery labels, and that it can run the plan of its own file. --plan finds the common set of several hosts' files;
 # a bad file is bad input (2); no /dev/kvm is a host that cannot (3).
 want=$(profile_sve_set)
 
@@ -77,6 +77,17 @@ done
 if grep -v '^[a-z0-9][a-z0-9.-]*[a-z0-9]=[A-Za-z0-9]\([A-Za-z0-9._-]*[A-Za-z0-9]\)\{0,1\}$' labels; then
 	fail "labels: a line that is no valid label name=value"
 fi
+
+# A host can run the plan of its own file; a caps file is no plan (2).
+run_vmm own.json caps --plan --json caps.json
+expect_rc 0 own.json
+expect_line '"runs_plan": true}$' own.json
+run_vmm check-own caps --check-plan=own.json
+expect_rc 0 check-own
+expect_line "^this host can run the plan own.json\$" check-own
+run_vmm check-caps caps --check-plan=caps.json
+expect_rc 2 check-caps
+expect_line '^vmm: caps --check-plan caps.json: missing "common_vector_lengths" (an array)$' check-caps
 
 # The human report names the same set.
 run_vmm human caps
