@@ -31,7 +31,7 @@ VMM_SRCS := \
 	vmm/main.c vmm/commands.c vmm/cmdline.c vmm/util.c vmm/options.c arm64/run-options.c vmm/kvm.c vmm/vcpu.c vmm/mmio.c \
 	vmm/term.c vmm/devices.c vmm/run.c vmm/api.c vmm/api-server.c vmm/api-progress.c vmm/vmstate.c vmm/restore.c vmm/snapinfo.c \
 	arm64/vcpu.c arm64/kvm-regs.c arm64/kvm.c arm64/boot.c arm64/vcpu-state.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/gic-state.c arm64/layout.c \
-	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c vmm/json.c \
+	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c vmm/json.c \
 	hw/pl011.c hw/pl031.c hw/testdev.c
 VMM_SRCS += vmm/persist.c vmm/snapshot.c vmm/devcfg.c vmm/vmstate-config.c arm64/snapshot.c arm64/snapshot-config.c arm64/snapshot-check.c arm64/snapshot-info.c
 VMM_SRCS += vmm/guest-mem.c virtio/virtqueue.c
@@ -84,10 +84,12 @@ test_image_SRCS   := arm64/image.c vmm/util.c
 test_fdt_SRCS     := arm64/fdt.c arm64/layout.c vmm/util.c vmm/devices.c hw/pl011.c hw/pl031.c hw/testdev.c \
 	virtio/devices.c virtio/core.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/mmio.c vmm/snapshot.c vmm/devcfg.c
 test_sve_SRCS     := arm64/sve.c vmm/util.c
-test_caps_SRCS    := arm64/caps.c vmm/json.c $(CMD_SRCS)
+test_caps_SRCS    := arm64/caps.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c vmm/json.c $(CMD_SRCS)
 UNIT_TESTS += test_commands
 test_commands_SRCS := $(CMD_SRCS)
 test_json_SRCS    := vmm/json.c vmm/util.c
+UNIT_TESTS += test_cpuplan
+test_cpuplan_SRCS := arm64/caps.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c vmm/json.c $(CMD_SRCS)
 UNIT_TESTS += test_snapshot test_persist
 test_snapshot_SRCS := vmm/snapshot.c vmm/persist.c vmm/devcfg.c vmm/util.c \
 	vmm/vmstate-config.c arm64/snapshot-config.c arm64/layout.c
@@ -227,9 +229,11 @@ FUZZERS         += fuzz_virtqueue
 fuzz_virtqueue_SRCS := virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 FUZZERS         += fuzz_elf
 fuzz_elf_SRCS   := vmm/elf.c vmm/elfdeps.c vmm/cpio.c vmm/util.c
+FUZZERS         += fuzz_caps
+fuzz_caps_SRCS  := arm64/caps.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c vmm/json.c $(CMD_SRCS)
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 20
-FUZZ_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -Wno-missing-field-initializers -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_BINS    := $(FUZZERS:%=$(BUILD)/fuzz/%)
 define fuzz_rule
 $(BUILD)/fuzz/$(1): tests/fuzz/$(1).c $$($(1)_SRCS)

@@ -105,27 +105,37 @@ const struct cmd_spec commands__snapshot_info = {
 
 static const struct cmd_option caps_options[] = {
 	{ "json", 0, NULL, "print it as a JSON object (docs/caps.md)", CAPS_OPT_JSON, false },
+	{ "labels", 0, NULL, "print it as node-feature-discovery feature lines\n"
+	  "(name=value, one a line) for Kubernetes node labels", CAPS_OPT_LABELS, false },
 	{ "plan", 0, NULL, "read the FILEs 'vmm caps --json' wrote on several hosts\n"
-	  "and print the largest SVE set that every one of them can\n"
-	  "give: launch VMs that may migrate among them with that\n"
-	  "set. Needs no /dev/kvm.", CAPS_OPT_PLAN, false },
+	  "and print the largest SVE set and the CPU (per ID register\n"
+	  "field) that every one of them can give, and the hosts that\n"
+	  "cannot hide a difference; with --json, the plan file.\n"
+	  "Needs no /dev/kvm.", CAPS_OPT_PLAN, false },
+	{ "accept", 0, "REG.FIELD[,...]", "with --plan: leave these ID register fields unplanned,\n"
+	  "each host showing its own (e.g. ID_AA64PFR0_EL1.RAS)", CAPS_OPT_ACCEPT, false },
+	{ "check-plan", 0, "PLAN", "whether this host can run the plan file PLAN (status 3\n"
+	  "and the first field it cannot give, if not)", CAPS_OPT_CHECK_PLAN, false },
 	{ NULL },
 };
 
 const struct cmd_spec commands__caps = {
 	.name = "caps",
-	.usage = "vmm caps [--json]\nvmm caps --plan [--json] FILE...",
+	.usage = "vmm caps [--json | --labels | --check-plan PLAN]\n"
+		 "vmm caps --plan [--json] [--accept REG.FIELD,...] FILE...",
 	.about =
 	"Reports what this host's KVM can give a guest: the KVM API version, the\n"
 	"IPA size limit, the SVE vector lengths and every valid guest set, the vcpu\n"
-	"limit, and whether a GICv2/GICv3, a PMU, pointer authentication and MTE\n"
-	"are there.\n",
+	"limit, whether a GICv2/GICv3, a PMU, pointer authentication and MTE are\n"
+	"there, and the CPU: its ID registers, which of their bits KVM lets vmm\n"
+	"write, its caches, counter frequency and DC ZVA block size.\n",
 	.tables = { caps_options },
 	.operand = "FILE...", .min_operands = 0, .max_operands = CMD_MANY_OPERANDS,
 	.notes =
-	"Exit status: 0 done (also when the hosts have no common SVE set); 2 bad input\n"
-	"(usage, an unreadable or invalid FILE); 3 this host cannot give what was asked\n"
-	"(e.g. no /dev/kvm); 1 internal error.\n",
+	"Exit status: 0 done (also when the hosts have no common SVE set or some\n"
+	"cannot run the plan); 2 bad input (usage, an unreadable or invalid FILE);\n"
+	"3 this host cannot give what was asked (no /dev/kvm; --check-plan: the plan);\n"
+	"1 internal error.\n",
 };
 
 /* ---- the control socket's clients: vmm pause, resume, stop, snapshot ---- */

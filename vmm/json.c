@@ -661,6 +661,27 @@ int json__next(const struct json_doc *doc, int arr, int elem)
 	return next < a->next ? (int)next : -ENOENT;
 }
 
+int json__first_key(const struct json_doc *doc, int obj)
+{
+	const struct json_node *o = node(doc, obj, JSON_OBJECT);
+
+	if (!o)
+		return -EINVAL;
+	return o->count ? obj + 1 : -ENOENT;
+}
+
+int json__next_key(const struct json_doc *doc, int obj, int key)
+{
+	const struct json_node *o = node(doc, obj, JSON_OBJECT);
+	uint32_t next;
+
+	if (!o || key <= obj || (uint32_t)key + 1 >= o->next ||
+	    doc->nodes[key].type != JSON_STRING)
+		return -EINVAL;
+	next = doc->nodes[key + 1].next;
+	return next < o->next ? (int)next : -ENOENT;
+}
+
 int json__int(const struct json_doc *doc, int i, int64_t *out)
 {
 	const struct json_node *n = node(doc, i, JSON_NUMBER);

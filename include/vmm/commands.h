@@ -42,7 +42,7 @@ enum {	/* vmm restore */
 	RESTORE_OPT_COPY_MEMORY, RESTORE_OPT_DEBUG,
 };
 enum { INFO_OPT_JSON = 0x100, INFO_OPT_REGS };	/* vmm snapshot-info */
-enum { CAPS_OPT_JSON = 0x100, CAPS_OPT_PLAN };	/* vmm caps */
+enum { CAPS_OPT_JSON = 0x100, CAPS_OPT_PLAN, CAPS_OPT_LABELS, CAPS_OPT_ACCEPT, CAPS_OPT_CHECK_PLAN };	/* vmm caps */
 enum { CLIENT_OPT_API_SOCKET = 0x100, CLIENT_OPT_STOP };	/* pause, resume, stop, snapshot */
 
 /* The handlers (each parses its argv with its spec). */

@@ -64,6 +64,12 @@ int json__member(const struct json_doc *doc, int obj, const char *key);
 /* The first element of array arr, then the one after elem; -ENOENT past the end. */
 int json__first(const struct json_doc *doc, int arr);
 int json__next(const struct json_doc *doc, int arr, int elem);
+/*
+ * The first key of object obj, then the key after key; its value is the
+ * node key + 1. -ENOENT past the end, -EINVAL if obj is no object.
+ */
+int json__first_key(const struct json_doc *doc, int obj);
+int json__next_key(const struct json_doc *doc, int obj, int key);
 
 /*
  * A number that is a whole integer written without fraction or exponent.

@@ -2,7 +2,9 @@
 # timeout: 60
 # vmm caps reports what this host's KVM gives: the SVE set of the profile's
 # emulated CPU, its IPA limit (48 bits; 40 on a64fx) and API version 12 of the test bed
-# (KVM-SVE-FACTS.md). --plan finds the common set of several hosts' files;
+# (KVM-SVE-FACTS.md), and its CPU: the ID registers (with writable masks on
+# 6.12, without on 6.1), the features the host's own Linux lists, the
+# node-feature-discovery labels, and that it can run the plan of its own file. --plan finds the common set of several hosts' files;
 # a bad file is bad input (2); no /dev/kvm is a host that cannot (3).
 want=$(profile_sve_set)
 
@@ -34,6 +36,58 @@ for vl in $(echo "$want" | tr ',' ' '); do
 done
 got=$(sed -n 's/^ *"valid_sets": \(.*\)$/\1/p' caps.json | sed 's/,$//; s/ //g')
 [ "$got" = "[$sets]" ] || fail "caps.json: sve.valid_sets is '$got', want '[$sets]'"
+
+# The CPU: every register of the feature ID range KVM gives, with the
+# writable masks on a kernel that has KVM_ARM_GET_REG_WRITABLE_MASKS (6.7+,
+# our 6.12) and without them on 6.1.
+grep -q '^      "ID_AA64PFR0_EL1": "0x[0-9a-f]\{16\}",$' caps.json || fail "caps.json: no cpu.id_regs.ID_AA64PFR0_EL1"
+grep -q '^      "ID_AA64ISAR0_EL1": "0x[0-9a-f]\{16\}",$' caps.json || fail "caps.json: no cpu.id_regs.ID_AA64ISAR0_EL1"
+case "$(uname -r)" in
+6.1.*) masks=false n=1 ;;
+*) masks=true n=2 ;;
+esac
+[ "$(json_value writable_masks caps.json)" = $masks ] ||
+	fail "caps.json: writable_masks is '$(json_value writable_masks caps.json)' on $(uname -r)"
+[ "$(grep -c '^      "ID_AA64PFR0_EL1": ' caps.json)" = $n ] ||
+	fail "caps.json: ID_AA64PFR0_EL1 not $n times (value, and mask on 6.7+)"
+[ "$(grep -c '"id_reg_masks": {' caps.json)" = $((n - 1)) ] || fail "caps.json: id_reg_masks wrong for $(uname -r)"
+[ "$(json_value cntfrq_el0 caps.json)" -gt 0 ] || fail "caps.json: no cntfrq_el0"
+[ "$(json_value count caps.json)" -gt 100 ] || fail "caps.json: reg_list.count is small"
+
+# The CPU features named from the ID registers are those the host's own
+# Linux lists (less its evtstrm and cpuid, and ssbs, which it hides on
+# CPUs with the SSBS erratum).
+ours=$(sed -n 's/^    "features": \[\(.*\)\],$/\1/p' caps.json | tr -d '",' | tr ' ' '\n' |
+	grep -v -e '^ssbs$' -e '^$' | sort | tr '\n' ' ')
+linux=$(sed -n 's/^Features[^:]*: //p' /proc/cpuinfo | head -n 1 | tr ' ' '\n' |
+	grep -v -e '^evtstrm$' -e '^cpuid$' -e '^ssbs$' -e '^$' | sort | tr '\n' ' ')
+[ -n "$linux" ] && [ "$ours" = "$linux" ] || fail "caps.json: features '$ours', Linux lists '$linux'"
+
+# --labels: node-feature-discovery lines, one per vector length.
+run_vmm labels caps --labels
+expect_rc 0 labels
+max=${want##*,}
+expect_line "^vmm-sve-max-vl=${max:-0}\$" labels
+for vl in $(echo "$want" | tr ',' ' '); do
+	expect_line "^vmm-sve-vl-$vl=true\$" labels
+done
+[ "$(grep -c '^vmm-sve-vl-' labels)" = "$(echo "$want" | tr ',' '\n' | grep -c .)" ] ||
+	fail "labels: not one vmm-sve-vl line per length of '$want'"
+[ "$(grep -c '^vmm-cpu-' labels)" -gt 5 ] || fail "labels: no CPU features"
+if grep -v '^[a-z0-9][a-z0-9.-]*[a-z0-9]=[A-Za-z0-9]\([A-Za-z0-9._-]*[A-Za-z0-9]\)\{0,1\}$' labels; then
+	fail "labels: a line that is no valid label name=value"
+fi
+
+# A host can run the plan of its own file; a caps file is no plan (2).
+run_vmm own.json caps --plan --json caps.json
+expect_rc 0 own.json
+expect_line '"runs_plan": true}$' own.json
+run_vmm check-own caps --check-plan=own.json
+expect_rc 0 check-own
+expect_line "^this host can run the plan own.json\$" check-own
+run_vmm check-caps caps --check-plan=caps.json
+expect_rc 2 check-caps
+expect_line '^vmm: caps --check-plan caps.json: missing "common_vector_lengths" (an array)$' check-caps
 
 # The human report names the same set.
 run_vmm human caps

@@ -332,7 +332,7 @@ static struct plan_out run_plan(const char *const *files, unsigned n, bool json)
 	FILE *f = open_memstream(&o.text, &len);
 
 	assert_non_null(f);
-	o.ret = caps__plan(files, n, f, json, o.err, sizeof(o.err));
+	o.ret = caps__plan(files, n, f, json, NULL, o.err, sizeof(o.err));
 	assert_int_equal(fclose(f), 0);
 	return o;
 }
@@ -666,9 +666,9 @@ static void test_bad_file_sizes(void **state)
 struct args_case {
 	const char *argv[6];
 	int ret;
-	bool json, plan, help;
+	bool json, plan, help, labels;
 	unsigned nr_files;
-	const char *first, *msg;
+	const char *first, *msg, *accept, *check_plan;
 };
 
 static const struct args_case args_cases[] = {
@@ -684,6 +684,15 @@ static const struct args_case args_cases[] = {
 	{ .argv = { "caps", "a.json" }, .ret = -VMM_ERR_INPUT, .msg = "caps: unexpected argument 'a.json'; only --plan takes files" },
 	{ .argv = { "caps", "--plan=a.json" }, .ret = -VMM_ERR_INPUT, .msg = "caps: --plan takes no argument" },
 	{ .argv = { "caps", "-j" }, .ret = -VMM_ERR_INPUT, .msg = "caps: unknown option '-j'" },
+	{ .argv = { "caps", "--labels" }, .ret = 0, .labels = true },
+	{ .argv = { "caps", "--labels", "--json" }, .ret = -VMM_ERR_INPUT, .msg = "caps: --labels goes with neither --json nor --plan" },
+	{ .argv = { "caps", "--plan", "--labels", "a.json" }, .ret = -VMM_ERR_INPUT, .msg = "caps: --labels goes with neither" },
+	{ .argv = { "caps", "--plan", "--accept=ID_AA64PFR0_EL1.RAS", "a.json" }, .ret = 0, .plan = true, .nr_files = 1, .first = "a.json", .accept = "ID_AA64PFR0_EL1.RAS" },
+	{ .argv = { "caps", "--accept=ID_AA64PFR0_EL1.RAS" }, .ret = -VMM_ERR_INPUT, .msg = "caps: --accept goes only with --plan" },
+	{ .argv = { "caps", "--check-plan=p.json" }, .ret = 0, .check_plan = "p.json" },
+	{ .argv = { "caps", "--check-plan=" }, .ret = -VMM_ERR_INPUT, .msg = "caps: --check-plan=FILE goes alone" },
+	{ .argv = { "caps", "--json", "--check-plan=p.json" }, .ret = -VMM_ERR_INPUT, .msg = "caps: --check-plan=FILE goes alone" },
+	{ .argv = { "caps", "--check-plan=p.json", "a.json" }, .ret = -VMM_ERR_INPUT, .msg = "caps: unexpected argument 'a.json'" },
 };
 
 static void test_args(void **state)
@@ -711,7 +720,16 @@ static void test_args(void **state)
 		assert_int_equal(a.json, c->json);
 		assert_int_equal(a.plan, c->plan);
 		assert_int_equal(a.help, c->help);
+		assert_int_equal(a.labels, c->labels);
 		assert_int_equal(a.nr_files, c->nr_files);
+		if (c->accept)
+			assert_string_equal(a.accept, c->accept);
+		else
+			assert_null(a.accept);
+		if (c->check_plan)
+			assert_string_equal(a.check_plan, c->check_plan);
+		else
+			assert_null(a.check_plan);
 		if (c->first)
 			assert_string_equal(a.files[0], c->first);
 	}

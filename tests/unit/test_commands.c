@@ -301,7 +301,12 @@ static void test_help_layout(void **state)
 	assert_true(strstr(text, "--no-ptrauth") < strstr(text, "--dump-dtb"));
 	free(text);
 	help_text(&commands__caps, &text);
-	assert_true(!strncmp(text, "usage: vmm caps [--json]\n       vmm caps --plan [--json] FILE...\n", 64));
+	{
+		static const char usage[] = "usage: vmm caps [--json | --labels | --check-plan PLAN]\n"
+			"       vmm caps --plan [--json] [--accept REG.FIELD,...] FILE...\n";
+
+		assert_true(!strncmp(text, usage, sizeof(usage) - 1));
+	}
 	free(text);
 }
 

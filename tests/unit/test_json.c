@@ -403,6 +403,39 @@ static void test_escaped_keys(void **state)
 	free(copy);
 }
 
+/* Keys of an object in document order, nested values skipped, each key's value after it. */
+static void test_object_keys(void **state)
+{
+	const char *want[] = { "a", "b", "c" };
+	struct json_doc doc;
+	char *copy, key[8];
+	unsigned n = 0;
+	int64_t v;
+	int k;
+
+	check_parses("{\"a\": 1, \"b\": {\"x\": [2, {\"y\": 3}]}, \"c\": 4}", &doc, &copy);
+	for (k = json__first_key(&doc, 0); k >= 0; k = json__next_key(&doc, 0, k), n++) {
+		assert_true(n < 3);
+		assert_true(json__string(&doc, k, key, sizeof(key)) > 0);
+		assert_string_equal(key, want[n]);
+	}
+	assert_int_equal(k, -ENOENT);
+	assert_int_equal(n, 3);
+	k = json__first_key(&doc, 0);
+	k = json__next_key(&doc, 0, json__next_key(&doc, 0, k));
+	assert_int_equal(json__int(&doc, k + 1, &v), 0);
+	assert_int_equal(v, 4);
+	/* Not an object, not one of its keys, an empty object. */
+	assert_int_equal(json__first_key(&doc, 2), -EINVAL);
+	assert_int_equal(json__next_key(&doc, 0, 2), -EINVAL);
+	json__free(&doc);
+	free(copy);
+	check_parses("{}", &doc, &copy);
+	assert_int_equal(json__first_key(&doc, 0), -ENOENT);
+	json__free(&doc);
+	free(copy);
+}
+
 static void test_excerpt(void **state)
 {
 	struct json_doc doc;
@@ -468,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_read_values),
 		cmocka_unit_test(test_escaped_keys),
+		cmocka_unit_test(test_object_keys),
 		cmocka_unit_test(test_excerpt),
 		cmocka_unit_test(test_write_string),
 	};

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "arm64/cpuid.h"
 #include "arm64/sve.h"
 #include "vmm/util.h"
 
@@ -15,7 +16,7 @@
 
 #define CAPS_FORMAT	1		/* the "format" of the JSON; bumped on incompatible change */
 #define CAPS_NAME_MAX	256		/* host and kernel names, the NUL included */
-#define CAPS_FILE_MAX	(64 * 1024)	/* the largest JSON file --plan reads */
+#define CAPS_FILE_MAX	(64 * 1024)	/* the largest JSON file --plan reads (one host: ~16 KiB) */
 
 struct host_caps {
 	char host[CAPS_NAME_MAX];	/* the host name (uname nodename) */
@@ -29,6 +30,7 @@ struct host_caps {
 	bool pmu;			/* KVM_CAP_ARM_PMU_V3 */
 	bool ptrauth;			/* KVM_CAP_ARM_PTRAUTH_ADDRESS and _GENERIC */
 	bool mte;			/* KVM_CAP_ARM_MTE */
+	struct cpu_desc cpu;		/* the "cpu" object: ID registers and more */
 };
 
 /* Probes this host through /dev/kvm. Returns 0, or -2/-3/-1 after printing why. */
@@ -37,6 +39,8 @@ int caps__probe(struct host_caps *caps) __must_check;
 /* The human report and the JSON object of docs/caps.md. */
 void caps__print(FILE *f, const struct host_caps *caps);
 void caps__print_json(FILE *f, const struct host_caps *caps);
+/* node-feature-discovery "local" feature lines, name=value (docs/caps.md). */
+void caps__print_labels(FILE *f, const struct host_caps *caps);
 
 /*
  * Reads the JSON `vmm caps --json` wrote. Needs "format", "host" and
@@ -50,18 +54,23 @@ int caps__parse_json(const char *text, size_t len, struct host_caps *caps,
 int caps__load(const char *path, struct host_caps *caps, char *err, size_t errlen) __must_check;
 
 /*
- * `vmm caps --plan`: loads the files, prints the hosts and the largest SVE
- * set all of them can give (as JSON with json) to out. Returns 0, also
- * when there is no common set; -2 when a file is bad ("caps --plan FILE: why" in err);
- * -1 for an internal error.
+ * `vmm caps --plan`: loads the files, prints the hosts, the largest SVE
+ * set all of them can give and, when the files describe their CPUs, the
+ * CPU plan and its conflicts (as the plan file's JSON with json) to out.
+ * Returns 0, also when there is no common set or some host cannot run the
+ * plan; -2 when a file or accept (NULL, or the --accept list) is bad
+ * ("caps --plan FILE: why" in err); -1 for an internal error.
  */
 int caps__plan(const char *const *files, unsigned n, FILE *out, bool json,
-	       char *err, size_t errlen) __must_check;
+	       const char *accept, char *err, size_t errlen) __must_check;
 
 struct caps_args {
 	bool help;
 	bool json;
 	bool plan;
+	bool labels;
+	const char *accept;	/* --accept=LIST, or NULL */
+	const char *check_plan;	/* --check-plan=FILE, or NULL */
 	unsigned nr_files;
 	char **files;		/* the FILE arguments: getopt_long moves them to argv's end */
 };
