@@ -64,8 +64,8 @@ expect_guest net_recv_bytes 8388608 net.out
 expect_guest net_recv_sum "$(host_value net_send_sum h2g.out)" net.out
 # No frame can be over 1514 bytes without segmentation offload.
 echo "average frame: guest to host $g2h_frame bytes, host to guest $h2g_frame bytes" > frames
-[ "$g2h_frame" -gt 2000 ] || fail "guest to host: $g2h_frame bytes a frame (no TSO?)"
-[ "$h2g_frame" -gt 2000 ] || fail "host to guest: $h2g_frame bytes a frame (no TSO?)"
+[ "$g2h_frame" -gt 1600 ] || fail "guest to host: $g2h_frame bytes a frame (no TSO?)"
+[ "$h2g_frame" -gt 1600 ] || fail "host to guest: $h2g_frame bytes a frame (no TSO?)"
 # The tap goes with vmm (it was not persistent).
 for i in 1 2 3 4 5; do
 	[ -e /sys/class/net/vmmtap0 ] || break
