@@ -3,11 +3,15 @@
  * a regular file or a block device.
  *
  * Reads and writes go through Linux AIO (libaio) and complete on the
- * device's I/O thread: each iocb signals an eventfd the transport watches,
- * and fd_ready() reaps the events and returns the chains. Flush, get-id and
- * discard are short and done at once. At most BLK_INFLIGHT requests are in
- * flight; when all slots are taken the queue is left alone until some
- * complete.
+ * device's I/O thread. Every request the queue holds is taken at once and
+ * submitted with one io_submit; completions are taken in batches straight
+ * from the AIO context's ring in our memory (no io_getevents), right after
+ * the submission (the kernel completes buffered I/O, and page cache hits,
+ * inside io_submit) and whenever the eventfd every iocb signals wakes the
+ * I/O thread. One notification covers all that a pass returned. Flush,
+ * get-id and discard are short and done at once. At most BLK_INFLIGHT
+ * requests are in flight; when all slots are taken the queue is left alone
+ * until some complete.
  *
  * The image is opened twice: an O_DIRECT fd for requests whose buffers,
  * lengths and offset suit direct I/O, and a buffered fd for the rest (and
@@ -83,6 +87,16 @@
 #define BLK_DISCARD_SEG_MAX	32
 #define BLK_DISCARD_SECTORS_MAX	(1u << 22)	/* 2 GiB per segment */
 
+/*
+ * The head of fs/aio.c's struct aio_ring, which the kernel maps at the
+ * address io_setup() returns as the context: completions are nr io_events
+ * after it, written by the kernel at tail, taken by user space at head.
+ */
+struct aio_ring {
+	unsigned id, nr, head, tail, magic, compat_features, incompat_features, header_length;
+};
+#define AIO_RING_MAGIC		0xa10a10a1
+
 struct blk_req {
 	struct iocb iocb;
 	struct iovec iov[BLK_QUEUE_MAX];	/* the data part of the chain */
@@ -104,6 +118,7 @@ struct blk {
 	uint64_t sectors;
 	uint8_t serial[BLK_ID_BYTES];
 	io_context_t ctx;
+	struct aio_ring *ring;		/* ctx's ring, or NULL: io_getevents only */
 	int efd;			/* the iocbs' eventfd */
 	bool ctx_ready;
 	bool io_error_logged;
@@ -212,6 +227,32 @@ static void blk_complete(struct blk *blk, struct blk_req *req, long res, bool pu
 }
 
 /*
+ * Takes what completed from the ring without a system call (head and tail
+ * are below nr while the kernel keeps the ring; anything else leaves it to
+ * io_getevents). The kernel publishes tail after the events (release).
+ */
+static int blk_reap_ring(struct blk *blk, bool push)
+{
+	struct aio_ring *r = blk->ring;
+	const struct io_event *ev = (const struct io_event *)(r + 1);
+	unsigned head = r->head, tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE), nr = r->nr;
+	int n = 0;
+
+	if (head >= nr || tail >= nr)
+		return -1;
+	while (head != tail) {
+		struct io_event e = ev[head];
+
+		head = (head + 1) % nr;
+		/* The event is copied before its slot goes back to the kernel. */
+		__atomic_store_n(&r->head, head, __ATOMIC_RELEASE);
+		blk_complete(blk, e.data, (long)e.res, push);
+		n++;
+	}
+	return n;
+}
+
+/*
  * Reaps completions: at least min_nr of them (0: only what is there).
  * Returns how many, or a negative errno from io_getevents.
  */
@@ -221,12 +262,42 @@ static int blk_reap(struct blk *blk, long min_nr, bool push)
 	struct timespec zero = { 0, 0 };
 	int n;
 
+	if (!min_nr && blk->ring) {
+		n = blk_reap_ring(blk, push);
+		if (n >= 0)
+			return n;
+	}
 	do
 		n = io_getevents(blk->ctx, min_nr, BLK_INFLIGHT, ev, min_nr ? NULL : &zero);
 	while (n == -EINTR);
 	for (int i = 0; i < n; i++)
 		blk_complete(blk, ev[i].data, (long)ev[i].res, push);
 	return n;
+}
+
+/* Clears the eventfd: its wake-ups are for completions about to be reaped. */
+static void blk_clear_eventfd(struct blk *blk)
+{
+	uint64_t count;
+
+	if (read(blk->efd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		pr_debug("disk %s: eventfd read: %s", blk->path, strerror(errno));
+}
+
+/*
+ * After a submission: what completed inside io_submit, at once, so the
+ * chains go back in this pass instead of after another wake-up. The
+ * eventfd is read first: a completion after that signals it again.
+ * Returns how many.
+ */
+static int blk_reap_now(struct blk *blk)
+{
+	struct aio_ring *r = blk->ring;
+
+	if (!r || __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) == r->head)
+		return 0;
+	blk_clear_eventfd(blk);
+	return blk_reap(blk, 0, true);
 }
 
 /* Waits for every request in flight. */
@@ -452,18 +523,33 @@ static void blk_request(struct blk *blk, const struct vq_chain *c)
 		blk_finish(blk, c->head, status, (uint8_t)s, written);
 }
 
-/* Takes requests while there is a free slot, then submits what went to AIO. */
-static void blk_process(struct blk *blk)
+/* Takes requests while there is a free slot; true if it took any. */
+static bool blk_take(struct blk *blk)
 {
 	struct vq_chain c;
+	bool took = false;
 
 	while (blk->nr_free && virtio__queue_live(blk->dev, 0)) {
 		vq__chain_init(&c, blk->elem, BLK_QUEUE_MAX);
 		if (virtio__pop(blk->dev, 0, &c, VQ_OUT_IN) <= 0)
 			break;
 		blk_request(blk, &c);
+		took = true;
 	}
-	blk_submit(blk);
+	return took;
+}
+
+/*
+ * Takes every request there is (one io_submit for all that go to AIO), and
+ * what completed at once; again while that freed slots for more.
+ */
+static void blk_process(struct blk *blk)
+{
+	while (blk_take(blk)) {
+		blk_submit(blk);
+		if (blk_reap_now(blk) <= 0)
+			break;
+	}
 }
 
 /* ---- callbacks (dev->lock held, on the device's thread) ---- */
@@ -479,10 +565,8 @@ static void blk_queue_notify(struct virtio_dev *dev, unsigned q)
 static void blk_fd_ready(struct virtio_dev *dev, int fd)
 {
 	struct blk *blk = dev->priv;
-	uint64_t count;
 
-	if (read(blk->efd, &count, sizeof(count)) < 0 && errno != EAGAIN)
-		pr_debug("disk %s: eventfd read: %s", blk->path, strerror(errno));
+	blk_clear_eventfd(blk);
 	while (blk_reap(blk, 0, true) > 0)
 		;
 	/* Slots were freed: requests may wait in the ring. */
@@ -690,6 +774,10 @@ static int blk_setup_aio(struct blk *blk)
 		return -VMM_ERR_HOST;
 	}
 	blk->ctx_ready = true;
+	blk->ring = (struct aio_ring *)blk->ctx;
+	if (blk->ring->magic != AIO_RING_MAGIC || blk->ring->incompat_features ||
+	    blk->ring->header_length != sizeof(struct aio_ring))
+		blk->ring = NULL;	/* a kernel with another layout: io_getevents */
 	for (unsigned i = 0; i < BLK_INFLIGHT; i++)
 		blk->free[i] = &blk->reqs[i];
 	blk->nr_free = BLK_INFLIGHT;

@@ -357,19 +357,33 @@ int vq__pop(struct virtqueue *vq, struct vq_chain *c, enum vq_expect expect)
 	return 1;
 }
 
-int vq__push(struct virtqueue *vq, uint16_t head, uint32_t len)
+int vq__push_many(struct virtqueue *vq, const struct vq_used *u, unsigned n)
 {
 	uint64_t elem;
 
-	if (!vq->ready || vq->broken || head >= vq->num || vq->used_idx == vq->last_avail_idx)
+	if (!vq->ready || vq->broken || n > (uint16_t)(vq->last_avail_idx - vq->used_idx))
 		return -EINVAL;
-	elem = vq->used + USED_RING + USED_ELEM_SIZE * (uint64_t)(vq->used_idx & (vq->num - 1));
-	if (guest_mem__write32(vq->mem, elem, head) || guest_mem__write32(vq->mem, elem + 4, len))
-		return bad(vq, "used ring element at 0x%" PRIx64 " is outside guest memory", elem);
-	/* The element before the index that publishes it. */
+	for (unsigned i = 0; i < n; i++) {
+		if (u[i].head >= vq->num)
+			return -EINVAL;
+		elem = vq->used + USED_RING +
+		       USED_ELEM_SIZE * (uint64_t)((uint16_t)(vq->used_idx + i) & (vq->num - 1));
+		if (guest_mem__write32(vq->mem, elem, u[i].head) ||
+		    guest_mem__write32(vq->mem, elem + 4, u[i].len))
+			return bad(vq, "used ring element at 0x%" PRIx64 " is outside guest memory",
+				   elem);
+	}
+	/* The elements before the index that publishes them, all at once. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	vq->used_idx++;
+	vq->used_idx = (uint16_t)(vq->used_idx + n);
 	return write16(vq, vq->used + 2, vq->used_idx);
+}
+
+int vq__push(struct virtqueue *vq, uint16_t head, uint32_t len)
+{
+	struct vq_used u = { head, len };
+
+	return vq__push_many(vq, &u, 1);
 }
 
 /* virtio's vring_need_event(): did [old, new) pass event? */

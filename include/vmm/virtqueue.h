@@ -125,6 +125,18 @@ int vq__pop(struct virtqueue *vq, struct vq_chain *c, enum vq_expect expect) __m
 int vq__push(struct virtqueue *vq, uint16_t head, uint32_t len) __must_check;
 
 /*
+ * Several chains at once (a network frame spread over receive buffers):
+ * every used element is written before used->idx moves past all of them,
+ * so the driver never sees some without the others. Same errors as
+ * vq__push (nothing is published on one).
+ */
+struct vq_used {
+	uint16_t head;
+	uint32_t len;
+};
+int vq__push_many(struct virtqueue *vq, const struct vq_used *u, unsigned n) __must_check;
+
+/*
  * After one or more pushes: must the driver get a used buffer notification?
  * With event idx, by used_event (vring_need_event); else by the available
  * ring's NO_INTERRUPT flag. Each call covers the pushes since the last one.

@@ -19,6 +19,7 @@ struct fake_dev {
 	struct virtio_dev dev;		/* first: a dev is a fake_dev */
 	struct fake_virtio_stats stats;
 	uint32_t events[VIRTIO_MAX_FDS];	/* what each watched fd waits for */
+	uint64_t refused;		/* features the fake driver does not accept */
 };
 
 static struct fake_dev *devs[FAKE_MAX_DEVS];
@@ -186,6 +187,11 @@ void fake_virtio__destroy_all(void)
 		virtio__destroy(&devs[nr_devs - 1]->dev);
 }
 
+void fake_virtio__refuse(struct virtio_dev *dev, uint64_t features)
+{
+	fake(dev)->refused = features;
+}
+
 int fake_virtio__setup_queue(struct virtio_dev *dev, unsigned q, uint32_t num, uint64_t desc,
 			     uint64_t avail, uint64_t used)
 {
@@ -193,7 +199,7 @@ int fake_virtio__setup_queue(struct virtio_dev *dev, unsigned q, uint32_t num, u
 
 	if (q >= dev->ops->nr_queues || num > dev->ops->queue_max)
 		return -EINVAL;
-	dev->driver_features = dev->host_features;
+	dev->driver_features = dev->host_features & ~fake(dev)->refused;
 	if (vq__setup(&vq->vq, num, desc, avail, used, dev->driver_features) < 0)
 		return -EINVAL;
 	vq->num = num;

@@ -37,7 +37,13 @@ struct fake_virtio_stats *fake_virtio__stats(struct virtio_dev *dev);
 void fake_virtio__destroy_all(void);
 
 /*
- * Acts as a driver that accepted every offered feature (and the
+ * The fake driver accepts every offered feature but these at its next
+ * fake_virtio__setup_queue() (0: all of them, the default).
+ */
+void fake_virtio__refuse(struct virtio_dev *dev, uint64_t features);
+
+/*
+ * Acts as a driver that accepted every offered feature (but the refused ones) (and the
  * transport's) and set up queue q of num entries at the given guest
  * addresses, then DRIVER_OK (and calls ops->activate). 0 or -EINVAL.
  */

@@ -808,6 +808,7 @@ static void test_reset(void **state)
 	struct fx *f = *state;
 	const char *path = start_disk(f, f->dir, false, 16);
 	unsigned slot;
+	uint16_t before;
 	uint8_t *img;
 
 	for (unsigned i = 0; i < 4; i++) {
@@ -815,13 +816,15 @@ static void test_reset(void **state)
 		req(f, T_OUT, 8 * i, DATA + 4096 * i, 4096);
 	}
 	fake_virtio__kick(f->dev, 0);
-	fake_virtio__reset(f->dev);		/* waits for them, pushes nothing */
-	assert_int_equal(used_idx(f), 0);
+	/* Some may have completed inside io_submit and gone back already. */
+	before = used_idx(f);
+	fake_virtio__reset(f->dev);		/* waits for the rest, pushes nothing */
+	assert_int_equal(used_idx(f), before);
 	img = read_image(path, NULL);
 	assert_memory_equal(img, at(f, DATA, 4 * 4096), 4 * 4096);
 	free(img);
 	fake_virtio__poll(f->dev, 0);
-	assert_int_equal(used_idx(f), 0);
+	assert_int_equal(used_idx(f), before);
 
 	/* The driver starts again: the slots are free. */
 	memset(at(f, AVAIL, 0x1000), 0, 0x1000);
@@ -838,7 +841,8 @@ static void test_reset(void **state)
 /*
  * More requests than the device keeps in flight (indirect chains, one
  * descriptor each): it stops taking them at its limit and takes the rest
- * as they complete.
+ * as they complete (some may complete inside io_submit, and free their
+ * slots for more at once).
  */
 static void test_inflight_limit(void **state)
 {
@@ -852,14 +856,60 @@ static void test_inflight_limit(void **state)
 		req_ex(f, T_OUT, 8 * i, DATA + 4096 * i, 4096, true);
 	}
 	fake_virtio__kick(f->dev, 0);
-	assert_int_equal(f->dev->queues[0].vq.last_avail_idx, BLK_INFLIGHT);
-	assert_int_equal(used_idx(f), 0);
+	assert_true(f->dev->queues[0].vq.last_avail_idx >= BLK_INFLIGHT);
+	assert_true((uint16_t)(f->dev->queues[0].vq.last_avail_idx - used_idx(f)) <= BLK_INFLIGHT);
 	run(f, n);
 	for (unsigned i = 0; i < n; i++)
 		assert_int_equal(status(f, i), S_OK);
 	img = read_image(path, NULL);
 	assert_memory_equal(img, at(f, DATA, 4096 * n), 4096 * n);
 	free(img);
+}
+
+/*
+ * Batches: on tmpfs (buffered I/O, which the kernel completes inside
+ * io_submit) 32 requests of one kick are all submitted, reaped and back
+ * before the kick returns, with one notification, and nothing is left for
+ * the eventfd's wake-up. Then the same for reads.
+ */
+static void test_batch(void **state)
+{
+	struct fx *f = *state;
+	const char *path;
+	uint8_t *img;
+
+	if (!f->shm[0])
+		skip();
+	path = start_disk(f, f->shm, false, 19);
+	for (unsigned i = 0; i < 32; i++) {
+		pattern(f, DATA + 4096 * i, 4096, (uint8_t)(0x40 + i));
+		req(f, T_OUT, 8 * (31 - i), DATA + 4096 * i, 4096);
+	}
+	fake_virtio__kick(f->dev, 0);
+	assert_int_equal(used_idx(f), 32);
+	assert_int_equal(fake_virtio__stats(f->dev)->notifies, 1);
+	for (unsigned i = 0; i < 32; i++)
+		assert_int_equal(status(f, i), S_OK);
+	img = read_image(path, NULL);
+	for (unsigned i = 0; i < 32; i++)
+		assert_memory_equal(img + 4096 * (31 - i), at(f, DATA + 4096 * i, 4096), 4096);
+	free(img);
+	fake_virtio__poll(f->dev, 0);	/* the eventfd's wake-up: nothing left */
+	assert_int_equal(used_idx(f), 32);
+	assert_int_equal(fake_virtio__stats(f->dev)->notifies, 1);
+
+	for (unsigned i = 0; i < 32; i++)
+		req(f, T_IN, 8 * i, DATA2 + 4096 * i, 4096);
+	put_le(at(f, AVAIL + 4 + 2 * NUM, 2), 32, 2);	/* used_event: past what it has seen */
+	fake_virtio__kick(f->dev, 0);
+	assert_int_equal(used_idx(f), 64);
+	assert_int_equal(fake_virtio__stats(f->dev)->notifies, 2);
+	for (unsigned i = 0; i < 32; i++) {
+		assert_int_equal(status(f, 32 + i), S_OK);
+		assert_memory_equal(at(f, DATA2 + 4096 * i, 4096), at(f, DATA + 4096 * (31 - i), 4096),
+				    4096);
+	}
+	assert_false(fake_virtio__stats(f->dev)->failed);
 }
 
 /* A chain the queue refuses breaks the queue, not the VMM. */
@@ -902,6 +952,7 @@ int main(void)
 		T(test_drain),
 		T(test_reset),
 		T(test_inflight_limit),
+		T(test_batch),
 		T(test_broken_chain),
 	};
 

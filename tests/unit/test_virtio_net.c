@@ -201,6 +201,8 @@ static struct fake_virtio_stats *stats(struct fx *f)
 	return fake_virtio__stats(f->dev);
 }
 
+static void renegotiate(struct fx *f, uint64_t refused);
+
 /* ---- the device ---- */
 
 static void test_config(void **state)
@@ -212,7 +214,9 @@ static void test_config(void **state)
 	assert_true(stats(f)->started);
 	assert_int_equal(ops->device_id, VIRTIO_ID_NET);
 	assert_int_equal(ops->nr_queues, 2);
-	assert_int_equal(ops->features, 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS);
+	/* virtio 1.x bits: MAC 5, STATUS 16; CSUM 0, GUEST_CSUM 1, GUEST_TSO4/6 7-8,
+	 * GUEST_ECN 9, HOST_TSO4/6 11-12, HOST_ECN 13, MRG_RXBUF 15; no UFO (10, 14). */
+	assert_int_equal(ops->features, 0x1bba3);
 	assert_int_equal(ops->config_size, 8);
 	assert_memory_equal(f->dev->config, test_mac, 6);
 	assert_int_equal(f->dev->config[6], VIRTIO_NET_S_LINK_UP);
@@ -235,7 +239,12 @@ static void test_tx_byte_exact(void **state)
 	};
 	uint16_t head;
 
-	make_frame(want, sizeof(want), 0x5a, 7);
+	make_frame(want, sizeof(want), 0, 7);
+	/* A partial checksum at bytes 34+16 of the frame: a header with something in it. */
+	want[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	want[6] = 34;
+	want[8] = 16;
+	want[10] = 0x5a;	/* num_buffers: the device ignores it on transmit */
 	memcpy(at(f, s[0].gpa, HDR), want, HDR);
 	memcpy(at(f, s[1].gpa, 20), want + HDR, 20);
 	memcpy(at(f, s[2].gpa, 60), want + HDR + 20, 60);
@@ -314,6 +323,7 @@ static void test_tx_refused(void **state)
 				    sizeof(sndbuf)), 0);
 	for (unsigned i = 0; i < NUM; i++) {
 		s = (struct seg){ new_buf(f, (uint8_t)i), 3000, R };
+		memset(at(f, s.gpa, HDR), 0, HDR);
 		offer(f, TXQ, &s, 1);
 	}
 	fake_virtio__kick(f->dev, TXQ);
@@ -326,6 +336,7 @@ static void test_tx_refused(void **state)
 
 	/* Room again: the next frame goes out. */
 	s = (struct seg){ new_buf(f, 0x77), 100, R };
+	memset(at(f, s.gpa, HDR), 0, HDR);
 	offer(f, TXQ, &s, 1);
 	fake_virtio__kick(f->dev, TXQ);
 	assert_int_equal(tap_recv(f, got, sizeof(got)), 100);
@@ -345,6 +356,135 @@ static void test_tx_writable_breaks(void **state)
 	assert_true(stats(f)->failed);
 	assert_int_equal(used_idx(f, TXQ), 0);
 	assert_int_equal(tap_recv(f, got, sizeof(got)), -1);
+}
+
+/* A header of the given fields (num_buffers 0). */
+static void make_hdr(uint8_t *h, uint8_t flags, uint8_t gso, uint16_t hdr_len, uint16_t gso_size,
+		     uint16_t csum_start, uint16_t csum_offset)
+{
+	memset(h, 0, HDR);
+	h[0] = flags;
+	h[1] = gso;
+	put_le(h + 2, hdr_len, 2);
+	put_le(h + 4, gso_size, 2);
+	put_le(h + 6, csum_start, 2);
+	put_le(h + 8, csum_offset, 2);
+}
+
+/* Sends one frame of len bytes after header h; true if it reached the tap unchanged. */
+static bool tx_one(struct fx *f, const uint8_t *h, size_t len)
+{
+	static uint8_t frame[HDR + 3000], got[HDR + 3100];
+	struct seg s = { new_buf(f, 0), (uint32_t)(HDR + len), R };
+	uint16_t before = used_idx(f, TXQ);
+	ssize_t n;
+
+	make_frame(frame, HDR + len, 0, (uint8_t)len);
+	memcpy(frame, h, HDR);
+	memcpy(at(f, s.gpa, HDR + len), frame, HDR + len);
+	offer(f, TXQ, &s, 1);
+	fake_virtio__kick(f->dev, TXQ);
+	/* Whatever happened to it, the chain went back and the queue is fine. */
+	assert_int_equal(used_idx(f, TXQ), (uint16_t)(before + 1));
+	assert_false(stats(f)->failed);
+	n = tap_recv(f, got, sizeof(got));
+	if (n < 0)
+		return false;
+	assert_int_equal(n, HDR + len);
+	assert_memory_equal(got, frame, HDR + len);
+	return true;
+}
+
+/* A 2000-byte TCPv4 segment to cut (TSO) with a partial checksum goes out as it is. */
+static void test_tx_gso(void **state)
+{
+	struct fx *f = *state;
+	uint8_t h[HDR];
+
+	make_hdr(h, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 66, 1448, 34, 16);
+	assert_true(tx_one(f, h, 2000));
+	make_hdr(h, VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		 VIRTIO_NET_HDR_GSO_TCPV6 | VIRTIO_NET_HDR_GSO_ECN, 86, 1428, 54, 16);
+	assert_true(tx_one(f, h, 2000));
+	/* The checksum field's last byte is the frame's last: still inside. */
+	make_hdr(h, VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 0, 0, 90, 8);
+	assert_true(tx_one(f, h, 100));
+}
+
+/*
+ * Headers that do not match the frame, or ask for what virtio does not
+ * have, drop the frame (never the queue); the first is logged. The next
+ * good frame goes out.
+ */
+static void test_tx_bad_headers(void **state)
+{
+	struct fx *f = *state;
+	const uint8_t C = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	struct { uint8_t flags, gso; uint16_t hdr_len, gso_size, start, off; } bad[] = {
+		{ 2, 0, 0, 0, 0, 0 },			/* DATA_VALID: receive only */
+		{ 0x80, 0, 0, 0, 0, 0 },		/* no such flag */
+		{ C, 0, 0, 0, 90, 9 },			/* checksum's last byte past the frame */
+		{ C, 0, 0, 0, 0xffff, 0xffff },		/* far past */
+		{ C, 3, 66, 1448, 34, 6 },		/* UDP (UFO): not offered */
+		{ C, 5, 66, 1448, 34, 16 },		/* no such type */
+		{ 0, 1, 66, 1448, 34, 16 },		/* TSO without a partial checksum */
+		{ C, 1, 66, 0, 34, 16 },		/* gso_size 0 */
+		{ C, 1, 101, 1448, 34, 16 },		/* hdr_len past the frame */
+		{ 0, 0x80, 0, 0, 0, 0 },		/* ECN alone */
+	};
+	uint8_t h[HDR];
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		make_hdr(h, bad[i].flags, bad[i].gso, bad[i].hdr_len, bad[i].gso_size, bad[i].start,
+			 bad[i].off);
+		if (tx_one(f, h, 100))
+			fail_msg("bad header %zu went to the tap", i);
+	}
+	make_hdr(h, 0, 0, 0, 0, 0, 0);
+	assert_true(tx_one(f, h, 100));
+}
+
+/* What the driver refused, its frames cannot ask for. */
+static void test_tx_offloads_refused(void **state)
+{
+	struct fx *f = *state;
+	uint8_t h[HDR];
+
+	renegotiate(f, 1ULL << VIRTIO_NET_F_HOST_TSO4 | 1ULL << VIRTIO_NET_F_HOST_ECN);
+	make_hdr(h, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 66, 1448, 34, 16);
+	assert_false(tx_one(f, h, 2000));
+	make_hdr(h, VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		 VIRTIO_NET_HDR_GSO_TCPV6 | VIRTIO_NET_HDR_GSO_ECN, 86, 1428, 54, 16);
+	assert_false(tx_one(f, h, 2000));
+	make_hdr(h, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV6, 86, 1428, 54, 16);
+	assert_true(tx_one(f, h, 2000));
+
+	renegotiate(f, 1ULL << VIRTIO_NET_F_CSUM);
+	make_hdr(h, VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 0, 0, 34, 16);
+	assert_false(tx_one(f, h, 100));
+	make_hdr(h, 0, 0, 0, 0, 0, 0);
+	assert_true(tx_one(f, h, 100));
+}
+
+/* The tap's offloads (TUN_F_*) follow what the driver takes on receive. */
+static void test_tap_offloads(void **state)
+{
+	const uint64_t csum = 1ULL << VIRTIO_NET_F_GUEST_CSUM, tso4 = 1ULL << VIRTIO_NET_F_GUEST_TSO4,
+		       tso6 = 1ULL << VIRTIO_NET_F_GUEST_TSO6, ecn = 1ULL << VIRTIO_NET_F_GUEST_ECN;
+	struct fx *f = *state;
+
+	/* TUN_F_CSUM 1, TSO4 2, TSO6 4, TSO_ECN 8 (linux/if_tun.h) */
+	assert_int_equal(virtio_net__tap_offloads(f->dev->host_features), 0xf);
+	assert_int_equal(virtio_net__tap_offloads(0), 0);
+	assert_int_equal(virtio_net__tap_offloads(csum), 1);
+	assert_int_equal(virtio_net__tap_offloads(csum | tso4), 3);
+	assert_int_equal(virtio_net__tap_offloads(csum | tso6 | ecn), 0xd);
+	/* Segments need checksum offload; ECN needs segments. */
+	assert_int_equal(virtio_net__tap_offloads(tso4 | tso6 | ecn), 0);
+	assert_int_equal(virtio_net__tap_offloads(csum | ecn), 1);
+	/* Host (transmit) offloads are not the tap's business on receive. */
+	assert_int_equal(virtio_net__tap_offloads(1ULL << VIRTIO_NET_F_HOST_TSO4 |
+						  1ULL << VIRTIO_NET_F_CSUM), 0);
 }
 
 /* ---- receive ---- */
@@ -483,9 +623,19 @@ static void test_rx_tiny_chain(void **state)
 	assert_memory_equal(at(f, good, sizeof(frame)), frame, sizeof(frame));
 }
 
+/* The fake driver again, accepting all features but refused. */
+static void renegotiate(struct fx *f, uint64_t refused)
+{
+	fake_virtio__reset(f->dev);
+	f->q[0].next_desc = f->q[0].avail_idx = f->q[1].next_desc = f->q[1].avail_idx = 0;
+	fake_virtio__refuse(f->dev, refused);
+	setup_queues(f);
+}
+
 /*
- * A frame longer than its chain is read and dropped; the chain goes back
- * with length 0, and the next frame is whole in the next chain.
+ * Without mergeable receive buffers, a frame longer than its chain is read
+ * and dropped; the chain goes back with length 0, and the next frame is
+ * whole in the next chain.
  */
 static void test_rx_frame_too_big(void **state)
 {
@@ -493,6 +643,7 @@ static void test_rx_frame_too_big(void **state)
 	uint8_t big[HDR + 100], small[HDR + 28];
 	uint64_t buf;
 
+	renegotiate(f, 1ULL << VIRTIO_NET_F_MRG_RXBUF);
 	offer_rx(f, HDR + 99);
 	buf = offer_rx(f, sizeof(small));	/* an exact fit */
 	make_frame(big, sizeof(big), 0, 5);
@@ -507,6 +658,171 @@ static void test_rx_frame_too_big(void **state)
 	small[10] = 1;
 	assert_memory_equal(at(f, buf, sizeof(small)), small, sizeof(small));
 	assert_false(stats(f)->failed);
+}
+
+/* Offers n receive chains of len bytes each; their addresses in gpa[]. */
+static void offer_rx_n(struct fx *f, unsigned n, uint32_t len, uint64_t *gpa)
+{
+	for (unsigned i = 0; i < n; i++)
+		gpa[i] = offer_rx(f, len);
+}
+
+/*
+ * Checks a frame spread over chains 0..nr-1 of len bytes each (the last
+ * gets the rest): used elements in order, num_buffers nr in the first
+ * header, the bytes in order, nothing past them.
+ */
+static void check_spread(struct fx *f, uint16_t slot0, const uint64_t *gpa, unsigned nr,
+			 uint32_t len, const uint8_t *frame, size_t flen)
+{
+	size_t off = 0;
+
+	for (unsigned i = 0; i < nr; i++) {
+		uint32_t part = flen - off < len ? (uint32_t)(flen - off) : len;
+		uint8_t *p = at(f, gpa[i], len);
+
+		check_used(f, RXQ, (uint16_t)(slot0 + i), (uint16_t)(slot0 + i) % NUM, part);
+		if (!i) {
+			assert_int_equal(get_le(p + 10, 2), nr);
+			assert_memory_equal(p, frame, 10);
+			assert_memory_equal(p + HDR, frame + HDR, part - HDR);
+		} else {
+			assert_memory_equal(p, frame + off, part);
+		}
+		if (part < len)
+			assert_int_equal(p[part], 0xee);
+		off += part;
+	}
+	assert_int_equal(off, flen);
+}
+
+/*
+ * Mergeable receive buffers: a 9000-byte frame (a GSO segment, say) over
+ * 4000-byte chains takes three, published together with num_buffers 3;
+ * the next small frame takes one chain with num_buffers 1.
+ */
+static void test_rx_mergeable(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t big[9000];
+	uint8_t small[HDR + 50];
+	uint64_t gpa[4];
+
+	offer_rx_n(f, 4, 4000, gpa);
+	make_frame(big, sizeof(big), 0, 1);
+	make_hdr(big, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 66, 1448, 34, 16);
+	make_frame(small, sizeof(small), 0, 2);
+	tap_send(f, big, sizeof(big));
+	tap_send(f, small, sizeof(small));
+	assert_int_equal(fake_virtio__poll(f->dev, 1000), 1);
+
+	assert_int_equal(used_idx(f, RXQ), 4);
+	check_spread(f, 0, gpa, 3, 4000, big, sizeof(big));
+	check_spread(f, 3, gpa + 3, 1, 4000, small, sizeof(small));
+	assert_int_equal(stats(f)->notifies, 1);
+	assert_false(stats(f)->failed);
+}
+
+/*
+ * The queue runs dry halfway through a frame: nothing of it is published,
+ * the tap is left alone, and the driver's next buffer and kick complete it.
+ */
+static void test_rx_mergeable_waits(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t big[7000];
+	uint64_t gpa[3];
+
+	offer_rx_n(f, 2, 3000, gpa);
+	make_frame(big, sizeof(big), 0, 3);
+	tap_send(f, big, sizeof(big));
+	tap_send(f, big, 100);
+	assert_int_equal(fake_virtio__poll(f->dev, 1000), 1);
+	assert_int_equal(used_idx(f, RXQ), 0);
+	assert_int_equal(fake_virtio__poll(f->dev, 50), 0);	/* not watched meanwhile */
+
+	gpa[2] = offer_rx(f, 3000);
+	fake_virtio__kick(f->dev, RXQ);
+	assert_int_equal(used_idx(f, RXQ), 3);
+	check_spread(f, 0, gpa, 3, 3000, big, sizeof(big));
+	/* Watching again: the waiting 100-byte frame comes with the next buffer. */
+	gpa[0] = offer_rx(f, 3000);
+	fake_virtio__kick(f->dev, RXQ);
+	assert_int_equal(used_idx(f, RXQ), 4);
+	check_used(f, RXQ, 3, 3, 100);
+}
+
+/* Drain while a frame waits for buffers: its chains go back empty. */
+static void test_rx_mergeable_drain(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t big[7000];
+	uint64_t gpa[2];
+
+	offer_rx_n(f, 2, 3000, gpa);
+	make_frame(big, sizeof(big), 0, 4);
+	tap_send(f, big, sizeof(big));
+	assert_int_equal(fake_virtio__poll(f->dev, 1000), 1);
+	assert_int_equal(used_idx(f, RXQ), 0);
+	fake_virtio__drain(f->dev);
+	assert_int_equal(used_idx(f, RXQ), 2);
+	check_used(f, RXQ, 0, 0, 0);
+	check_used(f, RXQ, 1, 1, 0);
+	assert_false(stats(f)->failed);
+}
+
+/*
+ * A frame larger than the whole queue's buffers (8 of 100 bytes) is dropped:
+ * every chain goes back with length 0, and the next frame is received.
+ */
+static void test_rx_mergeable_queue_too_small(void **state)
+{
+	struct fx *f = *state;
+	uint8_t big[1000], small[HDR + 40];
+	uint64_t gpa[NUM];
+
+	offer_rx_n(f, NUM, 100, gpa);
+	make_frame(big, sizeof(big), 0, 5);
+	tap_send(f, big, sizeof(big));
+	assert_int_equal(fake_virtio__poll(f->dev, 1000), 1);
+	assert_int_equal(used_idx(f, RXQ), NUM);
+	for (unsigned i = 0; i < NUM; i++)
+		check_used(f, RXQ, (uint16_t)i, i, 0);
+
+	make_frame(small, sizeof(small), 0, 6);
+	tap_send(f, small, sizeof(small));
+	gpa[0] = offer_rx(f, 100);
+	fake_virtio__kick(f->dev, RXQ);
+	assert_int_equal(used_idx(f, RXQ), NUM + 1);
+	check_spread(f, NUM, gpa, 1, 100, small, sizeof(small));
+	assert_false(stats(f)->failed);
+}
+
+/*
+ * The tap marks checked frames DATA_VALID: the driver sees the flag only
+ * if it took GUEST_CSUM.
+ */
+static void test_rx_flags(void **state)
+{
+	struct fx *f = *state;
+	uint8_t frame[HDR + 60];
+	uint64_t buf;
+
+	make_frame(frame, sizeof(frame), 0, 7);
+	frame[0] = 2;	/* VIRTIO_NET_HDR_F_DATA_VALID */
+	buf = offer_rx(f, 1600);
+	tap_send(f, frame, sizeof(frame));
+	assert_int_equal(fake_virtio__poll(f->dev, 1000), 1);
+	assert_int_equal(*at(f, buf, 1), 2);
+
+	renegotiate(f, 1ULL << VIRTIO_NET_F_GUEST_CSUM);
+	buf = offer_rx(f, 1600);
+	tap_send(f, frame, sizeof(frame));
+	assert_int_equal(fake_virtio__poll(f->dev, 1000), 1);
+	assert_int_equal(used_idx(f, RXQ), 1);
+	assert_int_equal(*at(f, buf, 1), 0);
+	assert_memory_equal(at(f, buf + HDR, sizeof(frame) - HDR), frame + HDR,
+			    sizeof(frame) - HDR);
 }
 
 /*
@@ -641,12 +957,21 @@ int main(void)
 		T(test_tx_short_chain),
 		T(test_tx_refused),
 		T(test_tx_writable_breaks),
+		T(test_tx_gso),
+		T(test_tx_bad_headers),
+		T(test_tx_offloads_refused),
+		T(test_tap_offloads),
 		T(test_rx_frame),
 		T(test_rx_batch),
 		T(test_rx_no_buffer),
 		T(test_rx_kick_empty_tap),
 		T(test_rx_tiny_chain),
 		T(test_rx_frame_too_big),
+		T(test_rx_mergeable),
+		T(test_rx_mergeable_waits),
+		T(test_rx_mergeable_drain),
+		T(test_rx_mergeable_queue_too_small),
+		T(test_rx_flags),
 		T(test_rx_drain),
 		T(test_reset),
 		T(test_rx_broken_queue),
