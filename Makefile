@@ -36,7 +36,10 @@ VMM_SRCS := \
 VMM_SRCS += vmm/persist.c vmm/snapshot.c vmm/devcfg.c
 VMM_SRCS += vmm/guest-mem.c virtio/virtqueue.c
 VMM_SRCS += virtio/mmio.c virtio/core.c virtio/devices.c virtio/state.c virtio/blk.c virtio/net.c virtio/console.c virtio/rng.c
-VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/arm64-obj/%.o)
+# vmm exec: the command, its initramfs builder, and the guest init linked in
+VMM_SRCS += vmm/exec.c vmm/exec-plan.c vmm/cpio.c vmm/elf.c vmm/elfdeps.c vmm/exec-job.c \
+	vmm/exec-status.c hw/exec-doorbell.c
+VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/arm64-obj/%.o) $(BUILD)/arm64-obj/exec/init-blob.o
 VMM_LIBS := -static -lfdt -lz -laio -lpthread
 
 # ---- freestanding test guests (arm64 Images) ----
@@ -82,6 +85,7 @@ test_options_SRCS := $(CMD_SRCS)
 test_mmio_SRCS    := vmm/mmio.c vmm/util.c
 test_image_SRCS   := arm64/image.c vmm/util.c
 test_fdt_SRCS     := arm64/fdt.c arm64/layout.c vmm/util.c vmm/devices.c hw/pl011.c hw/pl031.c hw/testdev.c \
+	hw/exec-doorbell.c vmm/exec-status.c \
 	virtio/devices.c virtio/core.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/mmio.c vmm/snapshot.c
 test_sve_SRCS     := arm64/sve.c vmm/util.c
 test_caps_SRCS    := arm64/caps.c vmm/json.c $(CMD_SRCS)
@@ -104,6 +108,9 @@ UNIT_TESTS += test_elfdeps
 test_elfdeps_SRCS := vmm/elf.c vmm/elfdeps.c vmm/cpio.c vmm/util.c
 UNIT_TESTS += test_exec_job
 test_exec_job_SRCS := vmm/exec-job.c vmm/exec-status.c
+UNIT_TESTS += test_exec
+test_exec_SRCS := vmm/exec-plan.c vmm/cpio.c vmm/elf.c vmm/elfdeps.c vmm/exec-job.c vmm/exec-status.c \
+	$(CMD_SRCS)
 UNIT_LIBS := -lcmocka -l:libfdt.so.1 -lz -laio
 
 .SECONDARY:
@@ -123,6 +130,10 @@ $(BUILD)/arm64-obj/%.o: %.c
 	$(quiet) CC $<
 	$(Q)mkdir -p $(@D)
 	$(Q)$(ARM_CC) $(CPPFLAGS) $(ARM_CFLAGS) -c -o $@ $<
+$(BUILD)/arm64-obj/exec/init-blob.o: exec/init-blob.S $(BUILD)/exec-init
+	$(quiet) AS $<
+	$(Q)mkdir -p $(@D)
+	$(Q)$(ARM_CC) -Wa,-I$(BUILD) -c -o $@ $<
 
 guests: $(GUESTS:%=$(BUILD)/guest/%.img)
 GUEST_LIB_OBJS := $(patsubst %,$(BUILD)/guest-obj/%.o,$(basename $(GUEST_LIB)))
@@ -167,7 +178,7 @@ exec: $(BUILD)/exec-init $(BUILD)/guest/exec-base.cpio $(EXEC_JOBS:%=$(BUILD)/gu
 	$(BUILD)/guest/exec-stdin.expect
 $(BUILD)/exec-init: $(EXEC_INIT_SRCS) $(EXEC_HDRS)
 	$(quiet) CC $@
-	$(Q)$(ARM_CC) $(CPPFLAGS) -std=gnu11 -Os $(WARN) -static -o $@ $(EXEC_INIT_SRCS)
+	$(Q)$(ARM_CC) $(CPPFLAGS) -std=gnu11 -Os $(WARN) -static -s -o $@ $(EXEC_INIT_SRCS)
 $(BUILD)/exec/status: tests/exec/status.c
 	$(quiet) CC $@
 	$(Q)mkdir -p $(@D)
