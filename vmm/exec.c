@@ -147,8 +147,27 @@ static int pack(struct exec_plan *p)
 	return 0;
 }
 
-/* One VM; returns vmm exec's status and prints its one-line reason. */
-static int run_one(const struct exec_plan *p, const struct vm_config *base, const char *what)
+/* --debug: where the time from vmm's start to the program's end went. */
+static void debug_phases(double t0, const struct exec_vm *ex)
+{
+	double end = vmm_uptime_ms();
+
+	if (!ex->vm_ready_ms || !ex->program_start_ms) {
+		pr_debug("exec: the VM ended %.1f ms after vmm's start, the program never started", end);
+		return;
+	}
+	pr_debug("exec: phases: before the VM %.1f ms (initramfs included), VM setup %.1f ms, "
+		 "guest boot %.1f ms, program and power-off %.1f ms; %.1f ms in all", t0,
+		 ex->vm_ready_ms - t0, ex->program_start_ms - ex->vm_ready_ms,
+		 end - ex->program_start_ms, end);
+}
+
+/*
+ * One VM; returns vmm exec's status and prints its one-line reason. The
+ * timeout counts from since (vmm_uptime_ms(): 0 is vmm's start).
+ */
+static int run_one(const struct exec_plan *p, const struct vm_config *base, const char *what,
+		   double since)
 {
 	struct console_tail tail = { .show = base->debug };
 	struct exec_doorbell db;
@@ -160,11 +179,12 @@ static int run_one(const struct exec_plan *p, const struct vm_config *base, cons
 	};
 	struct vm_config cfg = *base;
 	struct exec_result r = { 0 };
+	double t0 = vmm_uptime_ms();
 	char msg[512];
 	int status;
 
 	if (p->req.timeout_s)
-		ex.deadline_ms = vmm_uptime_ms() + p->req.timeout_s * 1000.0;
+		ex.deadline_ms = since + p->req.timeout_s * 1000.0;
 	exec_doorbell__init(&db, p->key);
 	cfg.kernel = p->kernel;
 	cfg.exec = &ex;
@@ -173,9 +193,7 @@ static int run_one(const struct exec_plan *p, const struct vm_config *base, cons
 		      vmm_uptime_ms() >= ex.deadline_ms;
 	r.have_word = exec_doorbell__status(&db, &r.word);
 	r.last_console_line = tail.last[0] ? tail.last : NULL;
-	if (ex.program_start_ms)
-		pr_debug("exec: the program started %.1f ms after vmm's start", ex.program_start_ms);
-	pr_debug("exec: the VM ended %.1f ms after vmm's start", vmm_uptime_ms());
+	debug_phases(t0, &ex);
 	status = exec__outcome(&p->req, &r, msg, sizeof(msg));
 	if (msg[0])
 		pr_err("exec%s%s: %s", what[0] ? " " : "", what, msg);
@@ -223,7 +241,7 @@ static void start_vl(const struct exec_plan *p, struct vl_run *v, bool hold)
 		_exit(EXEC_RC_VMM);
 	}
 	snprintf(what, sizeof(what), "VL %u", v->bits);
-	_exit(run_one(p, &cfg, what));
+	_exit(run_one(p, &cfg, what, vmm_uptime_ms()));	/* each length its own timeout */
 }
 
 static void finish_vl(struct vl_run *v, int wstatus)
@@ -330,7 +348,7 @@ int exec__main(int argc, char **argv)
 	}
 	ret = pack(&plan);
 	if (!ret)
-		ret = plan.req.each_vl ? each_vl(&plan) : run_one(&plan, &plan.req.vm, "");
+		ret = plan.req.each_vl ? each_vl(&plan) : run_one(&plan, &plan.req.vm, "", 0);
 	cpio__free(&plan.initramfs);
 	return ret;
 }

@@ -209,5 +209,7 @@ int vmm__run(const struct vm_config *cfg)
 		vm__teardown(&vm);
 		return -err;
 	}
+	if (cfg->exec)
+		cfg->exec->vm_ready_ms = vmm_uptime_ms();	/* --debug's timings */
 	return vm__run_until_stop(&vm, false);
 }

@@ -65,6 +65,7 @@ struct exec_vm {
 	double deadline_ms;		/* vmm_uptime_ms() at which the VM ends; 0: none */
 	int deadline_status;		/* the run's status then */
 	struct exec_doorbell *doorbell;	/* its state, under the device's lock */
+	double vm_ready_ms;		/* when the VM was built and loaded (vmm_uptime_ms) */
 	double program_start_ms;	/* when the init said the program starts (0: not yet) */
 };
 
