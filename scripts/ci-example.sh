@@ -41,8 +41,8 @@ done
 if "$vmm" caps | grep -q '^SVE lengths: *none'; then
 	say "this runner has no SVE: running the tests once, without it"
 	# shellcheck disable=SC2086
-	exec "$vmm" exec --timeout "$timeout" $files -- "$@"
+	exec "$vmm" exec --timeout "$timeout" $files -- "$@" < /dev/null
 fi
 say "running $* at every SVE vector length: $("$vmm" caps | sed -n 's/^SVE lengths: *//p')"
 # shellcheck disable=SC2086
-exec "$vmm" exec --each-vl --jobs "$jobs" --timeout "$timeout" $files -- "$@"
+exec "$vmm" exec --each-vl --jobs "$jobs" --timeout "$timeout" $files -- "$@" < /dev/null

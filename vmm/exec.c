@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +58,28 @@ static void console_out(void *ctx, const void *buf, size_t len)
 	}
 }
 
-/* stdin, when it is not a terminal, read to its end (at most max bytes). */
-static int read_stdin(uint8_t **data, size_t *len, size_t max)
+/* Waits for stdin until the deadline (0: none); -ETIME when it passed. */
+static int wait_stdin(double deadline_ms)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	double left;
+	int n;
+
+	if (!deadline_ms)
+		return 0;
+	do {
+		left = deadline_ms - vmm_uptime_ms();
+		n = left > 0 ? poll(&pfd, 1, (int)left + 1) : 0;
+	} while (n < 0 && errno == EINTR);
+	return n == 0 ? -ETIME : 0;
+}
+
+/*
+ * stdin, when it is not a terminal, read to its end (at most max bytes),
+ * before the deadline: a CI job whose stdin stays open without a writer
+ * still ends with --timeout.
+ */
+static int read_stdin(uint8_t **data, size_t *len, size_t max, double deadline_ms)
 {
 	size_t cap = 0;
 
@@ -80,6 +101,8 @@ static int read_stdin(uint8_t **data, size_t *len, size_t max)
 				return -ENOMEM;
 			*data = p;
 		}
+		if (wait_stdin(deadline_ms))
+			return -ETIME;
 		n = read(STDIN_FILENO, *data + *len, cap - *len);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -119,7 +142,13 @@ static int pack(struct exec_plan *p)
 	double t0 = vmm_uptime_ms();
 	int ret;
 
-	ret = read_stdin(&data, &in.stdin_len, max_stdin);
+	ret = read_stdin(&data, &in.stdin_len, max_stdin, p->req.timeout_s * 1000.0);
+	if (ret == -ETIME) {
+		pr_err("exec: the timeout of %u s passed while reading stdin (give </dev/null when there is none)",
+		       p->req.timeout_s);
+		free(data);
+		return EXEC_RC_TIMEOUT;
+	}
 	if (ret) {
 		pr_err("exec: stdin: %s", ret == -EFBIG ?
 		       "larger than a quarter of the guest's memory (give more with -m)" : strerror(-ret));
