@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -370,6 +371,7 @@ int exec__main(int argc, char **argv)
 		return EXEC_RC_VMM;
 	}
 	vmm_debug = vmm_debug || plan.req.vm.debug;
+	signal(SIGPIPE, SIG_IGN);	/* a reader that went away: its bytes are dropped */
 	if (exec__choose_kernel(&plan.req, getenv("VMM_KERNEL"), uname(&u) ? NULL : u.release,
 				plan.kernel, sizeof(plan.kernel), err, sizeof(err))) {
 		pr_err("%s", err);
