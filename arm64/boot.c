@@ -24,6 +24,7 @@ struct arch_boot {
 	struct arm64_image kernel;
 	uint8_t *initrd;
 	size_t initrd_len;
+	bool initrd_borrowed;
 };
 
 static int read_boot_files(const struct vm_config *cfg, struct arch_boot *f)
@@ -38,6 +39,12 @@ static int read_boot_files(const struct vm_config *cfg, struct arch_boot *f)
 	pr_debug("kernel %s: %zu bytes, text_offset 0x%llx, image_size %llu", cfg->kernel,
 		 f->kernel.len, (unsigned long long)f->kernel.text_offset,
 		 (unsigned long long)f->kernel.image_size);
+	if (cfg->exec) {	/* vmm exec's, built in memory: borrowed, never freed here */
+		f->initrd = (uint8_t *)cfg->exec->initrd;
+		f->initrd_len = cfg->exec->initrd_len;
+		f->initrd_borrowed = true;
+		return 0;
+	}
 	if (!cfg->initrd)
 		return 0;
 	err = read_file(cfg->initrd, INITRD_MAX_SIZE, &f->initrd, &f->initrd_len);
@@ -62,7 +69,8 @@ void arch__boot_free(struct arch_boot *b)
 	if (!b)
 		return;
 	image__free(&b->kernel);
-	free(b->initrd);
+	if (!b->initrd_borrowed)
+		free(b->initrd);
 	free(b);
 }
 

@@ -327,12 +327,36 @@ static int device_node(void *fdt, const struct fdt_device *d)
 }
 
 /* Everything under the root, in the order a reader of the dump expects. */
+/* /aliases: "serial1 = /pl011@9001000", so the kernel numbers the UARTs as we do. */
+static int aliases_node(void *fdt, const struct fdt_params *p)
+{
+	char path[NODE_PATH_MAX];
+	unsigned i;
+	int err = 0;
+
+	for (i = 0; i < p->nr_devices && !p->devices[i].alias; i++)
+		;
+	if (i == p->nr_devices)
+		return 0;
+	err = fdt_begin_node(fdt, "aliases");
+	for (; !err && i < p->nr_devices; i++) {
+		const struct fdt_device *d = &p->devices[i];
+
+		if (!d->alias)
+			continue;
+		snprintf(path, sizeof(path), "/%s@%llx", d->name, (unsigned long long)d->base);
+		err = fdt_property_string(fdt, d->alias, path);
+	}
+	return err ?: fdt_end_node(fdt);
+}
+
 static int root_nodes(void *fdt, const struct fdt_params *p)
 {
 	unsigned i;
 	int err;
 
 	err = chosen_node(fdt, p);
+	err = err ?: aliases_node(fdt, p);
 	err = err ?: cpus_node(fdt, p);
 	err = err ?: memory_node(fdt, p);
 	err = err ?: psci_node(fdt);

@@ -1,5 +1,9 @@
 /* The arm64 VM before it exists: the host's SVE set, the machine type (IPA size). */
+#include <errno.h>
+#include <fcntl.h>
 #include <linux/kvm.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "arm64/arm64.h"
 #include "arm64/layout.h"
@@ -45,4 +49,25 @@ int arch__vm_type(struct vm *vm, unsigned ipa_bits, unsigned long *type)
 	pr_debug("a %u-bit IPA space (host limit %d)", ipa_bits, max_ipa);
 	*type = KVM_VM_TYPE_ARM_IPA_SIZE(ipa_bits);
 	return 0;
+}
+
+/* vmm exec --each-vl: the host's SVE lengths in bits, smallest first. */
+int arch__host_vector_lengths(unsigned *bits, unsigned max)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), err;
+	vq_mask_t host;
+	unsigned n = 0;
+
+	if (fd < 0) {
+		pr_err("cannot open /dev/kvm: %s", strerror(errno));
+		return -VMM_ERR_HOST;
+	}
+	err = sve__probe_host(fd, &host);
+	close(fd);
+	if (err)
+		return err;
+	for (unsigned vq = 1; vq <= SVE_VQ_MAX_ARCH && n < max; vq++)
+		if (host & VQ_BIT(vq))
+			bits[n++] = 128 * vq;
+	return (int)n;
 }

@@ -58,14 +58,20 @@ uint64_t arch__ram_base(void)
 int arch__device_place(enum device_kind kind, unsigned index, struct device_place *out)
 {
 	switch (kind) {
-	case DEVICE_UART:
-		*out = (struct device_place){ UART_BASE, UART_SIZE, UART_SPI };
-		break;
+	case DEVICE_UART:	/* the console, then vmm exec's two: 4 KiB apart */
+		if (index > UART_EXTRA)
+			return -ENOSPC;
+		*out = (struct device_place){ UART_BASE + index * UART_SIZE, UART_SIZE,
+					      index ? UART_EXTRA_SPI + (int)index - 1 : UART_SPI };
+		return 0;
 	case DEVICE_RTC:
 		*out = (struct device_place){ RTC_BASE, RTC_SIZE, RTC_SPI };
 		break;
 	case DEVICE_TESTDEV:
 		*out = (struct device_place){ TESTDEV_BASE, TESTDEV_SIZE, -1 };
+		break;
+	case DEVICE_EXEC_DOORBELL:
+		*out = (struct device_place){ EXEC_DOORBELL_BASE, EXEC_DOORBELL_PAGE, -1 };
 		break;
 	case DEVICE_VIRTIO_MMIO:
 		if (index >= VIRTIO_MMIO_SLOTS)

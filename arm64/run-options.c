@@ -2,6 +2,7 @@
  * `vmm run`'s arm64 options: the SVE vector lengths, a PMU, pointer
  * authentication. They follow the generic ones in `vmm run --help`.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "arm64/layout.h"
@@ -57,4 +58,16 @@ int arch__run_option(struct arch_config *arch, int id, const char *arg, char *er
 	}
 	set_err(err, errlen, "run: option id %#x is not an arm64 one", id);
 	return -VMM_ERR_INTERNAL;
+}
+
+int arch__config_vl_upto(struct arch_config *arch, unsigned bits, char *err, size_t errlen)
+{
+	char text[16];
+
+	if (arch->sve.kind != SVE_REQ_DEFAULT) {
+		set_err(err, errlen, "--each-vl chooses the SVE lengths: give it without --sve-vls or --sve-max-vl");
+		return -VMM_ERR_INPUT;
+	}
+	snprintf(text, sizeof(text), "%u", bits);
+	return sve__parse_max_vl(text, &arch->sve, err, errlen);
 }

@@ -3,9 +3,12 @@
  * console ring (term__write, which never waits on stdout and drops what
  * does not fit), so the transmit FIFO is always empty and the guest never
  * waits; received bytes wait in a small FIFO and raise the RX interrupt.
+ * vmm exec adds two more (ttyAMA1 and ttyAMA2) whose output goes to its
+ * stdout and stderr, and sends the console's output to a function of its own.
  */
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vmm/devices.h"
 #include "vmm/fdt.h"
@@ -30,6 +33,7 @@ enum {
 #define INT_ALL		0x7ff
 
 #define RX_FIFO_SIZE	4096
+#define NR_UARTS	3	/* the console and vmm exec's two */
 
 /* PeriphID0-3 then PCellID0-3: a PL011 r1p5 on the AMBA bus. */
 static const uint8_t pl011_id[8] = { 0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
@@ -42,7 +46,13 @@ static struct pl011 {
 	unsigned rx_head, rx_count;
 	int line;
 	struct device_place place;
-} uart = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	int out_fd;		/* where transmitted bytes go; -1: the console's way */
+} uarts[NR_UARTS] = {
+	{ .lock = PTHREAD_MUTEX_INITIALIZER }, { .lock = PTHREAD_MUTEX_INITIALIZER },
+	{ .lock = PTHREAD_MUTEX_INITIALIZER },
+};
+
+#define uart uarts[0]	/* the console */
 
 /* Drives the SPI from the masked status; the caller holds the lock. */
 static void update_irq(struct pl011 *u)
@@ -100,6 +110,31 @@ static uint32_t reg_read(struct pl011 *u, uint64_t off)
 	}
 }
 
+/*
+ * vmm exec's stdout and stderr: the vcpu waits while the reader is slow,
+ * so nothing is dropped. Only a kick (the VM stopping: a timeout, a
+ * signal) interrupts the write, and then the byte is dropped; so does a
+ * closed pipe (SIGPIPE is ignored by vmm exec).
+ */
+static void write_fd(int fd, uint8_t c)
+{
+	ssize_t n = write(fd, &c, 1);
+
+	(void)n;
+}
+
+static void transmit(struct pl011 *u, uint8_t c)
+{
+	const struct exec_vm *ex = u->vm ? u->vm->cfg->exec : NULL;
+
+	if (u->out_fd >= 0)
+		write_fd(u->out_fd, c);
+	else if (ex && ex->console_out)
+		ex->console_out(ex->console_ctx, &c, 1);
+	else
+		term__write(&c, 1);
+}
+
 static void reg_write(struct pl011 *u, uint64_t off, uint32_t v)
 {
 	uint8_t c;
@@ -107,7 +142,7 @@ static void reg_write(struct pl011 *u, uint64_t off, uint32_t v)
 	switch (off) {
 	case UART_DR:
 		c = (uint8_t)v;
-		term__write(&c, 1);
+		transmit(u, c);
 		u->ris |= INT_TX;	/* sent at once: the FIFO is empty again */
 		break;
 	case UART_IBRD: u->ibrd = v & 0xffff; break;
@@ -151,22 +186,38 @@ void pl011__input(const uint8_t *buf, size_t len)
 	pthread_mutex_unlock(&u->lock);
 }
 
-static int pl011_init(struct vm *vm)
+static unsigned nr_uarts(const struct vm *vm)
 {
-	int err = arch__device_place(DEVICE_UART, 0, &uart.place);
+	return vm->cfg->exec ? NR_UARTS : 1;
+}
+
+static int init_one(struct vm *vm, unsigned i)
+{
+	struct pl011 *u = &uarts[i];
+	int err = arch__device_place(DEVICE_UART, i, &u->place);
 
 	if (err)
 		return err;
-	uart.vm = vm;
-	uart.cr = 0x300;	/* TXE | RXE, the reset value */
-	uart.ris = INT_TX;
-	return mmio__register(&vm->mmio, uart.place.base, uart.place.size, pl011_mmio, &uart,
-			      "pl011");
+	u->vm = vm;
+	u->cr = 0x300;	/* TXE | RXE, the reset value */
+	u->ris = INT_TX;
+	u->out_fd = i ? vm->cfg->exec->uart_fds[i - 1] : -1;
+	return mmio__register(&vm->mmio, u->place.base, u->place.size, pl011_mmio, u, "pl011");
+}
+
+static int pl011_init(struct vm *vm)
+{
+	int err = 0;
+
+	for (unsigned i = 0; i < nr_uarts(vm) && !err; i++)
+		err = init_one(vm, i);
+	return err;
 }
 
 static void pl011_exit(struct vm *vm)
 {
-	uart.vm = NULL;
+	for (unsigned i = 0; i < NR_UARTS; i++)
+		uarts[i].vm = NULL;
 }
 
 static void pl011_save(struct vm *vm, struct pbuf *b)
@@ -212,14 +263,22 @@ static const char pl011_compatible[] = "arm,pl011\0arm,primecell";
 
 static int pl011_fdt(struct vm *vm, struct fdt_params *p)
 {
-	const struct fdt_device d = {
-		.name = "pl011", .compatible = pl011_compatible,
-		.compatible_len = sizeof(pl011_compatible),
-		.base = uart.place.base, .size = uart.place.size, .irq = uart.place.irq,
-		.primecell_clocks = true, .is_stdout = true,
-	};
+	static const char *const aliases[NR_UARTS] = { "serial0", "serial1", "serial2" };
+	int err = 0;
 
-	return fdt__add_device(p, &d);
+	for (unsigned i = 0; i < nr_uarts(vm) && !err; i++) {
+		const struct fdt_device d = {
+			.name = "pl011", .compatible = pl011_compatible,
+			.compatible_len = sizeof(pl011_compatible),
+			.base = uarts[i].place.base, .size = uarts[i].place.size,
+			.irq = uarts[i].place.irq, .primecell_clocks = true, .is_stdout = i == 0,
+			/* with several, the kernel numbers them ttyAMA0.. by these */
+			.alias = nr_uarts(vm) > 1 ? aliases[i] : NULL,
+		};
+
+		err = fdt__add_device(p, &d);
+	}
+	return err;
 }
 
 const struct device_ops pl011_device = {

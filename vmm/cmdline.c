@@ -31,10 +31,12 @@ static unsigned all_options(const struct cmd_spec *spec, const struct cmd_option
 
 /* getopt_long's view of the options: ':' first, so a missing argument is told apart. */
 static void getopt_tables(const struct cmd_option **opts, unsigned n, struct option *longs,
-			  char *shorts)
+			  char *shorts, bool options_first)
 {
 	char *s = shorts;
 
+	if (options_first)
+		*s++ = '+';	/* no permutation: stop at the first operand */
 	*s++ = ':';
 	for (unsigned i = 0; i < n; i++) {
 		longs[i] = (struct option){ opts[i]->name,
@@ -126,12 +128,12 @@ int cmdline__parse(const struct cmd_spec *spec, int argc, char **argv, cmd_optio
 {
 	const struct cmd_option *opts[MAX_OPTIONS];
 	struct option longs[MAX_OPTIONS + 1];
-	char shorts[2 * MAX_OPTIONS + 2];
+	char shorts[2 * MAX_OPTIONS + 3];
 	bool seen[MAX_OPTIONS] = { false }, help = false;
 	unsigned n = all_options(spec, opts);
 	int opt, ret;
 
-	getopt_tables(opts, n, longs, shorts);
+	getopt_tables(opts, n, longs, shorts, spec->options_first);
 	optind = 0;	/* full re-initialisation, so a parser can run again */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {

@@ -138,6 +138,58 @@ const struct cmd_spec commands__caps = {
 	"1 internal error.\n",
 };
 
+/* ---- vmm exec ---- */
+
+static const struct cmd_option exec_machine_options[] = {
+	{ "kernel", 'k', "FILE", "the kernel Image (default: $VMM_KERNEL, else\n"
+	  "/boot/vmlinuz-$(uname -r))", 'k', false },
+	{ "cpus", 'c', "N", "vcpus (default 1)", 'c', false },
+	{ "mem", 'm', "MiB", "guest memory in MiB (default 256)", 'm', false },
+	{ NULL },
+};
+
+static const struct cmd_option exec_options[] = {
+	{ "file", 'f', "PATH[:GUESTPATH]", "also pack this file or directory, at GUESTPATH\n"
+	  "(relative to /job; default /job/NAME); repeatable", 'f', false },
+	{ "env", 'e', "VAR=VALUE", "set VAR in PROGRAM's environment (-e VAR: the\n"
+	  "value here); repeatable. Nothing else is set", 'e', false },
+	{ "timeout", 0, "S", "end after S seconds from vmm's start (status 124)",
+	  EXEC_OPT_TIMEOUT, false },
+	{ "each-vl", 0, NULL, "run once per SVE vector length of this host, each\n"
+	  "VM with the host's lengths up to that one", EXEC_OPT_EACH_VL, false },
+	{ "jobs", 'j', "N", "with --each-vl, run N VMs at a time (default 1)",
+	  'j', false },
+	{ "debug", 0, NULL, "show the guest console and the start-up timings on stderr",
+	  EXEC_OPT_DEBUG, false },
+	{ NULL },
+};
+
+const struct cmd_spec commands__exec = {
+	.name = "exec",
+	.usage = "vmm exec [options] [--] PROGRAM [ARGS...]",
+	.about =
+	"Runs PROGRAM (found on PATH) in a throwaway VM and exits with its status.\n"
+	"vmm packs an initramfs in memory: its own init, PROGRAM with its ELF\n"
+	"interpreter and shared libraries, the -f files, and stdin when it is not\n"
+	"a terminal (read to its end first). PROGRAM runs in /job with the -e\n"
+	"variables; its stdout and stderr stream to vmm's. Its SVE default vector\n"
+	"length is the VM's largest.\n",
+	.tables = { exec_machine_options, arch__run_options, exec_options },
+	.operand = "PROGRAM", .min_operands = 1, .max_operands = CMD_MANY_OPERANDS,
+	.options_first = true,
+	.notes =
+	"Exit status: PROGRAM's, or 128 + N when signal N killed it; and vmm's own,\n"
+	"as timeout(1) and docker run, each with one line on stderr:\n"
+	"  124  the timeout passed\n"
+	"  125  vmm failed: bad input, no usable kernel, the host cannot give the SVE\n"
+	"       lengths, the guest kernel panicked or stopped without a status\n"
+	"  126  PROGRAM cannot be executed\n"
+	"  127  PROGRAM, its interpreter or a library it needs was not found\n"
+	"A PROGRAM that itself exits 124..127 looks the same: these values are\n"
+	"ambiguous, as with timeout(1). With --each-vl: one line per length on\n"
+	"stderr, and the status of the smallest length that failed.\n",
+};
+
 /* ---- the control socket's clients: vmm pause, resume, stop, snapshot ---- */
 
 static const struct cmd_option client_options[] = {
@@ -214,6 +266,7 @@ const struct command commands__table[] = {
 	  restore__main },
 	{ "snapshot-info", "describe a snapshot", &commands__snapshot_info, snapinfo__main },
 	{ "caps", "what this host's KVM can give", &commands__caps, caps__main },
+	{ "exec", "run a program in a throwaway VM, for CI", &commands__exec, exec__main },
 	{ "version", "print vmm's version", &version_spec, version_main },
 	{ "help", "this text, or a command's help", &help_spec, help_main },
 	{ NULL },

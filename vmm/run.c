@@ -78,13 +78,25 @@ static void console_input(struct vm *vm, bool *stdin_open)
 		vm__request_stop(vm, VM_EXIT_POWEROFF);
 }
 
+/* poll()'s timeout: until vmm exec's deadline, or none. */
+static int poll_timeout(const struct exec_vm *ex)
+{
+	double left;
+
+	if (!ex || !ex->deadline_ms)
+		return -1;
+	left = ex->deadline_ms - vmm_uptime_ms();
+	return left <= 0 ? 0 : (int)left + 1;
+}
+
 /*
  * Waits for a stop request, a signal or console input (the control socket
  * has its own thread, vmm/api-server.c). Returns the exit status.
  */
 static int main_loop(struct vm *vm, int sig_fd)
 {
-	bool stdin_open = true;
+	const struct exec_vm *ex = vm->cfg->exec;
+	bool stdin_open = !ex;	/* vmm exec's guest takes no console input */
 
 	for (;;) {
 		struct pollfd fds[3] = {
@@ -94,10 +106,14 @@ static int main_loop(struct vm *vm, int sig_fd)
 		};
 		struct signalfd_siginfo si;
 
-		if (poll(fds, 3, -1) < 0 && errno != EINTR)
+		if (poll(fds, 3, poll_timeout(ex)) < 0 && errno != EINTR)
 			return VMM_ERR_INTERNAL;
 		if (fds[0].revents)
 			return vm->exit_status;
+		if (ex && ex->deadline_ms && vmm_uptime_ms() >= ex->deadline_ms) {
+			vm__request_stop(vm, ex->deadline_status);
+			return vm->exit_status;
+		}
 		if (fds[1].revents && read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
 			pr_err("%s: stopping on SIG%s", vm->cfg->name, sigabbrev_np((int)si.ssi_signo));
 			vm__request_stop(vm, 128 + (int)si.ssi_signo);
@@ -141,7 +157,8 @@ int vm__run_until_stop(struct vm *vm, bool paused)
 		devices__pause(vm);	/* as `vmm pause` leaves them */
 	if (!paused && arch__thaw_time(vm))
 		pr_err("guest time jumped");
-	term__setup();
+	if (!vm->cfg->exec)
+		term__setup();
 	status = vcpu__start_all(vm) || api__start(vm, api_fd) ? VMM_ERR_INTERNAL :
 		 main_loop(vm, vm->sig_fd);
 	api__close(api_fd, api_path);	/* after the request it runs, before the vcpus stop */
@@ -190,5 +207,7 @@ int vmm__run(const struct vm_config *cfg)
 		vm__teardown(&vm);
 		return -err;
 	}
+	if (cfg->exec)
+		cfg->exec->vm_ready_ms = vmm_uptime_ms();	/* --debug's timings */
 	return vm__run_until_stop(&vm, false);
 }

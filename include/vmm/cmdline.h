@@ -34,6 +34,7 @@ struct cmd_spec {
 	const char *operand;	/* the operands' name in usage ("DIR"), or NULL */
 	unsigned min_operands, max_operands;
 	const char *notes;	/* after the options, e.g. the exit statuses */
+	bool options_first;	/* options end at the first operand (a command and its args) */
 };
 
 #define CMD_MANY_OPERANDS	(~0u)
@@ -46,7 +47,8 @@ typedef int (*cmd_option_fn)(void *ctx, int id, char *arg, char *err, size_t err
 
 /*
  * Parses argv (argv[0] is the command's name) with getopt_long: options and
- * operands in any order, "--" ends the options. Calls fn for each option in
+ * operands in any order (with options_first, options end at the first
+ * operand), "--" ends the options. Calls fn for each option in
  * the order given. Returns 0 with the operands in argv[*first..argc-1] (their
  * number and the required options checked), CMDLINE_HELP for -h or --help
  * (nothing printed), or -VMM_ERR_INPUT with a one-line reason in err that

@@ -31,7 +31,7 @@ void commands__print_help(FILE *out);
 /* Each command's options; their ids are below. */
 extern const struct cmd_spec commands__run, commands__restore, commands__snapshot_info,
 	commands__caps, commands__pause, commands__resume, commands__stop, commands__status,
-	commands__snapshot;
+	commands__snapshot, commands__exec;
 
 enum {	/* vmm run */
 	RUN_OPT_IPA_BITS = 0x100, RUN_OPT_DUMP_DTB, RUN_OPT_NAME, RUN_OPT_API_SOCKET,
@@ -44,11 +44,15 @@ enum {	/* vmm restore */
 enum { INFO_OPT_JSON = 0x100, INFO_OPT_REGS };	/* vmm snapshot-info */
 enum { CAPS_OPT_JSON = 0x100, CAPS_OPT_PLAN, CAPS_OPT_LABELS, CAPS_OPT_ACCEPT, CAPS_OPT_CHECK_PLAN };	/* vmm caps */
 enum { CLIENT_OPT_API_SOCKET = 0x100, CLIENT_OPT_STOP };	/* pause, resume, stop, snapshot */
+enum {	/* vmm exec (and -k, -c, -m as vmm run's) */
+	EXEC_OPT_EACH_VL = 0x100, EXEC_OPT_TIMEOUT, EXEC_OPT_DEBUG,
+};
 
 /* The handlers (each parses its argv with its spec). */
 int restore__main(int argc, char **argv);	/* vmm/restore.c */
 int snapinfo__main(int argc, char **argv);	/* vmm/snapinfo.c */
 int api__client_main(int argc, char **argv);	/* vmm/api.c: pause, resume, stop, snapshot */
 int caps__main(int argc, char **argv);		/* the arch's caps command */
+int exec__main(int argc, char **argv);		/* vmm/exec.c */
 
 #endif

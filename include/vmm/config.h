@@ -2,6 +2,7 @@
 #define VMM_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vmm/cmdline.h"
@@ -45,6 +46,27 @@ struct vm_config {
 	unsigned nr_disks, nr_nets;
 	struct disk_config disks[VMM_MAX_DISKS];
 	struct net_config nets[VMM_MAX_NETS];
+	struct exec_vm *exec;		/* vmm exec's VM (vmm/exec.c), or NULL */
+};
+
+/*
+ * What `vmm exec` adds to a VM: an initramfs built in memory, two more
+ * PL011 UARTs whose output goes to fds, the kernel console's output to a
+ * function instead of stdout, no console input, a deadline, and the exit
+ * doorbell (hw/exec-doorbell.c), whose status the caller reads afterwards.
+ */
+struct exec_doorbell;
+struct exec_vm {
+	const uint8_t *initrd;		/* borrowed: stays the caller's */
+	size_t initrd_len;
+	int uart_fds[2];		/* ttyAMA1, ttyAMA2 write here */
+	void (*console_out)(void *ctx, const void *buf, size_t len);
+	void *console_ctx;
+	double deadline_ms;		/* vmm_uptime_ms() at which the VM ends; 0: none */
+	int deadline_status;		/* the run's status then */
+	struct exec_doorbell *doorbell;	/* its state, under the device's lock */
+	double vm_ready_ms;		/* when the VM was built and loaded (vmm_uptime_ms) */
+	double program_start_ms;	/* when the init said the program starts (0: not yet) */
 };
 
 /* Result of options__parse_run() besides errors. */
@@ -69,5 +91,16 @@ void arch__config_defaults(struct arch_config *arch);
 /* Applies one of arch__run_options; returns 0 or -VMM_ERR_INPUT with a reason in err. */
 int arch__run_option(struct arch_config *arch, int id, const char *arg, char *err,
 		     size_t errlen) __must_check;
+/*
+ * vmm exec --each-vl: the VM's vector lengths are the host's up to bits.
+ * -VMM_ERR_INPUT with a reason when the user chose the lengths already.
+ */
+int arch__config_vl_upto(struct arch_config *arch, unsigned bits, char *err,
+			 size_t errlen) __must_check;
+/*
+ * The host's vector lengths in bits, smallest first, at most max of them:
+ * returns how many (0: none, e.g. no SVE), or -VMM_ERR_HOST (said why).
+ */
+int arch__host_vector_lengths(unsigned *bits, unsigned max) __must_check;
 
 #endif

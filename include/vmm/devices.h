@@ -49,9 +49,10 @@ struct device_ops {
  * the interrupt lines, and each device asks for its place when it is set up.
  */
 enum device_kind {
-	DEVICE_UART,
+	DEVICE_UART,		/* 0 the console; 1, 2 vmm exec's stdout and stderr */
 	DEVICE_RTC,
 	DEVICE_TESTDEV,
+	DEVICE_EXEC_DOORBELL,	/* vmm exec's exit doorbell (no device-tree node) */
 	DEVICE_VIRTIO_MMIO,	/* one place per slot */
 };
 
@@ -70,6 +71,7 @@ int arch__device_place(enum device_kind kind, unsigned index, struct device_plac
 extern const struct device_ops pl011_device;
 extern const struct device_ops pl031_device;
 extern const struct device_ops testdev_device;
+extern const struct device_ops exec_doorbell_device;
 
 int devices__init(struct vm *vm) __must_check;
 void devices__exit(struct vm *vm);

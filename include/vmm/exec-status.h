@@ -6,7 +6,8 @@
  * at a guest-physical address the job names. The guest's init writes the
  * job's 64-bit key to KEY, then one status word to STATUS; vmm takes the
  * first STATUS write that follows a KEY write of the right key and ignores
- * every other write.
+ * every other write. A write to START only marks the time the program
+ * starts, for vmm exec --debug.
  *
  * Status word: bits 63..32 the magic "VMMX" (0x564d4d58), bits 23..16
  * the kind, bits 15..0 the value (an exit code, a signal number or an
@@ -19,6 +20,7 @@
 #define EXEC_DOORBELL_SIZE	0x1000
 #define EXEC_DOORBELL_KEY	0x00
 #define EXEC_DOORBELL_STATUS	0x08
+#define EXEC_DOORBELL_START	0x10	/* any write: the program starts now (timing only) */
 #define EXEC_STATUS_MAGIC	0x564d4d58ULL
 
 enum exec_status_kind {

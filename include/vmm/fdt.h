@@ -26,6 +26,7 @@ struct fdt_device {
 	bool dma_coherent;
 	bool edge;			/* edge-triggered (rising), else level-high */
 	bool is_stdout;			/* the console: /chosen's stdout-path names it */
+	const char *alias;		/* a name in /aliases (e.g. "serial1"), or NULL */
 };
 
 /* Adds a node for d (the strings must outlive the build). -ENOSPC when full. */

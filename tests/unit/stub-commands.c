@@ -37,3 +37,8 @@ int caps__main(int argc, char **argv)
 {
 	return record("caps__main", argc, argv[0]);
 }
+
+int exec__main(int argc, char **argv)
+{
+	return record("exec__main", argc, argv[0]);
+}

@@ -156,6 +156,9 @@ static void test_dispatch(void **state)
 	assert_string_equal(stub_last_call.handler, "caps__main");
 	vmm(&r, "snapshot-info d");
 	assert_string_equal(stub_last_call.handler, "snapinfo__main");
+	vmm(&r, "exec -k K -- ls -l");
+	assert_string_equal(stub_last_call.handler, "exec__main");
+	assert_int_equal(stub_last_call.argc, 6);
 	vmm(&r, "run -k Image");
 	assert_int_equal(r.status, STUB_EXIT);
 	assert_string_equal(stub_last_call.handler, "vmm__run");
@@ -310,23 +313,30 @@ static void test_help_layout(void **state)
 	free(text);
 }
 
-/* ---- docs/usage.md lists exactly `vmm run`'s options ---- */
+/* ---- docs/usage.md lists exactly `vmm run`'s and `vmm exec`'s options ---- */
 
 #define MAX_DOC_ROWS 64
 
-/* The first cells of the flag table's rows, "-k, --kernel FILE", unescaped. */
-static unsigned doc_options(char rows[][64])
+/*
+ * The first cells of the flag table's rows, "-k, --kernel FILE", unescaped,
+ * in the part of docs/usage.md under the heading "# vmm NAME".
+ */
+static unsigned doc_options(const char *name, char rows[][64])
 {
 	FILE *f = fopen("docs/usage.md", "r");
-	char line[1024];
+	char line[1024], heading[64];
+	bool inside = false;
 	unsigned n = 0;
 
 	if (!f)
 		fail_msg("docs/usage.md: cannot open it (run the unit tests from the top directory)");
+	snprintf(heading, sizeof(heading), "# vmm %s\n", name);
 	while (fgets(line, sizeof(line), f) && n < MAX_DOC_ROWS) {
 		char *end, *out = rows[n];
 
-		if (strncmp(line, "| `-", 4))
+		if (!strncmp(line, "# ", 2))
+			inside = !strcmp(line, heading);
+		if (!inside || strncmp(line, "| `-", 4))
 			continue;
 		end = strstr(line + 3, "` |");
 		assert_non_null(end);
@@ -340,30 +350,40 @@ static unsigned doc_options(char rows[][64])
 	return n;
 }
 
-static void test_docs_match_run_options(void **state)
+static void docs_match(const struct cmd_spec *spec)
 {
 	static char rows[MAX_DOC_ROWS][64];
 	bool used[MAX_DOC_ROWS] = { false };
-	unsigned n = doc_options(rows), options = 0;
+	unsigned n = doc_options(spec->name, rows), options = 0;
 	char name[64];
 
-	for (unsigned t = 0; t < CMD_MAX_TABLES && commands__run.tables[t]; t++) {
-		for (const struct cmd_option *o = commands__run.tables[t]; o->name; o++) {
+	for (unsigned t = 0; t < CMD_MAX_TABLES && spec->tables[t]; t++) {
+		for (const struct cmd_option *o = spec->tables[t]; o->name; o++) {
 			unsigned i;
 
 			cmdline__option_name(o, name, sizeof(name));
 			for (i = 0; i < n && strcmp(rows[i], name); i++)
 				;
 			if (i == n)
-				fail_msg("docs/usage.md: no row for `vmm run %s`", name);
+				fail_msg("docs/usage.md: no row for `vmm %s %s`", spec->name, name);
 			used[i] = true;
 			options++;
 		}
 	}
 	for (unsigned i = 0; i < n; i++)
 		if (!used[i])
-			fail_msg("docs/usage.md: `%s` is not an option of vmm run", rows[i]);
+			fail_msg("docs/usage.md: `%s` is not an option of vmm %s", rows[i], spec->name);
 	assert_int_equal(n, options);
+}
+
+static void test_docs_match_run_options(void **state)
+{
+	docs_match(&commands__run);
+}
+
+static void test_docs_match_exec_options(void **state)
+{
+	docs_match(&commands__exec);
 }
 
 int main(void)
@@ -377,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_parser),
 		cmocka_unit_test(test_help_layout),
 		cmocka_unit_test(test_docs_match_run_options),
+		cmocka_unit_test(test_docs_match_exec_options),
 	};
 
 	return cmocka_run_group_tests_name("commands", tests, NULL, NULL);

@@ -492,6 +492,26 @@ static void test_pmu(void **state)
 			 -FDT_ERR_NOTFOUND);
 }
 
+/* /aliases only when a device asks (vmm exec's UARTs), naming its node. */
+static void test_aliases(void **state)
+{
+	struct fixture *f = *state;
+	const void *fdt = build(f);
+	const struct fdt_device extra = {
+		.name = "pl011", .compatible = pl011_compat, .compatible_len = sizeof(pl011_compat),
+		.base = UART_BASE + 0x2000, .size = UART_SIZE, .irq = UART_EXTRA_SPI + 1,
+		.alias = "serial2",
+	};
+	int node;
+
+	assert_true(fdt_path_offset(fdt, "/aliases") < 0);
+	assert_int_equal(fdt__add_device(&f->p, &extra), 0);
+	fdt = build(f);
+	node = path_offset(fdt, "/aliases");
+	assert_str_prop(fdt, node, "serial2", "/pl011@9002000");
+	assert_int_equal(fdt_path_offset(fdt, "serial2"), node_at(fdt, "pl011", UART_BASE + 0x2000));
+}
+
 static void test_uart(void **state)
 {
 	struct fixture *f = *state;
@@ -644,7 +664,15 @@ static void test_device_places(void **state)
 	assert_true(pl.base == RTC_BASE && pl.size == RTC_SIZE && pl.irq == RTC_SPI);
 	assert_int_equal(arch__device_place(DEVICE_TESTDEV, 0, &pl), 0);
 	assert_true(pl.base == TESTDEV_BASE && pl.irq == -1);
-	assert_int_equal(arch__device_place(DEVICE_UART, 1, &pl), -ENOSPC);
+	/* vmm exec's stdout and stderr UARTs, and its exit doorbell */
+	assert_int_equal(arch__device_place(DEVICE_UART, 1, &pl), 0);
+	assert_true(pl.base == UART_BASE + 0x1000 && pl.irq == UART_EXTRA_SPI);
+	assert_int_equal(arch__device_place(DEVICE_UART, 2, &pl), 0);
+	assert_true(pl.base == UART_BASE + 0x2000 && pl.irq == UART_EXTRA_SPI + 1);
+	assert_true(UART_EXTRA_SPI > RTC_SPI);
+	assert_int_equal(arch__device_place(DEVICE_UART, 3, &pl), -ENOSPC);
+	assert_int_equal(arch__device_place(DEVICE_EXEC_DOORBELL, 0, &pl), 0);
+	assert_true(pl.base == EXEC_DOORBELL_BASE && pl.size == 0x1000 && pl.irq == -1);
 	assert_int_equal(arch__device_place(DEVICE_VIRTIO_MMIO, VIRTIO_MMIO_SLOTS - 1, &pl), 0);
 	assert_int_equal(pl.base, VIRTIO_MMIO_BASE + (VIRTIO_MMIO_SLOTS - 1) * VIRTIO_MMIO_SIZE);
 	assert_int_equal(pl.irq, VIRTIO_SPI_BASE + VIRTIO_MMIO_SLOTS - 1);
@@ -721,6 +749,7 @@ int main(void)
 		T(test_pmu_absent),
 		T(test_pmu),
 		T(test_uart),
+		T(test_aliases),
 		T(test_rtc_and_virtio),
 		T(test_device_without_irq),
 		T(test_no_clock_without_primecell),
