@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vmm/commands.h"
 #include "vmm/snapshot.h"
@@ -138,8 +139,12 @@ int snapinfo__main(int argc, char **argv)
 	if (!ret) {
 		char *memory = snap__memory_path(dir);
 
-		ret = memory ? vmstate__check_memory(memory, c.ram_size, err, sizeof(err)) :
+		ret = memory ? vmstate__open_memory(memory, c.ram_size, err, sizeof(err)) :
 			       -VMM_ERR_INTERNAL;
+		if (ret >= 0) {
+			close(ret);
+			ret = 0;
+		}
 		free(memory);
 	}
 	if (ret) {

@@ -43,6 +43,8 @@ void vset_err(char *err, size_t errlen, const char *fmt, va_list ap) __printf(3,
 
 /* Reads a whole file (at most max bytes). Returns 0 or -errno; -EFBIG if larger. */
 int read_file(const char *path, size_t max, uint8_t **buf, size_t *len) __must_check;
+/* The same from fd (closed either way): a regular file of at most max bytes. */
+int read_fd(int fd, size_t max, uint8_t **buf, size_t *len) __must_check;
 
 /* Milliseconds since vmm started (main's first call of it). */
 double vmm_uptime_ms(void);
