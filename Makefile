@@ -92,10 +92,13 @@ UNIT_TESTS += test_snapshot test_persist
 test_snapshot_SRCS := vmm/snapshot.c vmm/persist.c vmm/devcfg.c vmm/saved-open.c vmm/util.c \
 	vmm/vmstate-config.c arm64/snapshot-config.c arm64/layout.c
 test_persist_SRCS  := vmm/persist.c
+UNIT_TESTS += test_saved_open
+test_saved_open_SRCS := vmm/saved-open.c vmm/devcfg.c vmm/snapshot.c vmm/persist.c vmm/util.c \
+	tests/unit/unprivileged.c
 UNIT_TESTS += test_virtqueue
 test_virtqueue_SRCS := virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 UNIT_TESTS += test_virtio_blk test_virtio_net
-test_virtio_blk_SRCS := virtio/blk.c vmm/saved-open.c tests/unit/fake-virtio.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
+test_virtio_blk_SRCS := virtio/blk.c vmm/saved-open.c tests/unit/fake-virtio.c tests/unit/unprivileged.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 test_virtio_net_SRCS := virtio/net.c tests/unit/fake-virtio.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 UNIT_TESTS += test_virtio_mmio
 test_virtio_mmio_SRCS := virtio/mmio.c virtio/core.c arm64/layout.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c vmm/mmio.c

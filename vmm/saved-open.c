@@ -23,7 +23,8 @@
 static int openat2_path(const char *path, uint64_t flags)
 {
 	struct open_how how = {
-		.flags = flags | O_CLOEXEC | O_NOCTTY,
+		/* openat2 refuses O_PATH with any flag but a few (EINVAL) */
+		.flags = flags | O_CLOEXEC | (flags & O_PATH ? 0 : O_NOCTTY),
 		.resolve = RESOLVE_NO_SYMLINKS,
 	};
 	long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
@@ -47,6 +48,8 @@ static const char *type_name(mode_t mode)
 		return "a block device";
 	if (S_ISCHR(mode))
 		return "a character device";
+	if (S_ISLNK(mode))
+		return "a symlink";
 	if (S_ISSOCK(mode))
 		return "a socket";
 	return "not a regular file";
@@ -84,7 +87,8 @@ int saved_open__regular(const char *path, int flags, struct stat *st, char *why,
 
 	if (path[0] != '/')
 		return refuse(why, whylen, "%s", "is not an absolute path");
-	pfd = openat2_path(path, O_PATH | O_NOFOLLOW);
+	/* Not O_NOFOLLOW: with O_PATH it would open a last-component symlink itself. */
+	pfd = openat2_path(path, O_PATH);
 	if (pfd == -ELOOP)
 		return refuse(why, whylen, "%s", "is or goes through a symlink, which a snapshot may not name");
 	if (pfd < 0)

@@ -131,3 +131,17 @@ double vmm_uptime_ms(void)
 	return (double)(now.tv_sec - start.tv_sec) * 1e3 +
 	       (double)(now.tv_nsec - start.tv_nsec) / 1e6;
 }
+
+void fput_printable(const char *s, FILE *f)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\\')
+			fputs("\\\\", f);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
