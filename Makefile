@@ -95,6 +95,9 @@ test_persist_SRCS  := vmm/persist.c
 UNIT_TESTS += test_saved_open
 test_saved_open_SRCS := vmm/saved-open.c vmm/devcfg.c vmm/snapshot.c vmm/persist.c vmm/util.c \
 	tests/unit/unprivileged.c
+UNIT_TESTS += test_restore_checks
+test_restore_checks_SRCS := virtio/core.c virtio/mmio.c virtio/state.c virtio/virtqueue.c \
+	vmm/guest-mem.c vmm/persist.c vmm/util.c vmm/mmio.c hw/pl031.c arm64/fdt.c arm64/layout.c
 UNIT_TESTS += test_virtqueue
 test_virtqueue_SRCS := virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 UNIT_TESTS += test_virtio_blk test_virtio_net
