@@ -230,19 +230,42 @@ FUZZERS         += fuzz_virtqueue
 fuzz_virtqueue_SRCS := virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 FUZZERS         += fuzz_elf
 fuzz_elf_SRCS   := vmm/elf.c vmm/elfdeps.c vmm/cpio.c vmm/util.c
+# The section payload parsers, seeded with the real snapshot of
+# tests/fixtures/snapshot-1.0 (tests/fuzz/seed-fixture.h).
+FUZZ_SNAP_SRCS  := vmm/snapshot.c vmm/persist.c vmm/util.c
+FUZZERS         += fuzz_config
+fuzz_config_SRCS := $(FUZZ_SNAP_SRCS) vmm/vmstate-config.c vmm/devcfg.c vmm/saved-open.c \
+	arm64/snapshot-config.c arm64/layout.c
+FUZZERS         += fuzz_devices
+fuzz_devices_SRCS := $(FUZZ_SNAP_SRCS) vmm/devcfg.c vmm/saved-open.c
+FUZZERS         += fuzz_vcpu
+fuzz_vcpu_SRCS  := $(FUZZ_SNAP_SRCS) arm64/vcpu-state.c arm64/sve.c
+FUZZERS         += fuzz_gic
+fuzz_gic_SRCS   := $(FUZZ_SNAP_SRCS) arm64/gic-state.c
+fuzz_gic_LDFLAGS := -Wl,--wrap=ioctl
+FUZZERS         += fuzz_virtio
+fuzz_virtio_SRCS := $(FUZZ_SNAP_SRCS) virtio/state.c virtio/core.c virtio/mmio.c \
+	virtio/virtqueue.c vmm/guest-mem.c vmm/mmio.c arm64/layout.c
+# arm64/*-state.c need arm64's <asm/kvm.h>: the cross toolchain's, alone
+# (the rest of <asm/> stays the native one).
+ARM64_ASM    ?= /usr/aarch64-linux-gnu/include/asm
+FUZZ_UAPI    := $(BUILD)/fuzz/arm64-uapi
+$(FUZZ_UAPI)/asm/kvm.h:
+	$(Q)mkdir -p $(@D)
+	$(Q)for h in kvm.h ptrace.h sve_context.h hwcap.h; do ln -sf $(ARM64_ASM)/$$h $(@D)/$$h; done
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_BINS    := $(FUZZERS:%=$(BUILD)/fuzz/%)
 define fuzz_rule
-$(BUILD)/fuzz/$(1): tests/fuzz/$(1).c $$($(1)_SRCS)
+$(BUILD)/fuzz/$(1): tests/fuzz/$(1).c $$($(1)_SRCS) | $(FUZZ_UAPI)/asm/kvm.h
 	$$(quiet) FUZZCC $$@
 	$$(Q)mkdir -p $$(@D)
-	$$(Q)$$(FUZZ_CC) $$(CPPFLAGS) $$(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $$@ $$^ -lz
-$(BUILD)/fuzz/$(1)-seed: tests/fuzz/$(1).c $$($(1)_SRCS)
+	$$(Q)$$(FUZZ_CC) -I$(FUZZ_UAPI) $$(CPPFLAGS) $$(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $$@ $$^ -lz $$($(1)_LDFLAGS)
+$(BUILD)/fuzz/$(1)-seed: tests/fuzz/$(1).c $$($(1)_SRCS) | $(FUZZ_UAPI)/asm/kvm.h
 	$$(quiet) CC $$@
 	$$(Q)mkdir -p $$(@D)
-	$$(Q)$$(FUZZ_CC) $$(CPPFLAGS) $$(FUZZ_CFLAGS) -fsanitize=address,undefined -DFUZZ_SEED_MAIN -o $$@ $$^ -lz
+	$$(Q)$$(FUZZ_CC) -I$(FUZZ_UAPI) $$(CPPFLAGS) $$(FUZZ_CFLAGS) -fsanitize=address,undefined -DFUZZ_SEED_MAIN -o $$@ $$^ -lz $$($(1)_LDFLAGS)
 endef
 $(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
 
