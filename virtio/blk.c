@@ -628,8 +628,11 @@ static void open_direct(struct blk *blk, int flags, const struct stat *st)
 	/* The same inode as blk->fd, not whatever the path names now. */
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", blk->fd);
 	fd = open(proc, flags | O_DIRECT);
-	if (fd < 0 && errno == ENOENT)	/* no /proc: the path, checked below */
+	if (fd < 0 && errno == ENOENT) {	/* no /proc: the path, checked below */
 		fd = open(blk->path, flags | O_DIRECT | O_NONBLOCK);
+		if (fd >= 0)
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	}
 
 	if (fd < 0) {
 		pr_debug("disk %s: no O_DIRECT: %s", blk->path, strerror(errno));

@@ -42,11 +42,6 @@ struct saved_vm {
 	int memory_fd;
 };
 
-static void saved_vm__free(struct saved_vm *s)
-{
-	arch__free_saved(&s->arch);
-	snap__close(&s->snap);
-}
 
 /*
  * The memory file a restored VM maps (MAP_PRIVATE): if it shrinks under
@@ -110,6 +105,19 @@ static void watch_mapped_memory(const char *path, int fd, uint8_t *ram, uint64_t
 	mapped.msg_len = n > 0 && (size_t)n < sizeof(mapped.msg) ? (size_t)n : 0;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, NULL);
+}
+
+/* The memory file stays open (and its path kept) while a VM maps it. */
+static void saved_vm__free(struct saved_vm *s)
+{
+	arch__free_saved(&s->arch);
+	snap__close(&s->snap);
+	if (s->memory_fd >= 0 && s->memory_fd != mapped.fd)
+		close(s->memory_fd);
+	if (s->memory_path != mapped.path)
+		free(s->memory_path);
+	s->memory_fd = -1;
+	s->memory_path = NULL;
 }
 
 /* ---- reading the snapshot: corruption is bad input (2) ---- */
@@ -361,8 +369,6 @@ int restore__main(int argc, char **argv)
 		vm__teardown(&vm);
 		return -ret;
 	}
-	if (mapped.fd != s.memory_fd)
-		close(s.memory_fd);	/* --copy-memory: read in, no longer needed */
 	pr_debug("restored; first KVM_RUN follows");
 	return vm__run_until_stop(&vm, a.paused);
 }
