@@ -227,10 +227,6 @@ unit: $(UNIT_BINS)
 # `make fuzz` runs each for FUZZ_SECONDS and fails on the first crash.
 FUZZERS         := fuzz_state
 fuzz_state_SRCS := vmm/snapshot.c vmm/persist.c vmm/util.c
-FUZZERS         += fuzz_virtqueue
-fuzz_virtqueue_SRCS := virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
-FUZZERS         += fuzz_elf
-fuzz_elf_SRCS   := vmm/elf.c vmm/elfdeps.c vmm/cpio.c vmm/util.c
 # The section payload parsers, seeded with the real snapshot of
 # tests/fixtures/snapshot-1.0 (tests/fuzz/seed-fixture.h).
 FUZZ_SNAP_SRCS  := vmm/snapshot.c vmm/persist.c vmm/util.c
@@ -254,6 +250,10 @@ FUZZ_UAPI    := $(BUILD)/fuzz/arm64-uapi
 $(FUZZ_UAPI)/asm/kvm.h:
 	$(Q)mkdir -p $(@D)
 	$(Q)for h in kvm.h ptrace.h sve_context.h hwcap.h; do ln -sf $(ARM64_ASM)/$$h $(@D)/$$h; done
+FUZZERS         += fuzz_virtqueue
+fuzz_virtqueue_SRCS := virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
+FUZZERS         += fuzz_elf
+fuzz_elf_SRCS   := vmm/elf.c vmm/elfdeps.c vmm/cpio.c vmm/util.c
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -fno-omit-frame-pointer -fno-sanitize-recover=all
