@@ -85,8 +85,7 @@ test_fdt_SRCS     := arm64/fdt.c arm64/layout.c vmm/util.c vmm/devices.c hw/pl01
 	virtio/devices.c virtio/core.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/mmio.c vmm/snapshot.c vmm/devcfg.c vmm/saved-open.c
 test_sve_SRCS     := arm64/sve.c vmm/util.c
 test_caps_SRCS    := arm64/caps.c vmm/json.c $(CMD_SRCS)
-UNIT_TESTS += test_commands test_run_paths
-test_run_paths_SRCS := $(CMD_SRCS)
+UNIT_TESTS += test_commands
 test_commands_SRCS := $(CMD_SRCS)
 test_json_SRCS    := vmm/json.c vmm/util.c
 UNIT_TESTS += test_snapshot test_persist
@@ -96,6 +95,8 @@ test_persist_SRCS  := vmm/persist.c
 UNIT_TESTS += test_saved_open
 test_saved_open_SRCS := vmm/saved-open.c vmm/devcfg.c vmm/snapshot.c vmm/persist.c vmm/util.c \
 	tests/unit/unprivileged.c
+UNIT_TESTS += test_run_paths
+test_run_paths_SRCS := $(CMD_SRCS)
 UNIT_TESTS += test_restore_checks
 test_restore_checks_SRCS := virtio/core.c virtio/mmio.c virtio/state.c virtio/virtqueue.c \
 	vmm/guest-mem.c vmm/persist.c vmm/util.c vmm/mmio.c hw/pl031.c arm64/fdt.c arm64/layout.c
