@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "vmm/commands.h"
@@ -21,7 +22,6 @@
 #include "vmm/run.h"
 #include "vmm/saved-open.h"
 #include "vmm/snapshot.h"
-#include "vmm/term.h"
 #include "vmm/vm.h"
 #include "vmm/vmstate.h"
 
@@ -58,6 +58,8 @@ static struct {
 	const char *api_socket;		/* removed on the way out of on_sigbus */
 	char msg[PATH_MAX + 128];	/* on_sigbus's line, made in advance */
 	size_t msg_len;
+	bool have_tio;			/* the terminal as it was before raw mode */
+	struct termios tio;
 	atomic_bool reported;
 } mapped = { .fd = -1 };
 
@@ -85,7 +87,9 @@ static void on_sigbus(int sig, siginfo_t *si, void *uctx)
 	}
 	if (write(STDERR_FILENO, mapped.msg, mapped.msg_len) < 0)
 		(void)0;	/* nothing better to do in a signal handler */
-	term__restore();
+	/* Not term__restore(): it may wait for a lock the faulting thread holds. */
+	if (mapped.have_tio)
+		tcsetattr(STDIN_FILENO, TCSANOW, &mapped.tio);
 	if (mapped.api_socket)
 		unlink(mapped.api_socket);
 	_exit(VMM_ERR_INTERNAL);
@@ -103,6 +107,8 @@ static void watch_mapped_memory(const char *path, int fd, uint8_t *ram, uint64_t
 	n = snprintf(mapped.msg, sizeof(mapped.msg), "vmm: memory %s: a page of it is gone (the "
 		     "file was truncated under the running VM); stopping it\n", path);
 	mapped.msg_len = n > 0 && (size_t)n < sizeof(mapped.msg) ? (size_t)n : 0;
+	/* before the run loop puts the terminal in raw mode */
+	mapped.have_tio = isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &mapped.tio);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, NULL);
 }
