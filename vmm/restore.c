@@ -4,11 +4,11 @@
  * it in the order KVM requires (docs/snapshot.md).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <linux/kvm.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <fcntl.h>
-#include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +41,6 @@ struct saved_vm {
 	char *memory_path;
 	int memory_fd;
 };
-
 
 /*
  * The memory file a restored VM maps (MAP_PRIVATE): if it shrinks under
