@@ -3,7 +3,9 @@
 
 #include "arm64/caps.h"
 #include "arm64/vcpu-state.h"
+#include "vmm/json.h"
 #include "vmm/snapshot.h"
+#include "vmm/util.h"
 #include "vmm/vmstate.h"
 
 /* The saving host's caps, from the host section; nothing when it is absent. */
@@ -16,12 +18,20 @@ void arch__info_host(const struct snap_reader *r, bool json)
 	if (!sec || caps__parse_json((const char *)sec->data, sec->len, &h, err, sizeof(err)))
 		return;
 	sve__format_set(h.sve, set, sizeof(set));
-	if (json)
-		printf("  \"saved_on\": {\"kernel\": \"%s\", \"sve_lengths\": [%s], \"ipa_bits_max\": %u},\n",
-		       h.kernel, h.sve ? set : "", h.ipa_bits_max);
-	else
-		printf("saved on: %s, kernel %s, SVE lengths %s, IPA limit %u bits\n", h.host,
-		       h.kernel, h.sve ? set : "none", h.ipa_bits_max);
+	/* The host's and kernel's names come from the snapshot: escaped. */
+	if (json) {
+		printf("  \"saved_on\": {\"kernel\": ");
+		json__write_string(stdout, h.kernel);
+		printf(", \"sve_lengths\": [%s], \"ipa_bits_max\": %u},\n", h.sve ? set : "",
+		       h.ipa_bits_max);
+	} else {
+		fputs("saved on: ", stdout);
+		fput_printable(h.host, stdout);
+		fputs(", kernel ", stdout);
+		fput_printable(h.kernel, stdout);
+		printf(", SVE lengths %s, IPA limit %u bits\n", h.sve ? set : "none",
+		       h.ipa_bits_max);
+	}
 }
 
 void arch__info_config(const struct arch_saved_config *a, bool json)

@@ -4,6 +4,7 @@
  * register. The match interrupt is not raised (documented in docs/usage.md).
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "vmm/devices.h"
@@ -30,14 +31,20 @@ static uint32_t host_now(void)
 	return (uint32_t)time(NULL);
 }
 
+/* Modulo 2^32, as the 32-bit counter wraps: no signed overflow for any offset. */
+static uint32_t guest_now(const struct pl031 *r)
+{
+	return (uint32_t)((uint64_t)host_now() + (uint64_t)r->offset);
+}
+
 static uint32_t reg_read(struct pl031 *r, uint64_t off)
 {
 	if (off >= RTC_ID && off < RTC_ID + 0x20)
 		return pl031_id[(off - RTC_ID) / 4];
 	switch (off) {
-	case RTC_DR: return (uint32_t)(host_now() + r->offset);
+	case RTC_DR: return guest_now(r);
 	case RTC_MR: return r->mr;
-	case RTC_LR: return (uint32_t)(host_now() + r->offset);
+	case RTC_LR: return guest_now(r);
 	case RTC_CR: return 1;	/* always running */
 	case RTC_IMSC: return r->imsc;
 	default: return 0;
@@ -85,14 +92,25 @@ static void pl031_save(struct vm *vm, struct pbuf *b)
 	pthread_mutex_unlock(&rtc.lock);
 }
 
+/*
+ * A guest sets the offset through the 32-bit load register, so a saved one
+ * lies within +-2^32 s; anything else is a damaged or crafted snapshot.
+ */
+#define PL031_OFFSET_MAX	(INT64_C(1) << 32)
+
 static int pl031_restore(struct vm *vm, struct preader *r)
 {
+	int64_t offset = (int64_t)preader__get_u64(r);
+	uint32_t mr = preader__get_u32(r), imsc = preader__get_u32(r);
+
+	if (!preader__ok(r) || offset > PL031_OFFSET_MAX || offset < -PL031_OFFSET_MAX)
+		return -1;
 	pthread_mutex_lock(&rtc.lock);
-	rtc.offset = (int64_t)preader__get_u64(r);
-	rtc.mr = preader__get_u32(r);
-	rtc.imsc = preader__get_u32(r) & 1;
+	rtc.offset = offset;
+	rtc.mr = mr;
+	rtc.imsc = imsc & 1;
 	pthread_mutex_unlock(&rtc.lock);
-	return preader__ok(r) ? 0 : -1;
+	return 0;
 }
 
 static const char pl031_compatible[] = "arm,pl031\0arm,primecell";

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "vmm/config.h"
+#include "vmm/saved-open.h"
 #include "vmm/util.h"
 #include "vmm/virtio.h"
 #include "vmm/vm.h"
@@ -704,8 +705,18 @@ static uint32_t dio_alignment(int fd, const struct stat *st)
 static void open_direct(struct blk *blk, int flags, const struct stat *st)
 {
 	struct stat dst;
-	int fd = open(blk->path, flags | O_DIRECT);
+	char proc[64];
 	uint32_t align;
+	int fd;
+
+	/* The same inode as blk->fd, not whatever the path names now. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", blk->fd);
+	fd = open(proc, flags | O_DIRECT);
+	if (fd < 0 && errno == ENOENT) {	/* no /proc: the path, checked below */
+		fd = open(blk->path, flags | O_DIRECT | O_NONBLOCK);
+		if (fd >= 0)
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	}
 
 	if (fd < 0) {
 		pr_debug("disk %s: no O_DIRECT: %s", blk->path, strerror(errno));
@@ -721,29 +732,56 @@ static void open_direct(struct blk *blk, int flags, const struct stat *st)
 	blk->dio_align = align;
 }
 
-static int blk_open(struct blk *blk)
+/*
+ * A disk given to `vmm run`: opened without blocking (a FIFO would), then
+ * looked at on the open fd, never by a stat before the open.
+ */
+static int open_given(struct blk *blk, int flags, struct stat *st)
 {
-	int flags = (blk->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC;
-	struct stat st;
-	uint64_t size;
 	char why[160];
 
-	/* Look before opening: opening a FIFO would block. */
-	if (stat(blk->path, &st) < 0)
-		return refuse(blk->path, strerror(errno));
-	if (S_ISDIR(st.st_mode))
+	blk->fd = open(blk->path, flags | O_NONBLOCK | O_NOCTTY);
+	if (blk->fd < 0 && errno == EISDIR)
 		return refuse(blk->path, "is a directory");
-	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-		return refuse(blk->path, "is not a regular file or a block device");
-	blk->fd = open(blk->path, flags);
 	if (blk->fd < 0) {
 		snprintf(why, sizeof(why), "cannot open %s: %s%s",
 			 blk->ro ? "read-only" : "read-write", strerror(errno),
 			 blk->ro ? "" : " (add ,ro for a read-only disk)");
 		return refuse(blk->path, why);
 	}
-	if (fstat(blk->fd, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)))
+	if (fstat(blk->fd, st) < 0)
+		return refuse(blk->path, strerror(errno));
+	if (S_ISDIR(st->st_mode))
+		return refuse(blk->path, "is a directory");
+	if (!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode))
 		return refuse(blk->path, "is not a regular file or a block device");
+	fcntl(blk->fd, F_SETFL, fcntl(blk->fd, F_GETFL) & ~O_NONBLOCK);
+	return 0;
+}
+
+/*
+ * A disk of `vmm restore` (expect set): the snapshot's path only if it is
+ * what the snapshot says (vmm/saved-open.c), or the one named with -d.
+ */
+static int open_saved(struct blk *blk, const struct disk_expect *expect, struct stat *st)
+{
+	const struct disk_config d = { blk->path, blk->ro };
+	uint64_t size;
+	char why[256];
+
+	blk->fd = saved_open__disk(&d, expect, st, &size, why, sizeof(why));
+	return blk->fd < 0 ? refuse(blk->path, why) : 0;
+}
+
+static int blk_open(struct blk *blk, const struct disk_expect *expect)
+{
+	int flags = (blk->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+	struct stat st;
+	uint64_t size;
+	int r = expect ? open_saved(blk, expect, &st) : open_given(blk, flags, &st);
+
+	if (r)
+		return r;
 	if (image_size(blk->fd, &st, &size) < 0)
 		return refuse(blk->path, "cannot read the block device's size");
 	if (!size)
@@ -827,7 +865,7 @@ static int blk_create(struct vm *vm, struct blk *blk)
 	return 0;
 }
 
-static int blk_add(struct vm *vm, const struct disk_config *d)
+static int blk_add(struct vm *vm, const struct disk_config *d, const struct disk_expect *expect)
 {
 	struct blk *blk = calloc(1, sizeof(*blk));
 	int r;
@@ -840,7 +878,7 @@ static int blk_add(struct vm *vm, const struct disk_config *d)
 	blk->ro = d->ro;
 	blk->fd = blk->dfd = blk->efd = -1;
 	blk->dio_align = SECTOR_SIZE;
-	r = blk_open(blk);
+	r = blk_open(blk, expect);
 	if (!r)
 		r = blk_setup_aio(blk);
 	if (r) {
@@ -853,7 +891,8 @@ static int blk_add(struct vm *vm, const struct disk_config *d)
 int virtio_blk__init(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->cfg->nr_disks; i++) {
-		int r = blk_add(vm, &vm->cfg->disks[i]);
+		const struct disk_expect *e = vm->cfg->disk_expect;
+		int r = blk_add(vm, &vm->cfg->disks[i], e ? &e[i] : NULL);
 
 		if (r)
 			return r;

@@ -25,7 +25,8 @@ static const struct cmd_option run_machine_options[] = {
 
 static const struct cmd_option run_device_options[] = {
 	{ "dump-dtb", 0, "FILE", "also write the guest's device tree to FILE", RUN_OPT_DUMP_DTB, false },
-	{ "name", 0, "NAME", "a name for this VM, used in messages", RUN_OPT_NAME, false },
+	{ "name", 0, "NAME", "a name for this VM, used in messages (at most 63 bytes)",
+	  RUN_OPT_NAME, false },
 	{ "api-socket", 0, "PATH", "listen for control requests (pause, resume, stop,\n"
 	  "snapshot) on this UNIX socket (docs/api.md)", RUN_OPT_API_SOCKET, false },
 	{ "disk", 'd', "PATH[,ro]", "a raw disk image as a virtio block device (repeatable;\n"
@@ -67,6 +68,12 @@ static const struct cmd_option restore_options[] = {
 	  RESTORE_OPT_CHECK, false },
 	{ "copy-memory", 0, NULL, "read guest memory in instead of mapping the file",
 	  RESTORE_OPT_COPY_MEMORY, false },
+	{ "disk", 'd', "PATH[,ro]", "the files backing the snapshot's disks, in its order\n"
+	  "(--check lists it; repeatable: all or none), ,ro as\n"
+	  "saved. Without -d, a disk must be the same regular\n"
+	  "file, reached without a symlink (docs/snapshot.md)", 'd', false },
+	{ "net", 'n', "tap=NAME", "the taps of the snapshot's network devices, in its\n"
+	  "order (repeatable: all or none)", 'n', false },
 	{ "debug", 0, NULL, "log more on stderr", RESTORE_OPT_DEBUG, false },
 	{ NULL },
 };
@@ -81,7 +88,9 @@ const struct cmd_spec commands__restore = {
 	.operand = "DIR", .min_operands = 1, .max_operands = 1,
 	.notes =
 	"Exit status: as vmm run; 2 a missing or corrupt snapshot (the section is\n"
-	"named); 3 this host cannot give what the snapshot needs (both values named).\n",
+	"named), or a disk that is not what the snapshot recorded (the path and why\n"
+	"named); 3 this host cannot give what the snapshot needs (both values named);\n"
+	"1 the memory file was truncated under the restored VM.\n",
 };
 
 static const struct cmd_option info_options[] = {
@@ -236,6 +245,8 @@ static int run_main(int argc, char **argv)
 		cmdline__print_help(&commands__run, stdout);
 		return 0;
 	}
+	if (ret == OPTIONS_RUN)
+		ret = options__canonical_paths(&cfg, why, sizeof(why));
 	if (ret < 0) {
 		pr_err("%s", why);
 		return -ret;

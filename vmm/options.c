@@ -1,5 +1,7 @@
 /* The command line of `vmm run`. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmm/commands.h"
@@ -98,6 +100,17 @@ static int net_option(char *arg, struct vm_config *cfg, char *err, size_t errlen
 	return 0;
 }
 
+/* A snapshot keeps the name in 64 bytes: a longer one could never be restored. */
+static int name_option(const char *arg, struct vm_config *cfg, char *err, size_t errlen)
+{
+	if (strlen(arg) > VMM_NAME_MAX) {
+		snprintf(err, errlen, "--name: %zu bytes, at most %d", strlen(arg), VMM_NAME_MAX);
+		return -VMM_ERR_INPUT;
+	}
+	cfg->name = arg;
+	return 0;
+}
+
 static int console_option(const char *arg, struct vm_config *cfg, char *err, size_t errlen)
 {
 	if (!strcmp(arg, "serial")) {
@@ -136,7 +149,7 @@ static int one_option(void *ctx, int opt, char *arg, char *err, size_t errlen)
 		cfg->ipa_bits = (unsigned)v;
 		break;
 	case RUN_OPT_DUMP_DTB: cfg->dtb_out = arg; break;
-	case RUN_OPT_NAME: cfg->name = arg; break;
+	case RUN_OPT_NAME: return name_option(arg, cfg, err, errlen);
 	case RUN_OPT_API_SOCKET: cfg->api_socket = arg; break;
 	case 'd': return disk_option(arg, cfg, err, errlen);
 	case 'n': return net_option(arg, cfg, err, errlen);
@@ -178,4 +191,23 @@ int options__parse_run(int argc, char **argv, struct vm_config *cfg, char *err, 
 	if (ret == CMDLINE_HELP)
 		return OPTIONS_HELP;
 	return ret ? ret : check_consistency(cfg, err, errlen);
+}
+
+/*
+ * Each disk's path made absolute and canonical (realpath) when the VM
+ * starts, as a snapshot records it: a restore from another directory then
+ * opens the same file, and a symlink given here is resolved once, now.
+ */
+int options__canonical_paths(struct vm_config *cfg, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < cfg->nr_disks; i++) {
+		char *path = realpath(cfg->disks[i].path, NULL);
+
+		if (!path) {
+			snprintf(err, errlen, "disk %s: %s", cfg->disks[i].path, strerror(errno));
+			return -VMM_ERR_INPUT;
+		}
+		cfg->disks[i].path = path;	/* for the life of the process */
+	}
+	return 0;
 }

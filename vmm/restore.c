@@ -5,17 +5,22 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/kvm.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "vmm/commands.h"
 #include "vmm/devices.h"
 #include "vmm/run.h"
+#include "vmm/saved-open.h"
 #include "vmm/snapshot.h"
 #include "vmm/vm.h"
 #include "vmm/vmstate.h"
@@ -26,6 +31,7 @@ struct restore_args {
 	const char *dir;
 	const char *api_socket;
 	bool paused, check, copy_memory, debug;
+	struct restore_backing backing;		/* -d and -n */
 };
 
 struct saved_vm {
@@ -33,38 +39,132 @@ struct saved_vm {
 	struct vm_saved_config cfg;
 	struct arch_saved_state arch;	/* the vcpus' and the GIC's */
 	char *memory_path;
+	int memory_fd;
 };
 
+/*
+ * The memory file a restored VM maps (MAP_PRIVATE): if it shrinks under
+ * the VM, the pages past its end are gone. The guest's accesses then make
+ * KVM_RUN fail with EFAULT (vmstate__memory_lost), vmm's own raise SIGBUS
+ * (on_sigbus): either ends the VM with one line naming the file, status 1.
+ * The file itself is left as it is.
+ */
+static struct {
+	const char *path;
+	int fd;
+	uint8_t *ram;
+	uint64_t size;
+	const char *api_socket;		/* removed on the way out of on_sigbus */
+	char msg[PATH_MAX + 128];	/* on_sigbus's line, made in advance */
+	size_t msg_len;
+	bool have_tio;			/* the terminal as it was before raw mode */
+	struct termios tio;
+	atomic_bool reported;
+} mapped = { .fd = -1 };
+
+bool vmstate__memory_lost(void)
+{
+	struct stat st;
+
+	if (mapped.fd < 0 || fstat(mapped.fd, &st) < 0 || (uint64_t)st.st_size >= mapped.size)
+		return false;
+	if (!atomic_exchange(&mapped.reported, true))
+		pr_err("memory %s: %llu bytes now, the VM maps %llu: it was truncated under the "
+		       "running VM; stopping it", mapped.path, (unsigned long long)st.st_size,
+		       (unsigned long long)mapped.size);
+	return true;
+}
+
+/* Only async-signal-safe calls: the line was formatted when the file was mapped. */
+static void on_sigbus(int sig, siginfo_t *si, void *uctx)
+{
+	uint8_t *addr = si->si_addr;
+
+	if (!mapped.ram || addr < mapped.ram || addr >= mapped.ram + mapped.size) {
+		signal(SIGBUS, SIG_DFL);	/* not ours: the fault recurs and kills */
+		return;
+	}
+	if (write(STDERR_FILENO, mapped.msg, mapped.msg_len) < 0)
+		(void)0;	/* nothing better to do in a signal handler */
+	/* Not term__restore(): it may wait for a lock the faulting thread holds. */
+	if (mapped.have_tio)
+		tcsetattr(STDIN_FILENO, TCSANOW, &mapped.tio);
+	if (mapped.api_socket)
+		unlink(mapped.api_socket);
+	_exit(VMM_ERR_INTERNAL);
+}
+
+static void watch_mapped_memory(const char *path, int fd, uint8_t *ram, uint64_t size)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
+	int n;
+
+	mapped.path = path;
+	mapped.fd = fd;
+	mapped.ram = ram;
+	mapped.size = size;
+	n = snprintf(mapped.msg, sizeof(mapped.msg), "vmm: memory %s: a page of it is gone (the "
+		     "file was truncated under the running VM); stopping it\n", path);
+	mapped.msg_len = n > 0 && (size_t)n < sizeof(mapped.msg) ? (size_t)n : 0;
+	/* before the run loop puts the terminal in raw mode */
+	mapped.have_tio = isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &mapped.tio);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+/* The memory file stays open (and its path kept) while a VM maps it. */
 static void saved_vm__free(struct saved_vm *s)
 {
 	arch__free_saved(&s->arch);
-	free(s->memory_path);
 	snap__close(&s->snap);
+	if (s->memory_fd >= 0 && s->memory_fd != mapped.fd)
+		close(s->memory_fd);
+	if (s->memory_path != mapped.path)
+		free(s->memory_path);
+	s->memory_fd = -1;
+	s->memory_path = NULL;
 }
 
 /* ---- reading the snapshot: corruption is bad input (2) ---- */
 
-static int check_memory_file(struct saved_vm *s, char *err, size_t errlen)
+/* Kept open while the VM runs: vmstate__memory_lost looks at it. */
+static int open_memory_file(struct saved_vm *s, char *err, size_t errlen)
 {
 	s->memory_path = snap__memory_path(s->snap.dir);
 	if (!s->memory_path)
 		return -VMM_ERR_INTERNAL;
-	return vmstate__check_memory(s->memory_path, s->cfg.ram_size, err, errlen);
+	s->memory_fd = vmstate__open_memory(s->memory_path, s->cfg.ram_size, err, errlen);
+	return s->memory_fd < 0 ? s->memory_fd : 0;
 }
 
-static int read_saved(const char *dir, struct saved_vm *s, char *err, size_t errlen)
+static int read_saved(const struct restore_args *a, struct saved_vm *s, char *err,
+		      size_t errlen)
 {
-	int ret = snap__open(dir, &s->snap, err, errlen);
+	char boot_id[40];
+	int ret = snap__open(a->dir, &s->snap, err, errlen);
 
+	saved_open__boot_id(boot_id, sizeof(boot_id));
 	if (!ret)
 		ret = vmstate__parse_config(&s->snap, &s->cfg, err, errlen);
 	if (!ret)
 		ret = arch__read_saved(&s->snap, &s->cfg, &s->arch, err, errlen);
 	if (!ret)
-		ret = check_memory_file(s, err, errlen);
+		ret = open_memory_file(s, err, errlen);
+	if (!ret)
+		ret = devcfg__expect(&s->cfg.dev, &a->backing, boot_id, err, errlen);
 	if (!ret)
 		ret = devcfg__check_disks(&s->cfg.dev, err, errlen);
 	return ret;
+}
+
+/* `--check`: the disks and taps in the order -d and -n name them. */
+static void print_backing(const struct saved_devices *d)
+{
+	for (unsigned i = 0; i < d->nr_disks; i++)
+		printf("disk %u: %s%s (%llu bytes)\n", i, d->disks[i].path,
+		       d->disks[i].ro ? ",ro" : "", (unsigned long long)d->disks[i].size);
+	for (unsigned i = 0; i < d->nr_nets; i++)
+		printf("net %u: tap=%s\n", i, d->nets[i].tap);
 }
 
 /* ---- can this host give it? (3 when not) ---- */
@@ -84,16 +184,15 @@ static int check_host(struct vm *vm, const struct saved_vm *s, char *err, size_t
 
 /* ---- building the VM ---- */
 
-/* Maps the memory file copy-on-write (or reads it, --copy-memory) at RAM_BASE. */
-static int map_memory(struct vm *vm, const char *path, uint64_t size, bool copy)
+/*
+ * Maps the memory file copy-on-write (or reads it, --copy-memory) at
+ * RAM_BASE, from the fd open_memory_file checked.
+ */
+static int map_memory(struct vm *vm, const char *path, int fd, uint64_t size, bool copy)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
 	void *ram;
+	int err = 0;
 
-	if (fd < 0) {
-		pr_err("memory %s: %s", path, strerror(errno));
-		return -VMM_ERR_INPUT;
-	}
 	if (copy) {
 		err = vm__setup_ram(vm, size);
 		for (uint64_t done = 0; !err && done < size;) {
@@ -106,8 +205,9 @@ static int map_memory(struct vm *vm, const char *path, uint64_t size, bool copy)
 	} else {
 		ram = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, fd, 0);
 		err = ram == MAP_FAILED ? -VMM_ERR_INTERNAL : vm__register_ram(vm, ram, size);
+		if (!err)
+			watch_mapped_memory(path, fd, ram, size);
 	}
-	close(fd);
 	if (err)
 		pr_err("memory %s: cannot load it", path);
 	return err;
@@ -122,7 +222,8 @@ static int build(struct vm *vm, struct saved_vm *s, bool copy_memory)
 	vm->restoring = true;
 	arch__restore_prepare(vm, &s->cfg.arch);
 	ret = vm__create(vm, s->cfg.ipa_bits);
-	ret = ret ? ret : map_memory(vm, s->memory_path, s->cfg.ram_size, copy_memory);
+	ret = ret ? ret : map_memory(vm, s->memory_path, s->memory_fd, s->cfg.ram_size,
+				     copy_memory);
 	ret = ret ? ret : arch__vm_init(vm);
 	/* INIT, then VLS, then FINALIZE, per vcpu (arch__vcpu_init) */
 	ret = ret ? ret : vcpu__create_all(vm, s->cfg.nr_vcpus);
@@ -152,11 +253,53 @@ static void config_from_saved(const struct vm_saved_config *c, const struct rest
 	devcfg__to_config(&c->dev, cfg);
 }
 
+/* -d PATH[,ro]: the path is made absolute and canonical, as `vmm run` does. */
+static int disk_option(struct restore_backing *b, char *arg, char *err, size_t errlen)
+{
+	size_t len = strlen(arg);
+	struct disk_config *d;
+	char *path;
+
+	if (b->nr_disks == VMM_MAX_DISKS) {
+		set_err(err, errlen, "-d %s: at most %d disks", arg, VMM_MAX_DISKS);
+		return -VMM_ERR_INPUT;
+	}
+	d = &b->disks[b->nr_disks];
+	d->ro = len >= 3 && !strcmp(arg + len - 3, ",ro");
+	if (d->ro)
+		arg[len - 3] = '\0';
+	path = realpath(arg, NULL);
+	if (!path) {
+		set_err(err, errlen, "-d %s: %s", arg, strerror(errno));
+		return -VMM_ERR_INPUT;
+	}
+	d->path = path;		/* for the life of the process */
+	b->nr_disks++;
+	return 0;
+}
+
+/* -n tap=NAME: the MAC is the snapshot's, as the guest knows it. */
+static int net_option(struct restore_backing *b, char *arg, char *err, size_t errlen)
+{
+	if (b->nr_nets == VMM_MAX_NETS) {
+		set_err(err, errlen, "-n %s: at most %d network devices", arg, VMM_MAX_NETS);
+		return -VMM_ERR_INPUT;
+	}
+	if (strncmp(arg, "tap=", 4) || !arg[4] || strchr(arg, ',')) {
+		set_err(err, errlen, "-n %s: expected tap=NAME (the MAC is the snapshot's)", arg);
+		return -VMM_ERR_INPUT;
+	}
+	b->taps[b->nr_nets++] = arg + 4;
+	return 0;
+}
+
 static int restore_option(void *ctx, int id, char *arg, char *err, size_t errlen)
 {
 	struct restore_args *a = ctx;
 
 	switch (id) {
+	case 'd': return disk_option(&a->backing, arg, err, errlen);
+	case 'n': return net_option(&a->backing, arg, err, errlen);
 	case RESTORE_OPT_API_SOCKET: a->api_socket = arg; break;
 	case RESTORE_OPT_PAUSED: a->paused = true; break;
 	case RESTORE_OPT_CHECK: a->check = true; break;
@@ -193,7 +336,7 @@ static int parse_args(int argc, char **argv, struct restore_args *a)
 int restore__main(int argc, char **argv)
 {
 	struct restore_args a;
-	struct saved_vm s = { 0 };
+	struct saved_vm s = { .memory_fd = -1 };
 	struct vm_config cfg;
 	struct vm vm = { .kvm_fd = -1, .vm_fd = -1 };
 	char err[MSG_MAX] = "";
@@ -203,7 +346,7 @@ int restore__main(int argc, char **argv)
 	if (ret)
 		return ret > 0 ? 0 : -ret;
 	vmm_debug = vmm_debug || a.debug;
-	ret = read_saved(a.dir, &s, err, sizeof(err));
+	ret = read_saved(&a, &s, err, sizeof(err));
 	if (!ret) {
 		config_from_saved(&s.cfg, &a, &cfg);
 		ret = vm__prepare(&vm, &cfg);
@@ -214,14 +357,17 @@ int restore__main(int argc, char **argv)
 	if (ret || a.check) {
 		if (ret && err[0])
 			pr_err("snapshot %s: %s", a.dir, err);
-		else if (!ret)
+		if (!ret) {
 			printf("%s: this host can restore it\n", a.dir);
+			print_backing(&s.cfg.dev);
+		}
 		if (prepared)
 			vm__teardown(&vm);
 		saved_vm__free(&s);
 		return -ret;
 	}
 	pr_debug("snapshot %s checked", a.dir);
+	mapped.api_socket = a.api_socket;
 	ret = build(&vm, &s, a.copy_memory);
 	saved_vm__free(&s);
 	if (ret) {

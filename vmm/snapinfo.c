@@ -3,8 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vmm/commands.h"
+#include "vmm/json.h"
 #include "vmm/snapshot.h"
 #include "vmm/util.h"
 #include "vmm/vmstate.h"
@@ -42,18 +44,26 @@ static unsigned long long allocated_kib(const char *dir)
 	return kib;
 }
 
-/* The devices the VM was started with (SNAP_SEC_DEVICES). */
+/*
+ * The devices the VM was started with (SNAP_SEC_DEVICES). Paths and names
+ * come from the snapshot: control characters are escaped, so that terminal
+ * escapes cannot hide or fake them.
+ */
 static void print_devices(const struct saved_devices *d)
 {
 	printf("console: %s\n", d->console == CONSOLE_VIRTIO ? "virtio" : "serial");
-	for (unsigned i = 0; i < d->nr_disks; i++)
-		printf("disk: %s (%s, %llu bytes)\n", d->disks[i].path, d->disks[i].ro ? "ro" : "rw",
+	for (unsigned i = 0; i < d->nr_disks; i++) {
+		fputs("disk: ", stdout);
+		fput_printable(d->disks[i].path, stdout);
+		printf(" (%s, %llu bytes)\n", d->disks[i].ro ? "ro" : "rw",
 		       (unsigned long long)d->disks[i].size);
+	}
 	for (unsigned i = 0; i < d->nr_nets; i++) {
 		const uint8_t *m = d->nets[i].mac;
 
-		printf("net: tap %s, mac %02x:%02x:%02x:%02x:%02x:%02x\n", d->nets[i].tap, m[0], m[1],
-		       m[2], m[3], m[4], m[5]);
+		fputs("net: tap ", stdout);
+		fput_printable(d->nets[i].tap, stdout);
+		printf(", mac %02x:%02x:%02x:%02x:%02x:%02x\n", m[0], m[1], m[2], m[3], m[4], m[5]);
 	}
 	if (d->rng)
 		printf("rng: yes\n");
@@ -61,7 +71,11 @@ static void print_devices(const struct saved_devices *d)
 
 static void print_text(const struct snap_reader *r, const struct vm_saved_config *c)
 {
-	printf("snapshot %s\nformat: %u.%u\n", r->dir, r->major, r->minor);
+	fputs("snapshot ", stdout);
+	fput_printable(r->dir, stdout);
+	printf("\nformat: %u.%u\nname: ", r->major, r->minor);
+	fput_printable(c->name, stdout);
+	putchar('\n');
 	arch__info_host(r, false);
 	arch__info_config(&c->arch, false);
 	printf("vcpus: %u\nmemory: %llu MiB (%llu KiB on disk)\nIPA size: %u bits\n",
@@ -77,13 +91,38 @@ static void print_text(const struct snap_reader *r, const struct vm_saved_config
 	}
 }
 
+/* The same as JSON; every string escaped by json__write_string. */
+static void print_json_devices(const struct saved_devices *d)
+{
+	printf("  \"disks\": [");
+	for (unsigned i = 0; i < d->nr_disks; i++) {
+		printf("%s{\"path\": ", i ? ", " : "");
+		json__write_string(stdout, d->disks[i].path);
+		printf(", \"ro\": %s, \"bytes\": %llu}", d->disks[i].ro ? "true" : "false",
+		       (unsigned long long)d->disks[i].size);
+	}
+	printf("],\n  \"nets\": [");
+	for (unsigned i = 0; i < d->nr_nets; i++) {
+		const uint8_t *m = d->nets[i].mac;
+
+		printf("%s{\"tap\": ", i ? ", " : "");
+		json__write_string(stdout, d->nets[i].tap);
+		printf(", \"mac\": \"%02x:%02x:%02x:%02x:%02x:%02x\"}", m[0], m[1], m[2], m[3],
+		       m[4], m[5]);
+	}
+	printf("],\n");
+}
+
 static void print_json(const struct snap_reader *r, const struct vm_saved_config *c)
 {
-	printf("{\n  \"format\": \"%u.%u\",\n", r->major, r->minor);
+	printf("{\n  \"format\": \"%u.%u\",\n  \"name\": ", r->major, r->minor);
+	json__write_string(stdout, c->name);
+	printf(",\n");
 	arch__info_config(&c->arch, true);
 	printf("  \"vcpus\": %u,\n  \"memory_bytes\": %llu,\n  \"ipa_bits\": %u,\n",
 	       c->nr_vcpus, (unsigned long long)c->ram_size, c->ipa_bits);
 	arch__info_host(r, true);
+	print_json_devices(&c->dev);
 	printf("  \"sections\": [");
 	for (unsigned i = 0; i < r->nr_sections; i++) {
 		const struct snap_section *s = &r->sections[i];
@@ -138,8 +177,12 @@ int snapinfo__main(int argc, char **argv)
 	if (!ret) {
 		char *memory = snap__memory_path(dir);
 
-		ret = memory ? vmstate__check_memory(memory, c.ram_size, err, sizeof(err)) :
+		ret = memory ? vmstate__open_memory(memory, c.ram_size, err, sizeof(err)) :
 			       -VMM_ERR_INTERNAL;
+		if (ret >= 0) {
+			close(ret);
+			ret = 0;
+		}
 		free(memory);
 	}
 	if (ret) {

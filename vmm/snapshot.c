@@ -684,7 +684,9 @@ int snap__open(const char *dir, struct snap_reader *r, char *err, size_t errlen)
 		err[0] = '\0';
 	if (asprintf(&path, "%s/" STATE_FILE, dir) < 0)
 		return -VMM_ERR_INTERNAL;
-	ret = read_file(path, SNAP_STATE_MAX, &state, &len);
+	/* Never through a symlink, never blocking on a FIFO; checked on the fd. */
+	ret = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	ret = ret < 0 ? -errno : read_fd(ret, SNAP_STATE_MAX, &state, &len);
 	if (ret == -ENOMEM) {
 		free(path);
 		return -VMM_ERR_INTERNAL;
@@ -692,6 +694,10 @@ int snap__open(const char *dir, struct snap_reader *r, char *err, size_t errlen)
 	if (ret == -EFBIG)
 		ret = bad(&p, "%s is larger than the limit of %llu MiB", path,
 			  SNAP_STATE_MAX / SZ_1M);
+	else if (ret == -ELOOP)
+		ret = bad(&p, "%s is a symlink", path);
+	else if (ret == -EINVAL)
+		ret = bad(&p, "%s is not a regular file", path);
 	else if (ret)
 		ret = bad(&p, "cannot read %s: %s", path, strerror(-ret));
 	free(path);

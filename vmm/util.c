@@ -59,14 +59,18 @@ void set_err(char *err, size_t errlen, const char *fmt, ...)
 
 int read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
 {
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+
+	return fd < 0 ? -errno : read_fd(fd, max, buf, len);
+}
+
+int read_fd(int fd, size_t max, uint8_t **buf, size_t *len)
+{
 	struct stat st;
 	uint8_t *data;
 	size_t done = 0;
-	int fd, err = 0;
+	int err = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	if (fstat(fd, &st) < 0) {
 		err = -errno;
 		goto out;
@@ -126,4 +130,18 @@ double vmm_uptime_ms(void)
 		start = now;
 	return (double)(now.tv_sec - start.tv_sec) * 1e3 +
 	       (double)(now.tv_nsec - start.tv_nsec) / 1e6;
+}
+
+void fput_printable(const char *s, FILE *f)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\\')
+			fputs("\\\\", f);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "vmm/vm.h"
+#include "vmm/vmstate.h"
 
 /* SIGUSR1 only interrupts KVM_RUN; the handler has nothing to do. */
 #define SIG_VCPU_KICK SIGUSR1
@@ -162,6 +163,11 @@ static void *vcpu_thread(void *arg)
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
+			/* A restored VM's memory file truncated under it: status 1 */
+			if (errno == EFAULT && vmstate__memory_lost()) {
+				vm__request_stop(vcpu->vm, VMM_ERR_INTERNAL);
+				break;
+			}
 			pr_err("vcpu %u: KVM_RUN: %s", vcpu->id, strerror(errno));
 			vm__request_stop(vcpu->vm, VM_EXIT_CRASH);
 			break;

@@ -5,9 +5,11 @@
  * from its hooks (arch__save_config, arch__read_config, arch__check_config).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vmm/persist.h"
 #include "vmm/snapshot.h"
@@ -90,18 +92,30 @@ int vmstate__parse_config(const struct snap_reader *r, struct vm_saved_config *c
 	return devcfg__parse(r, &c->dev, err, errlen);
 }
 
-int vmstate__check_memory(const char *path, uint64_t size, char *err, size_t errlen)
+/*
+ * Opened without following a symlink in its last component and without
+ * blocking (a FIFO named memory would hang open()), then checked on the
+ * descriptor: a stat before the open could look at another file.
+ */
+int vmstate__open_memory(const char *path, uint64_t size, char *err, size_t errlen)
 {
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 	struct stat st;
 
-	if (stat(path, &st) < 0) {
-		snprintf(err, errlen, "memory: %s", strerror(errno));
+	if (fd < 0) {
+		snprintf(err, errlen, "memory: %s", errno == ELOOP ? "is a symlink" : strerror(errno));
 		return -VMM_ERR_INPUT;
 	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != size) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "memory: not a regular file");
+		close(fd);
+		return -VMM_ERR_INPUT;
+	}
+	if ((uint64_t)st.st_size != size) {
 		snprintf(err, errlen, "memory: the file has %llu bytes, the config says %llu",
 			 (unsigned long long)st.st_size, (unsigned long long)size);
+		close(fd);
 		return -VMM_ERR_INPUT;
 	}
-	return 0;
+	return fd;
 }

@@ -13,6 +13,21 @@
 #define VMM_MAX_DISKS		8
 #define VMM_MAX_NETS		4
 
+/* The longest --name: a snapshot keeps it in 64 bytes with its NUL. */
+#define VMM_NAME_MAX		63
+
+/*
+ * What `vmm restore` requires of a disk (vmm/devcfg.c fills it in,
+ * vmm/saved-open.c checks it): the snapshot's size, and its device and
+ * inode when restoring in the boot that saved it.
+ */
+struct disk_expect {
+	uint64_t size;		/* bytes */
+	bool named;		/* given with `restore -d`: any file or block device */
+	bool same_file;		/* same boot: st_dev and st_ino must be dev and ino */
+	uint64_t dev, ino;
+};
+
 /* -d PATH[,ro] */
 struct disk_config {
 	const char *path;
@@ -45,6 +60,7 @@ struct vm_config {
 	bool rng;			/* --rng: a virtio entropy device */
 	unsigned nr_disks, nr_nets;
 	struct disk_config disks[VMM_MAX_DISKS];
+	const struct disk_expect *disk_expect;	/* restore: one per disk; NULL at run */
 	struct net_config nets[VMM_MAX_NETS];
 	struct exec_vm *exec;		/* vmm exec's VM (vmm/exec.c), or NULL */
 };
@@ -79,6 +95,12 @@ enum { OPTIONS_RUN = 0, OPTIONS_HELP = 1 };
  */
 int options__parse_run(int argc, char **argv, struct vm_config *cfg, char *err,
 		       size_t errlen) __must_check;
+
+/*
+ * Makes each disk path of cfg absolute and canonical (symlinks resolved),
+ * as snapshots record them; -VMM_ERR_INPUT naming a path that is not there.
+ */
+int options__canonical_paths(struct vm_config *cfg, char *err, size_t errlen) __must_check;
 
 /*
  * The arch's part of `vmm run`'s command line (arm64/run-options.c). Its

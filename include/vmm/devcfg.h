@@ -17,27 +17,53 @@
 struct pbuf;
 struct snap_reader;
 
-/* The SNAP_SEC_DEVICES section. A snapshot without it has no virtio device. */
+/*
+ * The SNAP_SEC_DEVICES section. A snapshot without it has no virtio device.
+ * Version 2 adds the saving host's boot id and each disk's device and
+ * inode (the disk's size alone does not tell one file from another).
+ */
 struct saved_devices {
 	enum console_kind console;
 	bool rng;
 	uint32_t nr_disks, nr_nets;
+	char boot_id[40];		/* "" in version 1 */
 	struct {
 		char path[PATH_MAX];
 		bool ro;
 		uint64_t size;		/* bytes, when the snapshot was taken */
+		uint64_t dev, ino;	/* version 2; 0 in version 1 */
 	} disks[VMM_MAX_DISKS];
 	struct {
 		char tap[16];
 		uint8_t mac[6];
 	} nets[VMM_MAX_NETS];
+	/* What restore requires of each disk (devcfg__expect). */
+	struct disk_expect expect[VMM_MAX_DISKS];
+};
+
+/* The backing `vmm restore -d PATH[,ro] -n tap=NAME` names, in device order. */
+struct restore_backing {
+	unsigned nr_disks, nr_nets;
+	struct disk_config disks[VMM_MAX_DISKS];
+	const char *taps[VMM_MAX_NETS];
 };
 
 int devcfg__save(const struct vm_config *cfg, struct pbuf *b) __must_check;
 /* -2 with the field named in err. */
 int devcfg__parse(const struct snap_reader *r, struct saved_devices *d, char *err, size_t errlen)
 	__must_check;
-/* Each disk is there, openable as saved (ro or rw) and of the saved size; -2 if not. */
+/*
+ * What restore requires of each disk: the backing named with -d and -n
+ * (b, NULL for none) replaces the snapshot's, in order, with the same
+ * read-only flag; boot_id is this boot's (the same boot then also requires
+ * the same device and inode). -2 with why in err.
+ */
+int devcfg__expect(struct saved_devices *d, const struct restore_backing *b, const char *boot_id,
+		   char *err, size_t errlen) __must_check;
+/*
+ * Each disk opens as devcfg__expect requires (vmm/saved-open.c); -2 naming
+ * the path and why if not.
+ */
 int devcfg__check_disks(const struct saved_devices *d, char *err, size_t errlen)
 	__must_check;
 /* Fills the device fields of cfg (pointing into d). */

@@ -46,7 +46,7 @@ enum snap_section_id {
 #define SNAP_VER_GIC		1
 #define SNAP_VER_DEVICE		1
 #define SNAP_VER_MEMORY		1
-#define SNAP_VER_DEVICES	1
+#define SNAP_VER_DEVICES	2	/* 2: the boot id, each disk's device and inode */
 
 /*
  * Device section instances (format 1.1): the device type in the high 16

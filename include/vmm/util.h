@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "vmm/compiler.h"
 
@@ -43,6 +44,13 @@ void vset_err(char *err, size_t errlen, const char *fmt, va_list ap) __printf(3,
 
 /* Reads a whole file (at most max bytes). Returns 0 or -errno; -EFBIG if larger. */
 int read_file(const char *path, size_t max, uint8_t **buf, size_t *len) __must_check;
+/* The same from fd (closed either way): a regular file of at most max bytes. */
+int read_fd(int fd, size_t max, uint8_t **buf, size_t *len) __must_check;
+/*
+ * Writes s for a terminal: printable ASCII as it is, a backslash as two,
+ * every other byte (control characters, escapes, UTF-8) as \xNN.
+ */
+void fput_printable(const char *s, FILE *f);
 
 /* Milliseconds since vmm started (main's first call of it). */
 double vmm_uptime_ms(void);

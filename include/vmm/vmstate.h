@@ -25,7 +25,7 @@ struct vm_saved_config {
 	uint32_t ipa_bits;
 	bool testdev;
 	struct arch_saved_config arch;	/* the arch's fields (arch/snapshot-arch.h) */
-	char name[64];
+	char name[VMM_NAME_MAX + 1];
 	struct saved_devices dev;	/* from SNAP_SEC_DEVICES */
 };
 
@@ -46,8 +46,18 @@ void vmstate__encode_config(const struct vm *vm, struct pbuf *b);
 int vmstate__parse_config(const struct snap_reader *r, struct vm_saved_config *c,
 			  char *err, size_t errlen);
 
-/* The memory file at path exists and holds size bytes; -2 with why in err. */
-int vmstate__check_memory(const char *path, uint64_t size, char *err, size_t errlen);
+/*
+ * Opens the memory file at path read-only: a regular file (never a symlink
+ * or a FIFO) of size bytes. Returns the fd, or -2 with why in err.
+ */
+int vmstate__open_memory(const char *path, uint64_t size, char *err, size_t errlen)
+	__must_check;
+/*
+ * After KVM_RUN failed with EFAULT: true (and says so once, naming the
+ * file) when the memory file a restored VM maps has lost pages under it,
+ * which ends the VM with exit status 1 (vmm/restore.c).
+ */
+bool vmstate__memory_lost(void);
 
 /*
  * Adds a section with b's bytes (frees b either way); says why on stderr

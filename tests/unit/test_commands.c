@@ -288,7 +288,8 @@ static void test_help_layout(void **state)
 
 	help_text(&commands__restore, &text);
 	assert_true(!strncmp(text, "usage: vmm restore DIR [--api-socket PATH] [--paused] "
-			     "[--check] [--copy-memory] [--debug]\n", 87));
+			     "[--check] [--copy-memory] [-d PATH[,ro]] [-n tap=NAME] [--debug]\n",
+			     119));
 	free(text);
 	help_text(&commands__snapshot, &text);
 	assert_true(!strncmp(text, "usage: vmm snapshot --api-socket PATH -o DIR [--stop]\n", 54));

@@ -1185,7 +1185,7 @@ static void test_section_versions(void **state)
 		{ SNAP_SEC_DEVICE, 0x10000, 2,
 		  "state: section 1 (device 65536): version 2, this vmm reads version 1" },
 		{ SNAP_SEC_DEVICES, 0, 0xffffffff,
-		  "state: section 1 (devices 0): version 4294967295, this vmm reads version 1" },
+		  "state: section 1 (devices 0): version 4294967295, this vmm reads versions 1 to 2" },
 		{ SNAP_SEC_HOST, 0, 2, "state: section 1 (host 0): version 2, this vmm reads version 1" },
 		{ SNAP_SEC_MEMORY, 0, 3, "state: section 1 (memory 0): version 3, this vmm reads version 1" },
 	};

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "unprivileged.h"
 #include "fake-virtio.h"
 #include "vmm/config.h"
 #include "arm64/layout.h"
@@ -714,6 +715,35 @@ static void init_refused(struct fx *f, const char *path, bool ro)
 	assert_int_equal(fake_virtio__nr_devs(), before);
 }
 
+/* In a child without root (tests/unit/unprivileged.h): no cmocka asserts. */
+static struct fx *perm_fx;
+static const char *perm_path;
+
+static int init_result(bool ro)
+{
+	perm_fx->cfg.disks[0] = (struct disk_config){ perm_path, ro };
+	perm_fx->cfg.nr_disks = 1;
+	return virtio_blk__init(&perm_fx->vm);
+}
+
+/* 0444: read-only works (the control), read-write is refused. */
+static int locked_refused(void *arg)
+{
+	unsigned before = fake_virtio__nr_devs();
+
+	if (init_result(false) != -VMM_ERR_INPUT || fake_virtio__nr_devs() != before)
+		return 1;
+	return init_result(true) == 0 ? 0 : 2;
+}
+
+/* 0: not even read-only. */
+static int unreadable_refused(void *arg)
+{
+	unsigned before = fake_virtio__nr_devs();
+
+	return init_result(true) == -VMM_ERR_INPUT && fake_virtio__nr_devs() == before ? 0 : 3;
+}
+
 static void test_init_errors(void **state)
 {
 	struct fx *f = *state;
@@ -729,13 +759,15 @@ static void test_init_errors(void **state)
 	init_refused(f, empty, false);
 	init_refused(f, tiny, true);
 	init_refused(f, "/dev/null", true);
-	/* Root opens anything: the permission cases only mean something as a user. */
+	/* Root opens anything: the permission cases run as a user (nobody when root). */
+	assert_int_equal(chmod(f->dir, 0755), 0);
 	assert_int_equal(chmod(locked, 0444), 0);
-	if (geteuid())
-		init_refused(f, locked, false);
+	perm_fx = f;
+	perm_path = locked;
+	assert_int_equal(unit__unprivileged(locked_refused, NULL), 0);
 	assert_int_equal(chmod(locked, 0), 0);
-	if (geteuid())
-		init_refused(f, locked, true);
+	assert_int_equal(unit__unprivileged(unreadable_refused, NULL), 0);
+	assert_int_equal(chmod(f->dir, 0700), 0);
 }
 
 /* Start-up reads the image and writes nothing, not even its times. */
