@@ -33,7 +33,7 @@ VMM_SRCS := \
 	arm64/vcpu.c arm64/kvm-regs.c arm64/kvm.c arm64/boot.c arm64/vcpu-state.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/gic-state.c arm64/layout.c \
 	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c vmm/json.c \
 	hw/pl011.c hw/pl031.c hw/testdev.c
-VMM_SRCS += vmm/persist.c vmm/snapshot.c vmm/devcfg.c vmm/vmstate-config.c arm64/snapshot.c arm64/snapshot-config.c arm64/snapshot-check.c arm64/snapshot-info.c
+VMM_SRCS += vmm/persist.c vmm/snapshot.c vmm/memsave.c vmm/devcfg.c vmm/vmstate-config.c arm64/snapshot.c arm64/snapshot-config.c arm64/snapshot-check.c arm64/snapshot-info.c
 VMM_SRCS += vmm/guest-mem.c virtio/virtqueue.c
 VMM_SRCS += virtio/mmio.c virtio/core.c virtio/devices.c virtio/state.c virtio/blk.c virtio/net.c virtio/console.c virtio/rng.c
 VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/arm64-obj/%.o)
@@ -82,16 +82,18 @@ test_options_SRCS := $(CMD_SRCS)
 test_mmio_SRCS    := vmm/mmio.c vmm/util.c
 test_image_SRCS   := arm64/image.c vmm/util.c
 test_fdt_SRCS     := arm64/fdt.c arm64/layout.c vmm/util.c vmm/devices.c hw/pl011.c hw/pl031.c hw/testdev.c \
-	virtio/devices.c virtio/core.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/mmio.c vmm/snapshot.c vmm/devcfg.c
+	virtio/devices.c virtio/core.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/mmio.c vmm/snapshot.c vmm/memsave.c vmm/devcfg.c
 test_sve_SRCS     := arm64/sve.c vmm/util.c
 test_caps_SRCS    := arm64/caps.c vmm/json.c $(CMD_SRCS)
 UNIT_TESTS += test_commands
 test_commands_SRCS := $(CMD_SRCS)
 test_json_SRCS    := vmm/json.c vmm/util.c
 UNIT_TESTS += test_snapshot test_persist
-test_snapshot_SRCS := vmm/snapshot.c vmm/persist.c vmm/devcfg.c vmm/util.c \
+test_snapshot_SRCS := vmm/snapshot.c vmm/memsave.c vmm/persist.c vmm/devcfg.c vmm/util.c \
 	vmm/vmstate-config.c arm64/snapshot-config.c arm64/layout.c
 test_persist_SRCS  := vmm/persist.c
+UNIT_TESTS += test_memsave
+test_memsave_SRCS  := vmm/memsave.c vmm/util.c
 UNIT_TESTS += test_virtqueue
 test_virtqueue_SRCS := virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 UNIT_TESTS += test_virtio_blk test_virtio_net
@@ -219,7 +221,7 @@ unit: $(UNIT_BINS)
 # program that writes seed inputs into the directory it is given.
 # `make fuzz` runs each for FUZZ_SECONDS and fails on the first crash.
 FUZZERS         := fuzz_state
-fuzz_state_SRCS := vmm/snapshot.c vmm/persist.c vmm/util.c
+fuzz_state_SRCS := vmm/snapshot.c vmm/memsave.c vmm/persist.c vmm/util.c
 FUZZERS         += fuzz_virtqueue
 fuzz_virtqueue_SRCS := virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 FUZZERS         += fuzz_elf
