@@ -223,26 +223,29 @@ static int flush_run(struct saver *s)
 {
 	const uint8_t *p = s->ram + s->run_start;
 	uint64_t off = s->run_start, left = s->run_end - s->run_start;
+	double start = vmm_uptime_ms();
+	int err = 0;
 
 	if (!left)
 		return 0;
 	s->st.writes++;
 	s->st.written += left;
 	s->run_start = s->run_end;
-	while (left) {
+	while (left && !err) {
 		ssize_t done = pwrite(s->fd, p, left, (off_t)off);
 
 		if (done < 0 && errno == EINTR)
 			continue;
-		if (done < 0)
-			return -errno;
-		if (!done)
-			return -EIO;
+		if (done <= 0) {
+			err = done ? -errno : -EIO;
+			break;
+		}
 		p += done;
 		off += (uint64_t)done;
 		left -= (uint64_t)done;
 	}
-	return 0;
+	s->st.write_ms += vmm_uptime_ms() - start;
+	return err;
 }
 
 /* Adds the non-zero page at off to the run, first writing a run it does not extend. */

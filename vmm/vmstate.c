@@ -65,9 +65,9 @@ static int save_memory(struct vm *vm, struct snap_writer *w)
 	}
 	ms = vmm_uptime_ms() - start;
 	pr_debug("snapshot memory: %" PRIu64 " MiB of RAM, %.1f MB read (%s), %.1f MB written "
-		 "in %u writes, %.1f ms, %.0f MB/s written",
+		 "in %u writes (%.1f ms of them), %.1f ms, %.0f MB/s written",
 		 vm->ram_size >> 20, st.read / 1e6, st.pagemap ? "populated pages" : "every page",
-		 st.written / 1e6, st.writes, ms, ms > 0 ? st.written / 1e3 / ms : 0.0);
+		 st.written / 1e6, st.writes, st.write_ms, ms, ms > 0 ? st.written / 1e3 / ms : 0.0);
 	return 0;
 }
 

@@ -11,6 +11,7 @@ struct memsave_stats {
 	uint64_t read;		/* bytes of RAM read: the pages that may hold data */
 	uint64_t written;	/* bytes written: the read pages that are not zero */
 	unsigned writes;	/* write calls (runs of non-zero pages) */
+	double write_ms;	/* of the time taken, the time in those calls */
 	bool pagemap;		/* /proc/self/pagemap told which pages were populated */
 };
 
