@@ -33,7 +33,7 @@ VMM_SRCS := \
 	arm64/vcpu.c arm64/kvm-regs.c arm64/kvm.c arm64/boot.c arm64/vcpu-state.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/gic-state.c arm64/layout.c \
 	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c vmm/json.c \
 	hw/pl011.c hw/pl031.c hw/testdev.c
-VMM_SRCS += vmm/persist.c vmm/snapshot.c vmm/devcfg.c vmm/saved-open.c vmm/vmstate-config.c arm64/snapshot.c arm64/snapshot-config.c arm64/snapshot-check.c arm64/snapshot-info.c
+VMM_SRCS += vmm/persist.c vmm/snapshot.c vmm/memsave.c vmm/devcfg.c vmm/saved-open.c vmm/vmstate-config.c arm64/snapshot.c arm64/snapshot-config.c arm64/snapshot-check.c arm64/snapshot-info.c
 VMM_SRCS += vmm/guest-mem.c virtio/virtqueue.c
 VMM_SRCS += virtio/mmio.c virtio/core.c virtio/devices.c virtio/state.c virtio/blk.c virtio/net.c virtio/console.c virtio/rng.c
 # vmm exec: the command, its initramfs builder, and the guest init linked in
@@ -86,7 +86,7 @@ test_mmio_SRCS    := vmm/mmio.c vmm/util.c
 test_image_SRCS   := arm64/image.c vmm/util.c
 test_fdt_SRCS     := arm64/fdt.c arm64/layout.c vmm/util.c vmm/devices.c hw/pl011.c hw/pl031.c hw/testdev.c \
 	hw/exec-doorbell.c vmm/exec-status.c \
-	virtio/devices.c virtio/core.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/mmio.c vmm/snapshot.c vmm/devcfg.c vmm/saved-open.c
+	virtio/devices.c virtio/core.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/mmio.c vmm/snapshot.c vmm/memsave.c vmm/devcfg.c vmm/saved-open.c
 test_sve_SRCS     := arm64/sve.c vmm/util.c
 test_caps_SRCS    := arm64/caps.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c vmm/json.c $(CMD_SRCS)
 UNIT_TESTS += test_commands
@@ -95,17 +95,19 @@ test_json_SRCS    := vmm/json.c vmm/util.c
 UNIT_TESTS += test_cpuplan
 test_cpuplan_SRCS := arm64/caps.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c vmm/json.c $(CMD_SRCS)
 UNIT_TESTS += test_snapshot test_persist
-test_snapshot_SRCS := vmm/snapshot.c vmm/persist.c vmm/devcfg.c vmm/saved-open.c vmm/util.c \
+test_snapshot_SRCS := vmm/snapshot.c vmm/memsave.c vmm/persist.c vmm/devcfg.c vmm/saved-open.c vmm/util.c \
 	vmm/vmstate-config.c arm64/snapshot-config.c arm64/layout.c
 test_persist_SRCS  := vmm/persist.c
 UNIT_TESTS += test_saved_open
-test_saved_open_SRCS := vmm/saved-open.c vmm/devcfg.c vmm/snapshot.c vmm/persist.c vmm/util.c \
+test_saved_open_SRCS := vmm/saved-open.c vmm/devcfg.c vmm/snapshot.c vmm/memsave.c vmm/persist.c vmm/util.c \
 	tests/unit/unprivileged.c
 UNIT_TESTS += test_run_paths
 test_run_paths_SRCS := $(CMD_SRCS)
 UNIT_TESTS += test_restore_checks
 test_restore_checks_SRCS := virtio/core.c virtio/mmio.c virtio/state.c virtio/virtqueue.c \
 	vmm/guest-mem.c vmm/persist.c vmm/util.c vmm/mmio.c hw/pl031.c arm64/fdt.c arm64/layout.c
+UNIT_TESTS += test_memsave
+test_memsave_SRCS  := vmm/memsave.c vmm/util.c
 UNIT_TESTS += test_virtqueue
 test_virtqueue_SRCS := virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 UNIT_TESTS += test_virtio_blk test_virtio_net
@@ -249,10 +251,10 @@ unit: $(UNIT_BINS)
 # program that writes seed inputs into the directory it is given.
 # `make fuzz` runs each for FUZZ_SECONDS and fails on the first crash.
 FUZZERS         := fuzz_state
-fuzz_state_SRCS := vmm/snapshot.c vmm/persist.c vmm/util.c
+fuzz_state_SRCS := vmm/snapshot.c vmm/memsave.c vmm/persist.c vmm/util.c
 # The section payload parsers, seeded with the real snapshot of
 # tests/fixtures/snapshot-1.0 (tests/fuzz/seed-fixture.h).
-FUZZ_SNAP_SRCS  := vmm/snapshot.c vmm/persist.c vmm/util.c
+FUZZ_SNAP_SRCS  := vmm/snapshot.c vmm/memsave.c vmm/persist.c vmm/util.c
 FUZZERS         += fuzz_config
 fuzz_config_SRCS := $(FUZZ_SNAP_SRCS) vmm/vmstate-config.c vmm/devcfg.c vmm/saved-open.c \
 	arm64/snapshot-config.c arm64/layout.c

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "vmm/memsave.h"
 #include "vmm/persist.h"
 #include "vmm/snapshot.h"
 #include "vmm/util.h"
@@ -311,34 +312,8 @@ static int pwrite_full(int fd, const uint8_t *p, size_t n, off_t off)
 	return 0;
 }
 
-static bool page_is_zero(const uint8_t *p)
-{
-	return !p[0] && !memcmp(p, p + 1, SNAP_PAGE - 1);
-}
-
-/* Writes each run of non-zero pages at its offset; zero pages stay holes. */
-static int write_sparse(int fd, const uint8_t *ram, uint64_t size)
-{
-	uint64_t off = 0, end;
-	int err;
-
-	while (off < size) {
-		if (page_is_zero(ram + off)) {
-			off += SNAP_PAGE;
-			continue;
-		}
-		end = off + SNAP_PAGE;
-		while (end < size && !page_is_zero(ram + end))
-			end += SNAP_PAGE;
-		err = pwrite_full(fd, ram + off, end - off, off);
-		if (err)
-			return err;
-		off = end;
-	}
-	return ftruncate(fd, size) ? -errno : 0;
-}
-
-int snap__write_memory(struct snap_writer *w, const void *ram, uint64_t size)
+int snap__write_memory(struct snap_writer *w, const void *ram, uint64_t size,
+		       struct memsave_stats *stats)
 {
 	int fd, err;
 
@@ -347,7 +322,7 @@ int snap__write_memory(struct snap_writer *w, const void *ram, uint64_t size)
 	fd = openat(w->tmp_fd, MEMORY_FILE, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	err = write_sparse(fd, ram, size);
+	err = memsave__write(fd, ram, size, stats);
 	if (!err && fsync(fd))
 		err = -errno;
 	if (close(fd) && !err)

@@ -63,6 +63,7 @@ enum snap_device_type {
 #define SNAP_DEVICE_KEY(type, n)	((uint32_t)(type) << 16 | (uint32_t)(n))
 
 struct snap_writer;
+struct memsave_stats;
 
 /*
  * Starts a snapshot that will become dir. Fails with -EEXIST when dir
@@ -72,9 +73,12 @@ int snap__begin(const char *dir, struct snap_writer **w) __must_check;
 /* Adds a section (the payload is copied). */
 int snap__add(struct snap_writer *w, uint32_t id, uint32_t instance, uint32_t version,
 	      const void *data, size_t len) __must_check;
-/* Writes the memory file: size bytes of guest RAM, zero pages left as holes. */
-int snap__write_memory(struct snap_writer *w, const void *ram, uint64_t size)
-	__must_check;
+/*
+ * Writes the memory file: size bytes of guest RAM, zero pages left as holes
+ * (vmm/memsave.c); what it did goes to stats unless NULL.
+ */
+int snap__write_memory(struct snap_writer *w, const void *ram, uint64_t size,
+		       struct memsave_stats *stats) __must_check;
 /* Writes state, fsyncs everything, renames into place. Frees w either way. */
 int snap__commit(struct snap_writer *w) __must_check;
 /* Removes the temporary directory and frees w. */

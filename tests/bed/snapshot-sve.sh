@@ -21,7 +21,7 @@ cp /tmp/run1.out run1.out
 grep -q "sve_ok" run1.out && fail "the guest finished before the snapshot"
 snapshot_regs $snap > regs-saved
 
-# Restore paused, dump the restored vcpus through a second snapshot, then run.
+# Restore paused, dump the restored vcpus (and memory) through a second snapshot, then run.
 start_vmm /tmp/run2.out restore $snap --paused --api-socket $api
 for i in $(seq 30); do [ -S $api ] && break; sleep 1; done
 "$VMM" snapshot --api-socket $api -o $snap-restored > snap2.out 2>&1 || { cat snap2.out; fail "second snapshot failed"; }
@@ -31,6 +31,11 @@ grep -q "Z31 slice 0" regs-saved || fail "the dump has no Z31"
 grep -q "FFR slice 0" regs-saved || fail "the dump has no FFR"
 grep -q "^gic 0 " regs-saved || fail "the dump has no GIC state"
 grep -q "^device 65536 " regs-saved || fail "the dump has no device state"
+# The restored VM has not run: saving its private mapping of the memory
+# file gives that file back, byte for byte, with the same holes.
+cmp $snap/memory $snap-restored/memory || fail "the second snapshot's memory differs from the first's"
+[ "$(du -k $snap-restored/memory | cut -f1)" -le "$(du -k $snap/memory | cut -f1)" ] ||
+	fail "the second snapshot's memory file takes more space: its holes were filled"
 "$VMM" resume --api-socket $api > /dev/null || fail "resume failed"
 wait_vmm
 cp /tmp/run2.out run2.out

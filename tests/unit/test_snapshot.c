@@ -227,7 +227,7 @@ static void write_snapshot(const char *dir, const struct tsec *set, unsigned n,
 	assert_non_null(w);
 	add_set(w, set, n);
 	if (ram)
-		assert_int_equal(snap__write_memory(w, ram, ram_size), 0);
+		assert_int_equal(snap__write_memory(w, ram, ram_size, NULL), 0);
 	assert_int_equal(snap__commit(w), 0);
 }
 
@@ -394,11 +394,11 @@ static void test_memory_errors(void **state)
 	struct snap_writer *w;
 
 	assert_int_equal(snap__begin(dir, &w), 0);
-	assert_int_equal(snap__write_memory(w, ram, PAGE + 1), -EINVAL);
-	assert_int_equal(snap__write_memory(w, ram, 100), -EINVAL);
-	assert_int_equal(snap__write_memory(w, NULL, PAGE), -EINVAL);
-	assert_int_equal(snap__write_memory(w, ram, sizeof(ram)), 0);
-	assert_int_equal(snap__write_memory(w, ram, sizeof(ram)), -EINVAL);	/* twice */
+	assert_int_equal(snap__write_memory(w, ram, PAGE + 1, NULL), -EINVAL);
+	assert_int_equal(snap__write_memory(w, ram, 100, NULL), -EINVAL);
+	assert_int_equal(snap__write_memory(w, NULL, PAGE, NULL), -EINVAL);
+	assert_int_equal(snap__write_memory(w, ram, sizeof(ram), NULL), 0);
+	assert_int_equal(snap__write_memory(w, ram, sizeof(ram), NULL), -EINVAL);	/* twice */
 	snap__abort(w);
 	assert_false(exists(dir));
 	assert_int_equal(count_tmp_dirs(*state), 0);
@@ -534,7 +534,7 @@ static void check_exists_at_commit(const char *base, const char *dir, bool with_
 	fill(ram, sizeof(ram), 11);
 	assert_int_equal(snap__begin(dir, &w), 0);
 	add_set(w, small_set, ARRAY_SIZE(small_set));
-	assert_int_equal(snap__write_memory(w, ram, sizeof(ram)), 0);
+	assert_int_equal(snap__write_memory(w, ram, sizeof(ram), NULL), 0);
 	assert_int_equal(mkdir(dir, 0700), 0);
 	if (with_file)
 		close(open(marker, O_CREAT | O_WRONLY, 0600));
@@ -571,7 +571,7 @@ static void test_earlier_snapshot_untouched(void **state)
 	fill(other, sizeof(other), 13);
 	assert_int_equal(snap__begin(dir, &w), 0);
 	add_set(w, big_set, ARRAY_SIZE(big_set));
-	assert_int_equal(snap__write_memory(w, other, sizeof(other)), 0);
+	assert_int_equal(snap__write_memory(w, other, sizeof(other), NULL), 0);
 	write_snapshot(dir, small_set, ARRAY_SIZE(small_set), ram, sizeof(ram));
 	assert_int_equal(snap__commit(w), -EEXIST);
 	check_small_snapshot(dir, ram);
@@ -589,7 +589,7 @@ static void test_abort(void **state)
 	assert_int_equal(snap__begin(dir, &w), 0);
 	assert_int_equal(count_tmp_dirs(*state), 1);	/* the scan can see one */
 	add_set(w, small_set, ARRAY_SIZE(small_set));
-	assert_int_equal(snap__write_memory(w, ram, sizeof(ram)), 0);
+	assert_int_equal(snap__write_memory(w, ram, sizeof(ram), NULL), 0);
 	snap__abort(w);
 	assert_int_equal(count_tmp_dirs(*state), 0);
 	assert_false(exists(dir));
