@@ -1,0 +1,83 @@
+# profiles: sve-big max@6.12
+# timeout: 240
+# restore --check refuses up front what a restore could not give
+# (docs/snapshot.md, "Restoring"). Copies of one snapshot, each with one
+# field of vcpu 0's section edited and its payload CRC made right again
+# (the format is documented; gzip's trailer holds the same CRC-32):
+# - another CNTFRQ_EL0, another DCZID_EL0: exit 3, both values, one line;
+# - a saved register this host does not list (x0's id made an unknown
+#   system register): exit 3 naming it;
+# - a register this host lists that the snapshot lacks (x0's id made x1's):
+#   exit 3 naming x0.
+# The unedited snapshot passes --check and restores.
+api=/tmp/api.sock
+s=/tmp/snap-plan
+rm -rf $s; mkdir -p $s
+
+u32() {	# FILE OFFSET: the little-endian u32 there, in decimal
+	od -An -tu4 -j "$2" -N 4 "$1" | tr -d ' '
+}
+
+# vcpu0_section FILE: the offset of vcpu 0's section header (id 3, instance 0).
+vcpu0_section() {
+	_off=32
+	while [ "$_off" -lt "$(wc -c < "$1")" ]; do
+		_len=$(u32 "$1" $((_off + 16)))
+		if [ "$(u32 "$1" $_off)" = 3 ] && [ "$(u32 "$1" $((_off + 4)))" = 0 ]; then
+			echo $_off
+			return
+		fi
+		_off=$((_off + 32 + _len + (8 - _len % 8) % 8))
+	done
+	fail "$1: no vcpu 0 section"
+}
+
+# edit NAME WHERE BYTES: a copy of the snapshot with BYTES (printf escapes)
+# written at WHERE ("end-16": from the payload's end; a number: from its
+# start) of vcpu 0's payload, and the payload CRC fixed.
+edit() {
+	rm -rf $s/$1; cp -r $s/good $s/$1
+	_f=$s/$1/state
+	_sec=$(vcpu0_section $_f)
+	_len=$(u32 $_f $((_sec + 16)))
+	case $2 in
+	end-*) _at=$((_sec + 32 + _len - ${2#end-})) ;;
+	*) _at=$((_sec + 32 + $2)) ;;
+	esac
+	printf "$3" | dd of=$_f bs=1 seek=$_at conv=notrunc 2>/dev/null
+	tail -c +$((_sec + 33)) $_f | head -c $_len | gzip -c | tail -c 8 | head -c 4 |
+		dd of=$_f bs=1 seek=$((_sec + 24)) conv=notrunc 2>/dev/null
+}
+
+# refused NAME PATTERN: restore --check of the copy ends with 3 and one line.
+refused() {
+	run_vmm check-$1 restore --check $s/$1
+	expect_rc 3 check-$1
+	expect_line "$2" check-$1
+	[ "$(wc -l < check-$1)" = 1 ] || { cat check-$1; fail "$1: not one line"; }
+}
+
+start_vmm /tmp/plan-snap.out run --testdev -m 64 --api-socket $api -k "$GUESTS/sve-state.img"
+wait_for /tmp/plan-snap.out "testdev: ready=1"
+"$VMM" snapshot --api-socket $api -o $s/good --stop > snap.out 2>&1 || { cat snap.out; fail "snapshot failed"; }
+wait_vmm
+run_vmm check-good restore --check $s/good
+expect_rc 0 check-good
+
+edit cntfrq end-16 '\000\055\061\001\000\000\000\000'	# 20000000 Hz
+refused cntfrq "saved CNTFRQ_EL0 20000000 Hz, this host [0-9]* Hz"
+edit dczid end-8 '\077\000\000\000\000\000\000\000'
+refused dczid "saved DCZID_EL0 0x3f, this host 0x[0-9a-f]*: KVM cannot change"
+# The first register is x0 (0x6030000000100000), its id at payload byte 48.
+[ "$(od -An -tx1 -j $(($(vcpu0_section $s/good/state) + 32 + 48)) -N 8 $s/good/state | tr -d ' ')" = 0000100000003060 ] ||
+	fail "vcpu 0's first register is not x0"
+edit unknown 48 '\377\377\023\000\000\000\060\140'
+refused unknown "saved register S3_7_C15_C15_7 (0x603000000013ffff) is not on this host's register list"
+edit lacks 48 '\002\000\020\000\000\000\060\140'
+refused lacks "this host has register x0 (0x6030000000100000), which the snapshot lacks"
+
+# The unedited one restores and its guest finishes.
+run_vmm restore-good restore $s/good
+expect_rc 0 restore-good
+expect_report sve_ok 1 restore-good
+rm -rf $s
