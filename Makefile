@@ -31,7 +31,7 @@ VMM_SRCS := \
 	vmm/main.c vmm/commands.c vmm/cmdline.c vmm/util.c vmm/options.c arm64/run-options.c vmm/kvm.c vmm/vcpu.c vmm/mmio.c \
 	vmm/term.c vmm/devices.c vmm/run.c vmm/api.c vmm/api-server.c vmm/api-progress.c vmm/vmstate.c vmm/restore.c vmm/snapinfo.c \
 	arm64/vcpu.c arm64/kvm-regs.c arm64/kvm.c arm64/boot.c arm64/vcpu-state.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/gic-state.c arm64/layout.c \
-	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c arm64/snapshot-compare.c vmm/json.c \
+	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c arm64/cpuplan-kvm.c arm64/snapshot-compare.c vmm/json.c \
 	hw/pl011.c hw/pl031.c hw/testdev.c
 VMM_SRCS += vmm/persist.c vmm/snapshot.c vmm/devcfg.c vmm/vmstate-config.c arm64/snapshot.c arm64/snapshot-config.c arm64/snapshot-check.c arm64/snapshot-info.c
 VMM_SRCS += vmm/guest-mem.c virtio/virtqueue.c
