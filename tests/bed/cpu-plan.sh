@@ -1,6 +1,15 @@
-# profiles: sve-big max@6.12
-# timeout: 240
-# restore --check refuses up front what a restore could not give
+# profiles: max@6.12:1 sve-big:2
+# timeout: 480
+# vmm run --cpu-plan (docs/caps.md, "Running a plan"). In phase 1, on max
+# (6.12, writable ID registers), a plan is made from this host's caps and a
+# copy of them with SVE2 taken out (ID_AA64ZFR0_EL1.SVEver 0, the other
+# fields as they are): a Linux guest under it has no sve2 in /proc/cpuinfo
+# and no HWCAP2_SVE2, but keeps sve, asimddp and lrcpc; without the plan
+# it has sve2. --sve-vls that differs from the plan's set is exit 2. In
+# phase 2, sve-big (6.1: no writable ID register, fewer VLs) refuses the
+# same plan with exit 3 and one line, before any VM.
+#
+# On both hosts, restore --check refuses up front what a restore could not give
 # (docs/snapshot.md, "Restoring"). Copies of one snapshot, each with one
 # field of vcpu 0's section edited and its payload CRC made right again
 # (the format is documented; gzip's trailer holds the same CRC-32):
@@ -12,6 +21,9 @@
 # The unedited snapshot passes --check and restores.
 api=/tmp/api.sock
 s=/tmp/snap-plan
+x=/xfer/cpu-plan
+mkdir -p $x
+VMM_TIMEOUT=150
 rm -rf $s; mkdir -p $s
 
 u32() {	# FILE OFFSET: the little-endian u32 there, in decimal
@@ -81,3 +93,50 @@ run_vmm restore-good restore $s/good
 expect_rc 0 restore-good
 expect_report sve_ok 1 restore-good
 rm -rf $s
+
+# plan_guest NAME ARGS...: the Linux guest's view of the CPU, vmm run with ARGS.
+plan_guest() {
+	_n=$1
+	shift
+	linux_guest $_n cpu-plan "$@"
+	expect_rc 0 $_n
+}
+
+if [ "$PHASE" = 1 ]; then
+	"$VMM" caps --json > me.json || fail "caps --json failed"
+	zfr=$(sed -n 's/.*"ID_AA64ZFR0_EL1": "\(0x[0-9a-f]*\)".*/\1/p' me.json | head -n 1)
+	case "$zfr" in *1) ;; *) fail "ID_AA64ZFR0_EL1 is '$zfr': SVEver is not 1 (SVE2) on max" ;; esac
+	sed "s/\"ID_AA64ZFR0_EL1\": \"$zfr\"/\"ID_AA64ZFR0_EL1\": \"${zfr%?}0\"/; s/\"host\": \"[^\"]*\"/\"host\": \"nosve2\"/" \
+		me.json > nosve2.json
+	cmp -s me.json nosve2.json && fail "the copy is unchanged"
+	run_vmm plan caps --plan --json me.json nosve2.json
+	expect_rc 0 plan
+	cp plan $x/plan.json
+	grep -q '"conflicts": \[\]' plan || { cat plan; fail "the plan has conflicts on max"; }
+	pmu=
+	grep -q '"pmu-v3"' plan && pmu=--pmu
+
+	plan_guest host $pmu
+	expect_guest cpuinfo_sve2 1 host
+	expect_guest hwcap_sve2 1 host
+	plan_guest planned --cpu-plan $x/plan.json $pmu --debug
+	expect_guest cpuinfo_sve2 0 planned
+	expect_guest hwcap_sve2 0 planned
+	expect_guest cpuinfo_sve 1 planned
+	expect_guest hwcap_sve 1 planned
+	expect_guest cpuinfo_asimddp 1 planned
+	expect_guest cpuinfo_lrcpc 1 planned
+	expect_line "cpu-plan: [0-9]* ID registers checked" planned
+
+	run_vmm vls run --cpu-plan $x/plan.json $pmu --sve-vls=128 -k "$GUESTS/hello.img"
+	expect_rc 2 vls
+	expect_line "^vmm: --cpu-plan $x/plan.json: its VL set is 128,256,.*, --sve-vls gives 128\$" vls
+else
+	[ -f $x/plan.json ] || fail "phase 1 left no plan"
+	pmu=
+	grep -q '"pmu-v3"' $x/plan.json && pmu=--pmu
+	run_vmm refused run --cpu-plan $x/plan.json $pmu -k "$GUESTS/hello.img"
+	expect_rc 3 refused
+	expect_line "^vmm: --cpu-plan $x/plan.json: CPU plan: " refused
+	[ "$(wc -l < refused)" = 1 ] || { cat refused; fail "refused: not one line"; }
+fi
