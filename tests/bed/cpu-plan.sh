@@ -7,7 +7,11 @@
 # and no HWCAP2_SVE2, but keeps sve, asimddp and lrcpc; without the plan
 # it has sve2. --sve-vls that differs from the plan's set is exit 2. In
 # phase 2, sve-big (6.1: no writable ID register, fewer VLs) refuses the
-# same plan with exit 3 and one line, before any VM.
+# same plan with exit 3 and one line, before any VM. A snapshot of a VM
+# under the plan restores on max, whose own ID registers differ from the
+# saved ones but can be written to them (restore applies them: a snapshot
+# of the restored VM has the saved ID_AA64ZFR0_EL1); sve-big refuses it
+# with exit 3 at --check.
 #
 # On both hosts, restore --check refuses up front what a restore could not give
 # (docs/snapshot.md, "Restoring"). Copies of one snapshot, each with one
@@ -128,6 +132,33 @@ if [ "$PHASE" = 1 ]; then
 	expect_guest cpuinfo_lrcpc 1 planned
 	expect_line "cpu-plan: [0-9]* ID registers checked" planned
 
+	# A snapshot of a VM under the plan: its ID registers are the plan's
+	# (SVEver 0), this host's own are not (SVEver 1), and KVM can write
+	# them: restore --check accepts it and restore applies them.
+	rm -rf $s/planned $s/planned-again $x/planned
+	start_vmm /tmp/planned.out run --testdev -m 64 --api-socket $api --cpu-plan $x/plan.json $pmu \
+		-k "$GUESTS/sve-state.img"
+	wait_for /tmp/planned.out "testdev: ready=1"
+	"$VMM" snapshot --api-socket $api -o $s/planned --stop > snap-planned.out 2>&1 ||
+		{ cat snap-planned.out; fail "snapshot under the plan failed"; }
+	wait_vmm
+	snapshot_regs $s/planned | grep "^vcpu 0 ID_AA64ZFR0_EL1 " > zfr-saved
+	grep -q "0$" zfr-saved || { cat zfr-saved; fail "the snapshot's ID_AA64ZFR0_EL1 has SVE2"; }
+	run_vmm check-planned restore --check $s/planned
+	expect_rc 0 check-planned
+	start_vmm /tmp/restored.out restore $s/planned --paused --api-socket $api
+	for i in $(seq 30); do [ -S $api ] && break; sleep 1; done
+	"$VMM" snapshot --api-socket $api -o $s/planned-again > snap-again.out 2>&1 ||
+		{ cat snap-again.out; fail "snapshot of the restored VM failed"; }
+	snapshot_regs $s/planned-again | grep "^vcpu 0 ID_AA64ZFR0_EL1 " > zfr-restored
+	cmp zfr-saved zfr-restored || { cat zfr-saved zfr-restored; fail "restore did not apply the saved ID_AA64ZFR0_EL1"; }
+	"$VMM" resume --api-socket $api > /dev/null || fail "resume failed"
+	wait_vmm
+	cp /tmp/restored.out restored.out
+	[ "$RC" = 0 ] || { tail restored.out; fail "the restored vmm exited with $RC"; }
+	expect_report sve_ok 1 restored.out
+	cp -r $s/planned $x/planned
+
 	run_vmm vls run --cpu-plan $x/plan.json $pmu --sve-vls=128 -k "$GUESTS/hello.img"
 	expect_rc 2 vls
 	expect_line "^vmm: --cpu-plan $x/plan.json: its VL set is 128,256,.*, --sve-vls gives 128\$" vls
@@ -139,4 +170,9 @@ else
 	expect_rc 3 refused
 	expect_line "^vmm: --cpu-plan $x/plan.json: CPU plan: " refused
 	[ "$(wc -l < refused)" = 1 ] || { cat refused; fail "refused: not one line"; }
+	# What this host truly cannot give (SVE lengths above 512, SVE2's
+	# field on a kernel that writes no ID register) is refused up front.
+	run_vmm check-planned restore --check $x/planned
+	expect_rc 3 check-planned
+	[ "$(wc -l < check-planned)" = 1 ] || { cat check-planned; fail "check-planned: not one line"; }
 fi
