@@ -1,5 +1,5 @@
 # profiles: max@6.12:1 sve-big:2
-# timeout: 480
+# timeout: 600
 # vmm run --cpu-plan (docs/caps.md, "Running a plan"). In phase 1, on max
 # (6.12, writable ID registers), a plan is made from this host's caps and a
 # copy of them with SVE2 taken out (ID_AA64ZFR0_EL1.SVEver 0, the other
@@ -135,7 +135,7 @@ if [ "$PHASE" = 1 ]; then
 	# A snapshot of a VM under the plan: its ID registers are the plan's
 	# (SVEver 0), this host's own are not (SVEver 1), and KVM can write
 	# them: restore --check accepts it and restore applies them.
-	rm -rf $s/planned $s/planned-again $x/planned
+	rm -rf $s/planned $s/planned-again $x/planned; mkdir -p $s
 	start_vmm /tmp/planned.out run --testdev -m 64 --api-socket $api --cpu-plan $x/plan.json $pmu \
 		-k "$GUESTS/sve-state.img"
 	wait_for /tmp/planned.out "testdev: ready=1"
