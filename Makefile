@@ -31,7 +31,7 @@ VMM_SRCS := \
 	vmm/main.c vmm/commands.c vmm/cmdline.c vmm/util.c vmm/options.c arm64/run-options.c vmm/kvm.c vmm/vcpu.c vmm/mmio.c \
 	vmm/term.c vmm/devices.c vmm/run.c vmm/api.c vmm/api-server.c vmm/api-progress.c vmm/vmstate.c vmm/restore.c vmm/snapinfo.c \
 	arm64/vcpu.c arm64/kvm-regs.c arm64/kvm.c arm64/boot.c arm64/vcpu-state.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/gic-state.c arm64/layout.c \
-	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c vmm/json.c \
+	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c arm64/cpuplan-kvm.c arm64/snapshot-compare.c vmm/json.c \
 	hw/pl011.c hw/pl031.c hw/testdev.c
 VMM_SRCS += vmm/persist.c vmm/snapshot.c vmm/memsave.c vmm/devcfg.c vmm/saved-open.c vmm/vmstate-config.c arm64/snapshot.c arm64/snapshot-config.c arm64/snapshot-check.c arm64/snapshot-info.c
 VMM_SRCS += vmm/guest-mem.c virtio/virtqueue.c
@@ -51,7 +51,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib 
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments -T guest/guest.ld
 
 # ---- static aarch64 programs for the Linux guests (tests/progs/) ----
-LINUX_PROGS := sve-probe ptyrun vmmbench sve-stress iobench apiprobe pipehold
+LINUX_PROGS := sve-probe ptyrun vmmbench sve-stress iobench apiprobe pipehold hwcap
 LINUX_PROG_CFLAGS := -std=gnu11 -O2 -g $(WARN) -static -march=armv8.2-a+sve
 
 # ---- vmm exec's guest init (static aarch64), and what tests it ----
@@ -94,6 +94,8 @@ test_commands_SRCS := $(CMD_SRCS)
 test_json_SRCS    := vmm/json.c vmm/util.c
 UNIT_TESTS += test_cpuplan
 test_cpuplan_SRCS := arm64/caps.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c vmm/json.c $(CMD_SRCS)
+UNIT_TESTS += test_snapcmp
+test_snapcmp_SRCS := arm64/snapshot-compare.c
 UNIT_TESTS += test_snapshot test_persist
 test_snapshot_SRCS := vmm/snapshot.c vmm/memsave.c vmm/persist.c vmm/devcfg.c vmm/saved-open.c vmm/util.c \
 	vmm/vmstate-config.c arm64/snapshot-config.c arm64/layout.c

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "arm64/arm64.h"
+#include "arm64/cpuplan-kvm.h"
 #include "arm64/layout.h"
 #include "vmm/vm.h"
 
@@ -28,6 +29,9 @@ int arch__host_probe(struct vm *vm)
 		pr_err("%s", why);
 		return err;
 	}
+	err = cpuplan__prepare(vm);	/* --cpu-plan: its VL set; exit 3 before the VM exists */
+	if (err)
+		return err;
 	sve__format_set(vm->arch.sve_set, why, sizeof(why));
 	pr_debug("SVE vector lengths: %s", why);
 	return 0;

@@ -16,7 +16,7 @@ _Static_assert(ARCH_RAM_MIB_MAX == (1ULL << (52 - 20)) - (RAM_BASE >> 20),
 	       "--mem's most ends RAM at 2^52");
 
 enum {
-	OPT_SVE_VLS = CMD_OPT_ARCH, OPT_SVE_MAX_VL, OPT_PMU, OPT_NO_PTRAUTH,
+	OPT_SVE_VLS = CMD_OPT_ARCH, OPT_SVE_MAX_VL, OPT_PMU, OPT_NO_PTRAUTH, OPT_CPU_PLAN,
 };
 
 const struct cmd_option arch__run_options[] = {
@@ -26,6 +26,9 @@ const struct cmd_option arch__run_options[] = {
 	{ "pmu", 0, NULL, "give the guest a PMUv3", OPT_PMU, false },
 	{ "no-ptrauth", 0, NULL, "no pointer authentication (on when the host has it)",
 	  OPT_NO_PTRAUTH, false },
+	{ "cpu-plan", 0, "PLAN", "the CPU of a `vmm caps --plan --json` file: its ID\n"
+	  "registers, VL set, PMU and pointer auth (exit 3 if this host cannot)",
+	  OPT_CPU_PLAN, false },
 	{ NULL },
 };
 
@@ -54,6 +57,9 @@ int arch__run_option(struct arch_config *arch, int id, const char *arg, char *er
 		return 0;
 	case OPT_NO_PTRAUTH:
 		arch->no_ptrauth = true;
+		return 0;
+	case OPT_CPU_PLAN:
+		arch->cpu_plan = arg;
 		return 0;
 	}
 	set_err(err, errlen, "run: option id %#x is not an arm64 one", id);

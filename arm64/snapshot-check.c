@@ -2,16 +2,21 @@
  * Can this host restore an arm64 snapshot? Checked before any KVM object
  * of the VM exists (docs/snapshot.md, "Restoring"): the IPA size, the PMU
  * and pointer auth, the VL set, then a scratch vcpu built like the saved
- * ones, whose ID and other invariant registers must be what was saved or
- * writable to it. A failure is -3 with both values named.
+ * ones, whose ID and other invariant registers (and cache geometry) must
+ * be what was saved or writable to it, and whose register list must be the
+ * saved one; CNTFRQ_EL0 and DCZID_EL0 must be the saved values. A failure
+ * is -3 with both values named.
  */
 #include <errno.h>
 #include <linux/kvm.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
 #include "arm64/arm64.h"
+#include "arm64/snapshot-compare.h"
 #include "arm64/vcpu-state.h"
 #include "vmm/vm.h"
 #include "vmm/vmstate.h"
@@ -61,20 +66,33 @@ static int check_limits(struct vm *vm, const struct vm_saved_config *c, char *er
 	return 0;
 }
 
-static void append(char *buf, size_t len, const char *fmt, const char *name, uint64_t a,
-		   uint64_t b)
+static void __attribute__((format(printf, 3, 4))) append(char *buf, size_t len, const char *fmt, ...)
 {
 	size_t used = strlen(buf);
+	va_list ap;
 
-	if (used < len)
-		snprintf(buf + used, len - used, fmt, used ? "; " : "", name,
-			 (unsigned long long)a, (unsigned long long)b);
+	if (used >= len)
+		return;
+	if (used)
+		snprintf(buf + used, len - used, "; ");
+	used = strlen(buf);
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+/* The ID space and the firmware registers, and the cache geometry (CCSIDR). */
+static bool must_match(const struct saved_reg *reg)
+{
+	return (vcpu_state__is_invariant(reg->id) && reg->len == 8) ||
+	       (vcpu_state__is_ccsidr(reg->id) && reg->len == 4);
 }
 
 /*
  * Compares the saved ID and other invariant registers with a scratch vcpu
- * of this host built like the VM's. A difference KVM lets userspace write
- * is fine; one it refuses is named, with both values.
+ * of this host built like the VM's, and writes the saved values there. A
+ * difference KVM lets userspace write is fine (restore writes it too); one
+ * it refuses is named, with both values.
  */
 static int check_id_regs(int scratch_fd, const struct vcpu_state *st, char *err, size_t errlen)
 {
@@ -83,21 +101,69 @@ static int check_id_regs(int scratch_fd, const struct vcpu_state *st, char *err,
 	for (unsigned i = 0; i < st->nr_regs; i++) {
 		const struct saved_reg *reg = &st->regs[i];
 		uint64_t host = 0, saved = 0;
+		int get;
 
-		if (!vcpu_state__is_invariant(reg->id) || reg->len != 8)
+		if (!must_match(reg))
 			continue;
-		memcpy(&saved, reg->value, 8);
-		if (arm64__get_reg(scratch_fd, reg->id, &host) == 0 && host == saved)
+		memcpy(&saved, reg->value, reg->len);
+		get = arm64__get_reg(scratch_fd, reg->id, &host);
+		if (get == 0 && host == saved)
 			continue;
 		if (arm64__set_reg(scratch_fd, reg->id, &saved) == 0)
 			continue;
 		vcpu_state__reg_name(reg->id, name, sizeof(name));
-		append(diff, sizeof(diff), "%s%s saved 0x%llx, this host 0x%llx", name, saved, host);
+		if (get)
+			append(diff, sizeof(diff), "%s saved 0x%llx, this host cannot read it: %s",
+			       name, (unsigned long long)saved, strerror(-get));
+		else
+			append(diff, sizeof(diff), "%s saved 0x%llx, this host 0x%llx", name,
+			       (unsigned long long)saved, (unsigned long long)host);
 	}
 	if (!diff[0])
 		return 0;
 	snprintf(err, errlen, "registers this host cannot give: %s", diff);
 	return -VMM_ERR_HOST;
+}
+
+/* The scratch vcpu's KVM_GET_REG_LIST against the saved registers. */
+static int check_reg_list(int scratch_fd, const struct vcpu_state *st, char *err,
+			  size_t errlen)
+{
+	struct kvm_reg_list probe = { .n = 0 }, *list;
+	uint64_t *saved;
+	int ret = -VMM_ERR_INTERNAL;
+
+	/* The first call fails with E2BIG and says how many there are. */
+	if (ioctl(scratch_fd, KVM_GET_REG_LIST, &probe) == 0 || errno != E2BIG) {
+		snprintf(err, errlen, "KVM_GET_REG_LIST: %s", strerror(errno));
+		return -VMM_ERR_INTERNAL;
+	}
+	list = calloc(1, sizeof(*list) + probe.n * sizeof(uint64_t));
+	saved = calloc(st->nr_regs ? st->nr_regs : 1, sizeof(*saved));
+	if (list && saved) {
+		list->n = probe.n;
+		if (ioctl(scratch_fd, KVM_GET_REG_LIST, list) < 0) {
+			snprintf(err, errlen, "KVM_GET_REG_LIST: %s", strerror(errno));
+		} else {
+			for (unsigned i = 0; i < st->nr_regs; i++)
+				saved[i] = st->regs[i].id;
+			ret = snapcmp__reg_lists(saved, st->nr_regs, (const uint64_t *)list->reg,
+						 (unsigned)list->n,
+						 vcpu_state__reg_name, err, errlen);
+		}
+	}
+	free(list);
+	free(saved);
+	return ret;
+}
+
+/* CNTFRQ_EL0 and DCZID_EL0: KVM passes this host's to the guest. */
+static int check_host_regs(const struct vcpu_state *st, char *err, size_t errlen)
+{
+	if (!st->has_host_regs)
+		return 0;	/* a version 1 snapshot did not record them */
+	return snapcmp__host_regs(st->cntfrq, st->dczid, arm64__own_cntfrq(), arm64__own_dczid(),
+				  err, errlen);
 }
 
 /* A scratch VM and vcpu initialised with the saved features and VL set. */
@@ -131,6 +197,9 @@ static int check_on_scratch(struct vm *vm, const struct vm_saved_config *c,
 		vcpu.fd = sc.vcpu_fd;
 		ret = c->arch.sve_set && sve__configure_vcpu(&vcpu, c->arch.sve_set) ?
 		      -VMM_ERR_INTERNAL : check_id_regs(vcpu.fd, &st->vcpus[0], err, errlen);
+		/* After the ID registers: which registers KVM lists can depend on them. */
+		if (!ret)
+			ret = check_reg_list(vcpu.fd, &st->vcpus[0], err, errlen);
 	}
 	arm64__scratch_close(&sc);
 	return ret;
@@ -145,6 +214,8 @@ int arch__restore_check(struct vm *vm, const struct vm_saved_config *c,
 		ret = sve__probe_host(vm->kvm_fd, &vm->arch.host_sve);
 	if (!ret)
 		ret = check_sve(vm->arch.host_sve, c->arch.sve_set, err, errlen);
+	if (!ret)
+		ret = check_host_regs(&st->vcpus[0], err, errlen);
 	if (!ret)
 		ret = check_on_scratch(vm, c, st, err, errlen);
 	return ret;

@@ -91,6 +91,8 @@ int vcpu_state__save(struct vcpu *vcpu, struct pbuf *b, unsigned *nr_sve_regs)
 		pbuf__put_bytes(b, value, size);
 	}
 	free(list);
+	pbuf__put_u64(b, arm64__own_cntfrq());
+	pbuf__put_u64(b, arm64__own_dczid());
 	if (nr_sve_regs)
 		*nr_sve_regs = sve;
 	return err;
@@ -142,7 +144,7 @@ int vcpu_state__parse(const uint8_t *data, size_t len, struct vcpu_state *st, ch
 		st->features[i] = preader__get_u32(&r);
 	st->mp_state = preader__get_u32(&r);
 	vls = preader__get_u32(&r);
-	if (!preader__ok(&r) || version != VCPU_STATE_VERSION) {
+	if (!preader__ok(&r) || version < VCPU_STATE_OLDEST || version > VCPU_STATE_VERSION) {
 		snprintf(err, errlen, "vcpu: %s", preader__ok(&r) ? "unknown layout version" :
 			 "truncated header");
 		return -VMM_ERR_INPUT;
@@ -153,6 +155,16 @@ int vcpu_state__parse(const uint8_t *data, size_t len, struct vcpu_state *st, ch
 	}
 	st->vls = (vq_mask_t)vls;
 	ret = parse_regs(&r, st, err, errlen);
+	if (!ret && version >= 2) {
+		st->cntfrq = preader__get_u64(&r);
+		st->dczid = preader__get_u64(&r);
+		st->has_host_regs = preader__ok(&r);
+		if (!st->has_host_regs) {
+			snprintf(err, errlen, "vcpu %u: truncated CNTFRQ_EL0 or DCZID_EL0",
+				 st->vcpu_id);
+			ret = -VMM_ERR_INPUT;
+		}
+	}
 	if (!ret && !preader__done(&r)) {
 		snprintf(err, errlen, "vcpu %u: bytes after the last register", st->vcpu_id);
 		ret = -VMM_ERR_INPUT;
@@ -289,6 +301,16 @@ void vcpu_state__reg_name(uint64_t id, char *buf, size_t len)
 	case KVM_REG_ARM64_SYSREG: sysreg_name(id, buf, len); break;
 	case KVM_REG_ARM64_SVE: sve_name(id, buf, len); break;
 	case KVM_REG_ARM_FW: snprintf(buf, len, "firmware register %u", (unsigned)(id & 0xffff)); break;
+	case KVM_REG_ARM_FW_FEAT_BMAP:
+		snprintf(buf, len, "firmware feature bitmap %u", (unsigned)(id & 0xffff));
+		break;
+	case KVM_REG_ARM_DEMUX:
+		if (vcpu_state__is_ccsidr(id)) {
+			snprintf(buf, len, "CCSIDR_EL1 (CSSELR 0x%x)",
+				 (unsigned)(id & KVM_REG_ARM_DEMUX_VAL_MASK));
+			break;
+		}
+		/* fall through */
 	default: snprintf(buf, len, "register 0x%llx", (unsigned long long)id); break;
 	}
 }
@@ -312,6 +334,12 @@ int vcpu_state__is_invariant(uint64_t id)
 	    SYSREG_FIELD(id, OP2) == 5)
 		return 0;
 	return SYSREG_FIELD(id, OP1) != 2;
+}
+
+bool vcpu_state__is_ccsidr(uint64_t id)
+{
+	return (id & KVM_REG_ARM_COPROC_MASK) == KVM_REG_ARM_DEMUX &&
+	       (id & KVM_REG_ARM_DEMUX_ID_MASK) == KVM_REG_ARM_DEMUX_ID_CCSIDR;
 }
 
 int vcpu_state__counter(const struct vcpu_state *st, uint64_t *counter)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "arm64/arm64.h"
+#include "arm64/cpuplan-kvm.h"
 #include "vmm/vm.h"
 
 #define CORE_REG(name) (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
@@ -21,7 +22,8 @@ static void set_feature(struct vm *vm, unsigned feature)
 /*
  * Chooses the vcpu features once for the VM: PSCI 0.2, SVE when the guest
  * gets a VL set, the PMU when asked, pointer auth when the host has both
- * halves of it and the user did not turn it off.
+ * halves of it and the user did not turn it off (with --cpu-plan: when
+ * the plan has it).
  */
 static int choose_features(struct vm *vm)
 {
@@ -44,7 +46,9 @@ static int choose_features(struct vm *vm)
 		}
 		set_feature(vm, KVM_ARM_VCPU_PMU_V3);
 	}
-	if (!vm->cfg->arch.no_ptrauth && kvm__check_cap(vm, KVM_CAP_ARM_PTRAUTH_ADDRESS) &&
+	/* A CPU plan says (and checked that this host has it); else the host does. */
+	if (vm->arch.cpu_plan ? cpuplan__gives(vm, KVM_ARM_VCPU_PTRAUTH_ADDRESS) :
+	    !vm->cfg->arch.no_ptrauth && kvm__check_cap(vm, KVM_CAP_ARM_PTRAUTH_ADDRESS) &&
 	    kvm__check_cap(vm, KVM_CAP_ARM_PTRAUTH_GENERIC)) {
 		set_feature(vm, KVM_ARM_VCPU_PTRAUTH_ADDRESS);
 		set_feature(vm, KVM_ARM_VCPU_PTRAUTH_GENERIC);
@@ -72,9 +76,14 @@ int arch__vcpu_init(struct vcpu *vcpu)
 		pr_err("vcpu %u: KVM_ARM_VCPU_INIT: %s", vcpu->id, strerror(errno));
 		return -VMM_ERR_INTERNAL;
 	}
-	if (vm->arch.sve_set)
-		return sve__configure_vcpu(vcpu, vm->arch.sve_set);
-	return 0;
+	if (vm->arch.sve_set) {
+		int err = sve__configure_vcpu(vcpu, vm->arch.sve_set);
+
+		if (err)
+			return err;
+	}
+	/* ID registers: after INIT and finalize, before any vcpu runs. */
+	return cpuplan__apply(vcpu);
 }
 
 /* The PMU overflow interrupt: PPI 7, INTID 23, as the device tree says. */

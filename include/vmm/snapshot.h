@@ -42,7 +42,7 @@ enum snap_section_id {
  */
 #define SNAP_VER_CONFIG		1
 #define SNAP_VER_HOST		1
-#define SNAP_VER_VCPU		1
+#define SNAP_VER_VCPU		2
 #define SNAP_VER_GIC		1
 #define SNAP_VER_DEVICE		1
 #define SNAP_VER_MEMORY		1

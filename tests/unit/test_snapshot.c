@@ -1180,7 +1180,7 @@ static void test_section_versions(void **state)
 		const char *want;
 	} cases[] = {
 		{ SNAP_SEC_CONFIG, 0, 2, "state: section 1 (config 0): version 2, this vmm reads version 1" },
-		{ SNAP_SEC_VCPU, 1, 7, "state: section 1 (vcpu 1): version 7, this vmm reads version 1" },
+		{ SNAP_SEC_VCPU, 1, 7, "state: section 1 (vcpu 1): version 7, this vmm reads versions 1 to 2" },
 		{ SNAP_SEC_GIC, 0, 0, "state: section 1 (gic 0): version 0, this vmm reads version 1" },
 		{ SNAP_SEC_DEVICE, 0x10000, 2,
 		  "state: section 1 (device 65536): version 2, this vmm reads version 1" },

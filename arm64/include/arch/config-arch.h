@@ -21,6 +21,7 @@ struct arch_config {
 	struct sve_request sve;		/* --sve-vls, --sve-max-vl */
 	bool pmu;			/* --pmu */
 	bool no_ptrauth;		/* --no-ptrauth */
+	const char *cpu_plan;		/* --cpu-plan: the plan file (docs/caps.md) */
 };
 
 #endif

@@ -6,6 +6,8 @@
 
 #include "arm64/sve.h"
 
+struct cpu_plan;
+
 /* arm64 state of a VM. */
 struct vm_arch {
 	int gic_fd;
@@ -15,6 +17,7 @@ struct vm_arch {
 	uint32_t target;
 	bool time_frozen;		/* paused: the guest's counter stands still */
 	uint64_t frozen_counter;	/* the virtual counter when it was frozen */
+	struct cpu_plan *cpu_plan;	/* --cpu-plan, loaded and checked; NULL: none */
 };
 
 #endif

@@ -7,6 +7,7 @@
  * at 2048 bits, P and FFR at 256), plus the init features, the VL set and
  * the mp_state.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,7 +18,13 @@
 struct vcpu;
 struct pbuf;
 
-#define VCPU_STATE_VERSION	1
+/*
+ * The section's layout (SNAP_VER_VCPU, written in the payload too):
+ * version 2 adds CNTFRQ_EL0 and DCZID_EL0 after the registers. Version 1
+ * is still read (has_host_regs false).
+ */
+#define VCPU_STATE_VERSION	2
+#define VCPU_STATE_OLDEST	1
 #define VCPU_STATE_MAX_REGS	4096
 #define VCPU_MAX_REG_BYTES	256	/* 2048 bits: an SVE Z slice */
 
@@ -34,6 +41,13 @@ struct vcpu_state {
 	vq_mask_t vls;			/* from KVM_REG_ARM64_SVE_VLS; 0 without SVE */
 	unsigned nr_regs;
 	struct saved_reg *regs;		/* malloc'd */
+	/*
+	 * What the guest read from registers KVM passes through, so a
+	 * restore can refuse a host where they differ (version 2).
+	 */
+	bool has_host_regs;
+	uint64_t cntfrq;		/* CNTFRQ_EL0: the counter's frequency, Hz */
+	uint64_t dczid;			/* DCZID_EL0: the DC ZVA block size */
 };
 
 /*
@@ -55,5 +69,29 @@ void vcpu_state__reg_name(uint64_t id, char *buf, size_t len);
 int vcpu_state__counter(const struct vcpu_state *st, uint64_t *counter);
 /* ID and other registers KVM will not let userspace change freely. */
 int vcpu_state__is_invariant(uint64_t id);
+/* A KVM_REG_ARM_DEMUX CCSIDR register (one per CSSELR value). */
+bool vcpu_state__is_ccsidr(uint64_t id);
+
+#ifdef __aarch64__
+/*
+ * CNTFRQ_EL0 and DCZID_EL0 as this process reads them: KVM traps neither,
+ * so a guest on this host reads the same values.
+ */
+static inline uint64_t arm64__own_cntfrq(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t arm64__own_dczid(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mrs %0, dczid_el0" : "=r"(v));
+	return v;
+}
+#endif
 
 #endif
