@@ -29,7 +29,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -MMD -MP -fsanitize=address,undefined \
 # ---- the VMM (static aarch64) ----
 VMM_SRCS := \
 	vmm/main.c vmm/commands.c vmm/cmdline.c vmm/util.c vmm/options.c arm64/run-options.c vmm/kvm.c vmm/vcpu.c vmm/mmio.c \
-	vmm/term.c vmm/devices.c vmm/run.c vmm/api.c vmm/vmstate.c vmm/restore.c vmm/snapinfo.c \
+	vmm/term.c vmm/devices.c vmm/seccomp.c vmm/run.c vmm/api.c vmm/vmstate.c vmm/restore.c vmm/snapinfo.c \
 	arm64/vcpu.c arm64/kvm-regs.c arm64/kvm.c arm64/boot.c arm64/vcpu-state.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/gic-state.c arm64/layout.c \
 	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c vmm/json.c \
 	hw/pl011.c hw/pl031.c hw/testdev.c
@@ -37,7 +37,7 @@ VMM_SRCS += vmm/persist.c vmm/snapshot.c vmm/devcfg.c vmm/vmstate-config.c arm64
 VMM_SRCS += vmm/guest-mem.c virtio/virtqueue.c
 VMM_SRCS += virtio/mmio.c virtio/core.c virtio/devices.c virtio/state.c virtio/blk.c virtio/net.c virtio/console.c virtio/rng.c
 VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/arm64-obj/%.o)
-VMM_LIBS := -static -lfdt -lz -laio -lpthread
+VMM_LIBS := -static -lfdt -lz -laio -lseccomp -lpthread
 
 # ---- freestanding test guests (arm64 Images) ----
 GUESTS      := hello sve-vl sve-state sve-state-short sve-state-broken virtio-bad
@@ -76,13 +76,14 @@ EXEC_JOB_dynamic  := --job /bin/status-dyn -- status-dyn exit 7
 # The command table links every command's options, and stand-ins for the
 # handlers that need KVM (tests/unit/stub-commands.c).
 CMD_SRCS := vmm/commands.c vmm/cmdline.c vmm/options.c arm64/run-options.c arm64/sve.c \
-	arm64/layout.c vmm/util.c tests/unit/stub-commands.c
+	arm64/layout.c vmm/util.c vmm/seccomp.c tests/unit/stub-commands.c
 UNIT_TESTS := test_options test_mmio test_image test_fdt test_sve test_caps test_json
 test_options_SRCS := $(CMD_SRCS)
 test_mmio_SRCS    := vmm/mmio.c vmm/util.c
 test_image_SRCS   := arm64/image.c vmm/util.c
 test_fdt_SRCS     := arm64/fdt.c arm64/layout.c vmm/util.c vmm/devices.c hw/pl011.c hw/pl031.c hw/testdev.c \
-	virtio/devices.c virtio/core.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/mmio.c vmm/snapshot.c vmm/devcfg.c
+	virtio/devices.c virtio/core.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/mmio.c vmm/snapshot.c vmm/devcfg.c \
+	vmm/seccomp.c
 test_sve_SRCS     := arm64/sve.c vmm/util.c
 test_caps_SRCS    := arm64/caps.c vmm/json.c $(CMD_SRCS)
 UNIT_TESTS += test_commands
@@ -98,14 +99,16 @@ UNIT_TESTS += test_virtio_blk test_virtio_net
 test_virtio_blk_SRCS := virtio/blk.c tests/unit/fake-virtio.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 test_virtio_net_SRCS := virtio/net.c tests/unit/fake-virtio.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 UNIT_TESTS += test_virtio_mmio
-test_virtio_mmio_SRCS := virtio/mmio.c virtio/core.c arm64/layout.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c vmm/mmio.c
+test_virtio_mmio_SRCS := virtio/mmio.c virtio/core.c vmm/seccomp.c arm64/layout.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c vmm/mmio.c
 UNIT_TESTS += test_cpio
 test_cpio_SRCS := vmm/cpio.c vmm/util.c
 UNIT_TESTS += test_elfdeps
 test_elfdeps_SRCS := vmm/elf.c vmm/elfdeps.c vmm/cpio.c vmm/util.c
 UNIT_TESTS += test_exec_job
+UNIT_TESTS += test_seccomp
+test_seccomp_SRCS := vmm/seccomp.c vmm/util.c
 test_exec_job_SRCS := vmm/exec-job.c vmm/exec-status.c
-UNIT_LIBS := -lcmocka -l:libfdt.so.1 -lz -laio
+UNIT_LIBS := -lcmocka -l:libfdt.so.1 -lz -laio -lseccomp
 
 .SECONDARY:
 .PHONY: all vmm guests linux-progs exec unit check demo bench deps clean testbed-shell

@@ -16,6 +16,7 @@
 #include "vmm/api.h"
 #include "vmm/devices.h"
 #include "vmm/run.h"
+#include "vmm/seccomp.h"
 #include "vmm/term.h"
 #include "vmm/virtio.h"
 #include "vmm/vm.h"
@@ -145,7 +146,11 @@ int vm__run_until_stop(struct vm *vm, bool paused)
 	if (!paused && arch__thaw_time(vm))
 		pr_err("guest time jumped");
 	term__setup();
-	status = vcpu__start_all(vm) ? VMM_ERR_INTERNAL : main_loop(vm, vm->sig_fd, api_fd);
+	/* the main thread's filter last: the threads it starts would inherit it */
+	if (vcpu__start_all(vm) || seccomp__enter(SECCOMP_THREAD_MAIN))
+		status = VMM_ERR_INTERNAL;
+	else
+		status = main_loop(vm, vm->sig_fd, api_fd);
 	vcpu__stop_all(vm);
 	term__restore();
 	api__close(api_fd, api_path);
@@ -171,7 +176,7 @@ int vm__prepare(struct vm *vm, const struct vm_config *cfg)
 		pr_err("cannot create eventfd or signalfd: %s", strerror(errno));
 		return -VMM_ERR_INTERNAL;
 	}
-	return 0;
+	return seccomp__prepare(cfg->seccomp);	/* before the devices' threads start */
 }
 
 int vmm__run(const struct vm_config *cfg)

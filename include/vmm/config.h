@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "vmm/cmdline.h"
+#include "vmm/seccomp.h"
 #include "arch/config-arch.h"
 
 #define VMM_DEFAULT_RAM_MIB	256
@@ -42,6 +43,8 @@ struct vm_config {
 	bool debug;
 	enum console_kind console;	/* where stdin goes: the PL011 or hvc0 */
 	bool rng;			/* --rng: a virtio entropy device */
+	enum seccomp_mode seccomp;	/* --seccomp: kill (the default), log or off */
+	bool ksm;			/* --ksm: guest RAM may be merged by the host's KSM */
 	unsigned nr_disks, nr_nets;
 	struct disk_config disks[VMM_MAX_DISKS];
 	struct net_config nets[VMM_MAX_NETS];
