@@ -161,7 +161,13 @@ $(BUILD)/guest-obj/guest/sve-state-asm.o: guest/sve-state.S
 	$(Q)$(ARM_CC) $(GUEST_CFLAGS) -c -o $@ $<
 $(SVE_STATE_GUESTS:%=$(BUILD)/guest/%.elf): $(BUILD)/guest-obj/guest/sve-state-asm.o
 
-linux-progs: $(LINUX_PROGS:%=$(BUILD)/linux/%)
+linux-progs: $(LINUX_PROGS:%=$(BUILD)/linux/%) $(BUILD)/linux/seccomp-probe
+# tests/bed/seccomp.sh's probe: vmm's own filters, on the test-bed host
+SECCOMP_PROBE_SRCS := tests/progs/seccomp-probe.c vmm/seccomp.c vmm/util.c
+$(BUILD)/linux/seccomp-probe: $(SECCOMP_PROBE_SRCS) include/vmm/seccomp.h
+	$(quiet) CC $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(ARM_CC) $(CPPFLAGS) $(LINUX_PROG_CFLAGS) -o $@ $(SECCOMP_PROBE_SRCS) -lseccomp
 $(BUILD)/linux/%: tests/progs/%.c
 	$(quiet) CC $@
 	$(Q)mkdir -p $(@D)

@@ -63,12 +63,14 @@ static const struct rule io_rules[] = {
 
 /* The control socket's requests: pause and resume (the vcpus' registers), snapshots. */
 static const struct rule api_rules[] = {
-	{ "accept4", ALLOW }, { "ppoll", ALLOW }, { "read", ALLOW }, { "close", ALLOW },
+	{ "accept4", ALLOW }, { "getsockopt", ALLOW }, /* SO_PEERCRED */
+	{ "ppoll", ALLOW }, { "read", ALLOW }, { "close", ALLOW },
 	{ "ioctl", ALLOW }, { "openat", ALLOW }, { "mkdirat", ALLOW }, { "unlinkat", ALLOW },
 	{ "renameat", ALLOW }, { "renameat2", ALLOW }, { "fstat", ALLOW },
 	{ "newfstatat", ALLOW }, { "statx", ALLOW }, { "lseek", ALLOW }, { "pwrite64", ALLOW },
 	{ "ftruncate", ALLOW }, { "fsync", ALLOW }, { "fdatasync", ALLOW }, { "fcntl", ALLOW },
 	{ "getdents64", ALLOW }, { "uname", ALLOW },
+	{ "getrandom", ALLOW },	/* mkdtemp's name for a snapshot's temporary directory */
 	{ NULL },
 };
 
