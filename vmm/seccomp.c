@@ -5,6 +5,7 @@
  * says how to extend them). A feature that adds a system call adds it here.
  */
 #include <errno.h>
+#include <linux/kvm.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -22,6 +23,7 @@
 /* How a listed call is let through. */
 enum how {
 	ALLOW,		/* any arguments */
+	REQUEST,	/* ioctl: only the request in the rule (argument 1) */
 	NO_EXEC,	/* mmap, mprotect: never PROT_EXEC (argument 2) */
 	OWN_PROCESS,	/* tgkill: only threads of vmm itself (argument 0) */
 	ENOSYS_ANSWER,	/* fails with ENOSYS, so glibc falls back to an older call */
@@ -30,48 +32,65 @@ enum how {
 struct rule {
 	const char *name;
 	enum how how;
+	unsigned long request;	/* for REQUEST */
 };
+
+#define ANY(call)		{ #call, ALLOW, 0 }
+#define RULE(call, how)		{ #call, how, 0 }
+#define IOCTL(request)		{ "ioctl", REQUEST, request }
+#define END			{ NULL, ALLOW, 0 }
 
 /* Every thread: glibc's threads, locks, memory, time, messages and exit. */
 static const struct rule common_rules[] = {
-	{ "futex", ALLOW }, { "rt_sigprocmask", ALLOW }, { "rt_sigreturn", ALLOW },
-	{ "restart_syscall", ALLOW }, { "sched_yield", ALLOW }, { "rseq", ALLOW },
-	{ "brk", ALLOW }, { "mmap", NO_EXEC }, { "mprotect", NO_EXEC }, { "munmap", ALLOW },
-	{ "madvise", ALLOW }, { "write", ALLOW }, { "clock_gettime", ALLOW },
-	{ "clock_nanosleep", ALLOW }, { "gettid", ALLOW }, { "getpid", ALLOW },
-	{ "tgkill", OWN_PROCESS }, { "exit", ALLOW }, { "exit_group", ALLOW },
+	ANY(futex), ANY(rt_sigprocmask), ANY(rt_sigreturn),
+	ANY(restart_syscall), ANY(sched_yield), ANY(rseq),
+	ANY(brk), RULE(mmap, NO_EXEC), RULE(mprotect, NO_EXEC), ANY(munmap),
+	ANY(madvise), ANY(write), ANY(clock_gettime),
+	ANY(clock_nanosleep), ANY(gettid), ANY(getpid),
+	RULE(tgkill, OWN_PROCESS), ANY(exit), ANY(exit_group),
 	/* pthread_create tries clone3 first; no thread creates threads once filtered */
-	{ "clone3", ENOSYS_ANSWER },
-	{ NULL },
+	RULE(clone3, ENOSYS_ANSWER),
+	END,
 };
 
-/* KVM_RUN and the MMIO exits: device registers, queue setup (ioeventfd, irqfd). */
+/*
+ * KVM_RUN and the MMIO exits it handles: device registers, a UART's or the
+ * RTC's interrupt line (arch__set_spi: KVM_IRQ_LINE), a virtio device's
+ * status; a reset waits for the disk's requests in flight (io_getevents)
+ * and stops watching the tap (epoll_ctl). The guest's MMIO writes reach
+ * this thread first, so its ioctls are only these two.
+ */
 static const struct rule vcpu_rules[] = {
-	{ "ioctl", ALLOW }, { "read", ALLOW }, { "epoll_ctl", ALLOW },
-	{ NULL },
+	IOCTL(KVM_RUN), IOCTL(KVM_IRQ_LINE),
+	ANY(read), ANY(epoll_ctl), ANY(io_getevents), ANY(io_pgetevents),
+	END,
 };
 
 /* A virtio device's I/O thread: its queues, eventfds, disk, tap, entropy. */
 static const struct rule io_rules[] = {
-	{ "epoll_pwait", ALLOW }, { "epoll_ctl", ALLOW }, { "read", ALLOW },
-	{ "readv", ALLOW }, { "writev", ALLOW }, { "pread64", ALLOW }, { "pwrite64", ALLOW },
-	{ "io_submit", ALLOW }, { "io_getevents", ALLOW }, { "io_pgetevents", ALLOW },
-	{ "fdatasync", ALLOW }, { "fsync", ALLOW }, { "fallocate", ALLOW },
-	{ "getrandom", ALLOW },
-	{ NULL },
+	ANY(epoll_pwait), ANY(epoll_ctl), ANY(read),
+	ANY(readv), ANY(writev), ANY(pread64), ANY(pwrite64),
+	ANY(io_submit), ANY(io_getevents), ANY(io_pgetevents),
+	ANY(fdatasync), ANY(fsync), ANY(fallocate),
+	ANY(getrandom),
+	END,
 };
 
-/* The control socket's requests: pause and resume (the vcpus' registers), snapshots. */
+/*
+ * The control socket's requests: pause (the vcpus' registers; each device
+ * drains: the disk's requests in flight, a frame held from the tap), resume,
+ * snapshots.
+ */
 static const struct rule api_rules[] = {
-	{ "accept4", ALLOW }, { "getsockopt", ALLOW }, /* SO_PEERCRED */
-	{ "ppoll", ALLOW }, { "read", ALLOW }, { "close", ALLOW },
-	{ "ioctl", ALLOW }, { "openat", ALLOW }, { "mkdirat", ALLOW }, { "unlinkat", ALLOW },
-	{ "renameat", ALLOW }, { "renameat2", ALLOW }, { "fstat", ALLOW },
-	{ "newfstatat", ALLOW }, { "statx", ALLOW }, { "lseek", ALLOW }, { "pwrite64", ALLOW },
-	{ "ftruncate", ALLOW }, { "fsync", ALLOW }, { "fdatasync", ALLOW }, { "fcntl", ALLOW },
-	{ "getdents64", ALLOW }, { "uname", ALLOW },
-	{ "getrandom", ALLOW },	/* mkdtemp's name for a snapshot's temporary directory */
-	{ NULL },
+	ANY(accept4), ANY(getsockopt), /* SO_PEERCRED */
+	ANY(ppoll), ANY(read), ANY(close), ANY(readv), ANY(io_getevents), ANY(io_pgetevents),
+	ANY(ioctl), ANY(openat), ANY(mkdirat), ANY(unlinkat),
+	ANY(renameat), ANY(renameat2), ANY(fstat),
+	ANY(newfstatat), ANY(statx), ANY(lseek), ANY(pwrite64),
+	ANY(ftruncate), ANY(fsync), ANY(fdatasync), ANY(fcntl),
+	ANY(getdents64), ANY(uname),
+	ANY(getrandom),	/* mkdtemp's name for a snapshot's temporary directory */
+	END,
 };
 
 /*
@@ -79,11 +98,11 @@ static const struct rule api_rules[] = {
  * the teardown; and the control socket's requests while they run on it.
  */
 static const struct rule main_rules[] = {
-	{ "ppoll", ALLOW }, { "read", ALLOW }, { "ioctl", ALLOW }, { "close", ALLOW },
-	{ "io_destroy", ALLOW }, { "epoll_ctl", ALLOW }, { "openat", ALLOW },
-	{ "unlinkat", ALLOW }, { "fstat", ALLOW }, { "newfstatat", ALLOW },
-	{ "lseek", ALLOW }, { "mincore", ALLOW },
-	{ NULL },
+	ANY(ppoll), ANY(read), ANY(ioctl), ANY(close),
+	ANY(io_getevents), ANY(io_pgetevents), ANY(io_destroy), ANY(epoll_ctl), ANY(openat),
+	ANY(unlinkat), ANY(fstat), ANY(newfstatat),
+	ANY(lseek), ANY(mincore),
+	END,
 };
 
 static const struct kind {
@@ -128,6 +147,9 @@ static int add_rule(scmp_filter_ctx ctx, const struct rule *r)
 	switch (r->how) {
 	case ALLOW:
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	case REQUEST:
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)r->request));
 	case NO_EXEC:
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 					SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));

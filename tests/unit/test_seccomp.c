@@ -4,6 +4,7 @@
  * its list, answers clone3 with ENOSYS, and only logs in log mode.
  */
 #include <errno.h>
+#include <linux/kvm.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -45,7 +46,7 @@ static void test_every_filter_builds(void **state)
 	assert_string_equal(seccomp__thread_name(SECCOMP_THREAD_API), "api");
 }
 
-enum probe { PROBE_FORBIDDEN, PROBE_ALLOWED, PROBE_CLONE3, PROBE_EXEC_MAP, PROBE_OTHER_PID };
+enum probe { PROBE_FORBIDDEN, PROBE_ALLOWED, PROBE_OTHER_IOCTL, PROBE_CLONE3, PROBE_EXEC_MAP, PROBE_OTHER_PID };
 
 /*
  * In a child: prepares mode, enters kind's filter, makes the probe's call
@@ -67,7 +68,10 @@ static int in_child(enum seccomp_mode mode, enum seccomp_thread kind, enum probe
 			r = syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
 			break;
 		case PROBE_ALLOWED:	/* a bad fd: the call is made and fails */
-			r = syscall(SYS_ioctl, -1, 0, 0) == -1 && errno == EBADF ? 0 : 1;
+			r = syscall(SYS_ioctl, -1, KVM_RUN, 0) == -1 && errno == EBADF ? 0 : 1;
+			break;
+		case PROBE_OTHER_IOCTL:	/* not one the vcpu threads make */
+			r = syscall(SYS_ioctl, -1, KVM_CREATE_DEVICE, 0) == -1 && errno == EBADF ? 0 : 1;
 			break;
 		case PROBE_CLONE3:
 			r = syscall(SYS_clone3, NULL, 0) == -1 && errno == ENOSYS ? 0 : 1;
@@ -109,6 +113,9 @@ static void test_kill_mode(void **state)
 	}
 	expect_exit0(in_child(SECCOMP_KILL, SECCOMP_THREAD_VCPU, PROBE_ALLOWED));
 	expect_exit0(in_child(SECCOMP_KILL, SECCOMP_THREAD_MAIN, PROBE_ALLOWED));
+	expect_killed(in_child(SECCOMP_KILL, SECCOMP_THREAD_VCPU, PROBE_OTHER_IOCTL));
+	expect_exit0(in_child(SECCOMP_KILL, SECCOMP_THREAD_MAIN, PROBE_OTHER_IOCTL));
+	expect_killed(in_child(SECCOMP_KILL, SECCOMP_THREAD_IO, PROBE_ALLOWED));
 }
 
 static void test_log_and_off_modes(void **state)
