@@ -46,7 +46,10 @@ static void test_every_filter_builds(void **state)
 	assert_string_equal(seccomp__thread_name(SECCOMP_THREAD_API), "api");
 }
 
-enum probe { PROBE_FORBIDDEN, PROBE_ALLOWED, PROBE_OTHER_IOCTL, PROBE_CLONE3, PROBE_EXEC_MAP, PROBE_OTHER_PID };
+enum probe {
+	PROBE_FORBIDDEN, PROBE_ALLOWED, PROBE_OTHER_IOCTL, PROBE_CLONE3, PROBE_EXEC_MAP,
+	PROBE_OTHER_PID,
+};
 
 /*
  * In a child: prepares mode, enters kind's filter, makes the probe's call
