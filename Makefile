@@ -29,7 +29,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -MMD -MP -fsanitize=address,undefined \
 # ---- the VMM (static aarch64) ----
 VMM_SRCS := \
 	vmm/main.c vmm/commands.c vmm/cmdline.c vmm/util.c vmm/options.c arm64/run-options.c vmm/kvm.c vmm/vcpu.c vmm/mmio.c \
-	vmm/term.c vmm/devices.c vmm/run.c vmm/api.c vmm/api-server.c vmm/api-progress.c vmm/vmstate.c vmm/restore.c vmm/snapinfo.c \
+	vmm/term.c vmm/devices.c vmm/seccomp.c vmm/run.c vmm/api.c vmm/api-server.c vmm/api-progress.c vmm/vmstate.c vmm/restore.c vmm/snapinfo.c \
 	arm64/vcpu.c arm64/kvm-regs.c arm64/kvm.c arm64/boot.c arm64/vcpu-state.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/gic-state.c arm64/layout.c \
 	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c arm64/cpuplan-kvm.c arm64/snapshot-compare.c vmm/json.c \
 	hw/pl011.c hw/pl031.c hw/testdev.c
@@ -40,7 +40,7 @@ VMM_SRCS += virtio/mmio.c virtio/core.c virtio/devices.c virtio/state.c virtio/b
 VMM_SRCS += vmm/exec.c vmm/exec-plan.c vmm/cpio.c vmm/elf.c vmm/elfdeps.c vmm/exec-job.c \
 	vmm/exec-status.c hw/exec-doorbell.c
 VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/arm64-obj/%.o) $(BUILD)/arm64-obj/exec/init-blob.o
-VMM_LIBS := -static -lfdt -lz -laio -lpthread
+VMM_LIBS := -static -lfdt -lz -laio -lseccomp -lpthread
 
 # ---- freestanding test guests (arm64 Images) ----
 GUESTS      := hello sve-vl sve-state sve-state-short sve-state-broken virtio-bad flood idle
@@ -79,14 +79,15 @@ EXEC_JOB_dynamic  := --job /bin/status-dyn -- status-dyn exit 7
 # The command table links every command's options, and stand-ins for the
 # handlers that need KVM (tests/unit/stub-commands.c).
 CMD_SRCS := vmm/commands.c vmm/cmdline.c vmm/options.c arm64/run-options.c arm64/sve.c \
-	arm64/layout.c vmm/util.c tests/unit/stub-commands.c
+	arm64/layout.c vmm/util.c vmm/seccomp.c tests/unit/stub-commands.c
 UNIT_TESTS := test_options test_mmio test_image test_fdt test_sve test_caps test_json
 test_options_SRCS := $(CMD_SRCS)
 test_mmio_SRCS    := vmm/mmio.c vmm/util.c
 test_image_SRCS   := arm64/image.c vmm/util.c
 test_fdt_SRCS     := arm64/fdt.c arm64/layout.c vmm/util.c vmm/devices.c hw/pl011.c hw/pl031.c hw/testdev.c \
 	hw/exec-doorbell.c vmm/exec-status.c \
-	virtio/devices.c virtio/core.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/mmio.c vmm/snapshot.c vmm/memsave.c vmm/devcfg.c vmm/saved-open.c
+	virtio/devices.c virtio/core.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/mmio.c vmm/snapshot.c vmm/memsave.c vmm/devcfg.c vmm/saved-open.c \
+	vmm/seccomp.c
 test_sve_SRCS     := arm64/sve.c vmm/util.c
 test_caps_SRCS    := arm64/caps.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c vmm/json.c $(CMD_SRCS)
 UNIT_TESTS += test_commands
@@ -106,7 +107,7 @@ test_saved_open_SRCS := vmm/saved-open.c vmm/devcfg.c vmm/snapshot.c vmm/memsave
 UNIT_TESTS += test_run_paths
 test_run_paths_SRCS := $(CMD_SRCS)
 UNIT_TESTS += test_restore_checks
-test_restore_checks_SRCS := virtio/core.c virtio/mmio.c virtio/state.c virtio/virtqueue.c \
+test_restore_checks_SRCS := virtio/core.c vmm/seccomp.c virtio/mmio.c virtio/state.c virtio/virtqueue.c \
 	vmm/guest-mem.c vmm/persist.c vmm/util.c vmm/mmio.c hw/pl031.c arm64/fdt.c arm64/layout.c
 UNIT_TESTS += test_memsave
 test_memsave_SRCS  := vmm/memsave.c vmm/util.c
@@ -116,12 +117,14 @@ UNIT_TESTS += test_virtio_blk test_virtio_net
 test_virtio_blk_SRCS := virtio/blk.c vmm/saved-open.c tests/unit/fake-virtio.c tests/unit/unprivileged.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 test_virtio_net_SRCS := virtio/net.c tests/unit/fake-virtio.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 UNIT_TESTS += test_virtio_mmio
-test_virtio_mmio_SRCS := virtio/mmio.c virtio/core.c arm64/layout.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c vmm/mmio.c
+test_virtio_mmio_SRCS := virtio/mmio.c virtio/core.c vmm/seccomp.c arm64/layout.c virtio/state.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c vmm/mmio.c
 UNIT_TESTS += test_cpio
 test_cpio_SRCS := vmm/cpio.c vmm/util.c
 UNIT_TESTS += test_elfdeps
 test_elfdeps_SRCS := vmm/elf.c vmm/elfdeps.c vmm/cpio.c vmm/util.c
 UNIT_TESTS += test_exec_job
+UNIT_TESTS += test_seccomp
+test_seccomp_SRCS := vmm/seccomp.c vmm/util.c
 test_exec_job_SRCS := vmm/exec-job.c vmm/exec-status.c
 UNIT_TESTS += test_term test_api
 test_term_SRCS := vmm/term.c vmm/util.c
@@ -129,7 +132,7 @@ test_api_SRCS  := vmm/api-server.c vmm/api-progress.c vmm/util.c
 UNIT_TESTS += test_exec
 test_exec_SRCS := vmm/exec-plan.c vmm/cpio.c vmm/elf.c vmm/elfdeps.c vmm/exec-job.c vmm/exec-status.c \
 	$(CMD_SRCS)
-UNIT_LIBS := -lcmocka -l:libfdt.so.1 -lz -laio
+UNIT_LIBS := -lcmocka -l:libfdt.so.1 -lz -laio -lseccomp
 
 .SECONDARY:
 .PHONY: all vmm guests linux-progs exec unit check demo bench deps clean testbed-shell
@@ -186,7 +189,13 @@ $(BUILD)/guest-obj/guest/sve-state-asm.o: guest/sve-state.S
 	$(Q)$(ARM_CC) $(GUEST_CFLAGS) -c -o $@ $<
 $(SVE_STATE_GUESTS:%=$(BUILD)/guest/%.elf): $(BUILD)/guest-obj/guest/sve-state-asm.o
 
-linux-progs: $(LINUX_PROGS:%=$(BUILD)/linux/%)
+linux-progs: $(LINUX_PROGS:%=$(BUILD)/linux/%) $(BUILD)/linux/seccomp-probe
+# tests/bed/seccomp.sh's probe: vmm's own filters, on the test-bed host
+SECCOMP_PROBE_SRCS := tests/progs/seccomp-probe.c vmm/seccomp.c vmm/util.c
+$(BUILD)/linux/seccomp-probe: $(SECCOMP_PROBE_SRCS) include/vmm/seccomp.h
+	$(quiet) CC $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(ARM_CC) $(CPPFLAGS) $(LINUX_PROG_CFLAGS) -o $@ $(SECCOMP_PROBE_SRCS) -lseccomp
 $(BUILD)/linux/%: tests/progs/%.c
 	$(quiet) CC $@
 	$(Q)mkdir -p $(@D)
@@ -267,8 +276,9 @@ fuzz_vcpu_SRCS  := $(FUZZ_SNAP_SRCS) arm64/vcpu-state.c arm64/sve.c
 FUZZERS         += fuzz_gic
 fuzz_gic_SRCS   := $(FUZZ_SNAP_SRCS) arm64/gic-state.c
 fuzz_gic_LDFLAGS := -Wl,--wrap=ioctl
+fuzz_virtio_LDFLAGS := -lseccomp
 FUZZERS         += fuzz_virtio
-fuzz_virtio_SRCS := $(FUZZ_SNAP_SRCS) virtio/state.c virtio/core.c virtio/mmio.c \
+fuzz_virtio_SRCS := $(FUZZ_SNAP_SRCS) virtio/state.c virtio/core.c vmm/seccomp.c virtio/mmio.c \
 	virtio/virtqueue.c vmm/guest-mem.c vmm/mmio.c arm64/layout.c
 # arm64/*-state.c need arm64's <asm/kvm.h>: the cross toolchain's, alone
 # (the rest of <asm/> stays the native one).

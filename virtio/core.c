@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "vmm/devices.h"
+#include "vmm/seccomp.h"
 #include "vmm/virtio.h"
 #include "vmm/vm.h"
 #include "internal.h"
@@ -224,6 +225,10 @@ static void *io_thread(void *arg)
 	struct epoll_event ev[8];
 	int n;
 
+	if (seccomp__enter(SECCOMP_THREAD_IO)) {
+		vm__request_stop(dev->vm, VMM_ERR_INTERNAL);
+		return NULL;
+	}
 	pthread_mutex_lock(&dev->lock);
 	for (;;) {
 		while (dev->paused && !dev->stopping)

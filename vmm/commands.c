@@ -39,6 +39,11 @@ static const struct cmd_option run_device_options[] = {
 	  "of both goes to stdout", RUN_OPT_CONSOLE, false },
 	{ "testdev", 0, NULL, "add the test device the guests in guest/ report through",
 	  RUN_OPT_TESTDEV, false },
+	{ "seccomp", 0, "kill|log|off", "seccomp filters per thread (docs/security.md): a system\n"
+	  "call outside a thread's list kills vmm (kill), is logged\n"
+	  "by the kernel (log), or no filter (off, the default)", RUN_OPT_SECCOMP, false },
+	{ "ksm", 0, NULL, "let the host's KSM merge guest memory pages (off by\n"
+	  "default: merging leaks across VMs)", RUN_OPT_KSM, false },
 	{ "debug", 0, NULL, "log unclaimed MMIO accesses and more on stderr", RUN_OPT_DEBUG, false },
 	{ NULL },
 };
@@ -75,6 +80,10 @@ static const struct cmd_option restore_options[] = {
 	{ "net", 'n', "tap=NAME", "the taps of the snapshot's network devices, in its\n"
 	  "order (repeatable: all or none)", 'n', false },
 	{ "debug", 0, NULL, "log more on stderr", RESTORE_OPT_DEBUG, false },
+	{ "seccomp", 0, "kill|log|off", "seccomp filters per thread, as vmm run has them",
+	  RESTORE_OPT_SECCOMP, false },
+	{ "ksm", 0, NULL, "let the host's KSM merge guest memory pages, as vmm run",
+	  RESTORE_OPT_KSM, false },
 	{ NULL },
 };
 

@@ -70,7 +70,9 @@ int vm__setup_ram(struct vm *vm, uint64_t size)
 		       (unsigned long long)(size >> 20), strerror(errno));
 		return -VMM_ERR_HOST;
 	}
-	madvise(ram, size, MADV_MERGEABLE);
+	/* KSM merging lets one VM time another's memory: only when asked (--ksm) */
+	if (vm->cfg->ksm)
+		madvise(ram, size, MADV_MERGEABLE);
 	return vm__register_ram(vm, ram, size);
 }
 

@@ -157,6 +157,8 @@ static int one_option(void *ctx, int opt, char *arg, char *err, size_t errlen)
 	case RUN_OPT_CONSOLE: return console_option(arg, cfg, err, errlen);
 	case RUN_OPT_TESTDEV: cfg->testdev = true; break;
 	case RUN_OPT_DEBUG: cfg->debug = true; break;
+	case RUN_OPT_SECCOMP: return seccomp__parse_mode(arg, &cfg->seccomp, err, errlen);
+	case RUN_OPT_KSM: cfg->ksm = true; break;
 	default:
 		set_err(err, errlen, "run: option id %#x has no parser", opt);
 		return -VMM_ERR_INTERNAL;

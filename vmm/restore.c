@@ -30,8 +30,9 @@
 struct restore_args {
 	const char *dir;
 	const char *api_socket;
-	bool paused, check, copy_memory, debug;
+	bool paused, check, copy_memory, debug, ksm;
 	struct restore_backing backing;		/* -d and -n */
+	enum seccomp_mode seccomp;
 };
 
 struct saved_vm {
@@ -249,6 +250,8 @@ static void config_from_saved(const struct vm_saved_config *c, const struct rest
 	arch__config_from_saved(&c->arch, &cfg->arch);
 	cfg->testdev = c->testdev;
 	cfg->debug = a->debug;
+	cfg->seccomp = a->seccomp;
+	cfg->ksm = a->ksm;
 	cfg->cmdline = "";
 	devcfg__to_config(&c->dev, cfg);
 }
@@ -305,6 +308,8 @@ static int restore_option(void *ctx, int id, char *arg, char *err, size_t errlen
 	case RESTORE_OPT_CHECK: a->check = true; break;
 	case RESTORE_OPT_COPY_MEMORY: a->copy_memory = true; break;
 	case RESTORE_OPT_DEBUG: a->debug = true; break;
+	case RESTORE_OPT_SECCOMP: return seccomp__parse_mode(arg, &a->seccomp, err, errlen);
+	case RESTORE_OPT_KSM: a->ksm = true; break;
 	default:
 		set_err(err, errlen, "restore: option id %#x has no parser", id);
 		return -VMM_ERR_INTERNAL;

@@ -16,6 +16,7 @@
 #include "vmm/api.h"
 #include "vmm/devices.h"
 #include "vmm/run.h"
+#include "vmm/seccomp.h"
 #include "vmm/term.h"
 #include "vmm/virtio.h"
 #include "vmm/vm.h"
@@ -159,8 +160,14 @@ int vm__run_until_stop(struct vm *vm, bool paused)
 		pr_err("guest time jumped");
 	if (!vm->cfg->exec)
 		term__setup();
-	status = vcpu__start_all(vm) || api__start(vm, api_fd) ? VMM_ERR_INTERNAL :
-		 main_loop(vm, vm->sig_fd);
+	/*
+	 * The main thread's filter last: threads started after it would
+	 * inherit it, and it does not allow clone.
+	 */
+	if (vcpu__start_all(vm) || api__start(vm, api_fd) || seccomp__enter(SECCOMP_THREAD_MAIN))
+		status = VMM_ERR_INTERNAL;
+	else
+		status = main_loop(vm, vm->sig_fd);
 	api__close(api_fd, api_path);	/* after the request it runs, before the vcpus stop */
 	vcpu__stop_all(vm);
 	term__restore();
@@ -186,7 +193,7 @@ int vm__prepare(struct vm *vm, const struct vm_config *cfg)
 		pr_err("cannot create eventfd or signalfd: %s", strerror(errno));
 		return -VMM_ERR_INTERNAL;
 	}
-	return 0;
+	return seccomp__prepare(cfg->seccomp);	/* before the devices' threads start */
 }
 
 int vmm__run(const struct vm_config *cfg)

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "vmm/seccomp.h"
 #include "vmm/vm.h"
 #include "vmm/vmstate.h"
 
@@ -157,6 +158,10 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&kick);
 	sigaddset(&kick, SIG_VCPU_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	if (seccomp__enter(SECCOMP_THREAD_VCPU)) {
+		vm__request_stop(vcpu->vm, VMM_ERR_INTERNAL);
+		return NULL;
+	}
 	if (vcpu->id == 0)
 		pr_debug("first KVM_RUN %.1f ms after start", vmm_uptime_ms());
 	while (may_run(vcpu)) {

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "vmm/cmdline.h"
+#include "vmm/seccomp.h"
 #include "arch/config-arch.h"
 
 #define VMM_DEFAULT_RAM_MIB	256
@@ -58,6 +59,8 @@ struct vm_config {
 	bool debug;
 	enum console_kind console;	/* where stdin goes: the PL011 or hvc0 */
 	bool rng;			/* --rng: a virtio entropy device */
+	enum seccomp_mode seccomp;	/* --seccomp: off (the default), kill or log */
+	bool ksm;			/* --ksm: guest RAM may be merged by the host's KSM */
 	unsigned nr_disks, nr_nets;
 	struct disk_config disks[VMM_MAX_DISKS];
 	const struct disk_expect *disk_expect;	/* restore: one per disk; NULL at run */

@@ -287,9 +287,13 @@ static void test_help_layout(void **state)
 	char *text = NULL;
 
 	help_text(&commands__restore, &text);
-	assert_true(!strncmp(text, "usage: vmm restore DIR [--api-socket PATH] [--paused] "
-			     "[--check] [--copy-memory] [-d PATH[,ro]] [-n tap=NAME] [--debug]\n",
-			     119));
+	{
+		static const char usage[] = "usage: vmm restore DIR [--api-socket PATH] [--paused] "
+			"[--check] [--copy-memory] [-d PATH[,ro]] [-n tap=NAME] [--debug] "
+			"[--seccomp kill|log|off] [--ksm]\n";
+
+		assert_true(!strncmp(text, usage, sizeof(usage) - 1));
+	}
 	free(text);
 	help_text(&commands__snapshot, &text);
 	assert_true(!strncmp(text, "usage: vmm snapshot --api-socket PATH -o DIR [--stop]\n", 54));

@@ -37,6 +37,8 @@ static void test_defaults(void **state)
 	assert_false(cfg.arch.pmu);
 	assert_false(cfg.arch.no_ptrauth);
 	assert_false(cfg.testdev);
+	assert_int_equal(cfg.seccomp, SECCOMP_OFF);
+	assert_false(cfg.ksm);
 }
 
 static void test_all_flags(void **state)
@@ -46,7 +48,8 @@ static void test_all_flags(void **state)
 
 	int ret = parse(&cfg, err, "-k K -i I -p console=ttyAMA0 -c 2 -m 512 "
 			"--ipa-bits 40 --dump-dtb d.dtb --name vm1 --sve-vls=128,256 "
-			"--pmu --no-ptrauth --testdev --debug --api-socket s.sock");
+			"--pmu --no-ptrauth --testdev --debug --api-socket s.sock "
+			"--seccomp=log --ksm");
 
 	if (ret != OPTIONS_RUN)
 		fail_msg("parse failed: %d %s", ret, err);
@@ -62,6 +65,10 @@ static void test_all_flags(void **state)
 	assert_int_equal(cfg.arch.sve.list, VQ_BIT(1) | VQ_BIT(2));
 	assert_true(cfg.arch.pmu && cfg.arch.no_ptrauth && cfg.testdev && cfg.debug);
 	assert_string_equal(cfg.api_socket, "s.sock");
+	assert_int_equal(cfg.seccomp, SECCOMP_LOG);
+	assert_true(cfg.ksm);
+	assert_int_equal(parse(&cfg, err, "-k K --seccomp off"), OPTIONS_RUN);
+	assert_int_equal(cfg.seccomp, SECCOMP_OFF);
 }
 
 /* Options in any order: the generic and the arch's, before and after each other. */
@@ -169,6 +176,9 @@ static void test_bad_input(void **state)
 		{ "-k K -n tap=t0,mac=02:00:00:00:00:0g", "mac=02:00:00:00:00:0g" },
 		{ "-k K -n tap=t0,vhost=on", "unknown 'vhost=on'" },
 		{ "-k K --console hvc", "--console hvc" },
+		{ "-k K --seccomp=on", "--seccomp on: expected off, log or kill" },
+		{ "-k K --seccomp", "--seccomp needs an argument" },
+		{ "-k K --ksm=yes", "--ksm takes no argument" },
 		{ "-k K -d 1 -d 2 -d 3 -d 4 -d 5 -d 6 -d 7 -d 8 -d 9", "at most 8 disks" },
 	};
 	struct vm_config cfg;

@@ -1,0 +1,53 @@
+#ifndef VMM_SECCOMP_H
+#define VMM_SECCOMP_H
+
+#include <stddef.h>
+
+#include "vmm/compiler.h"
+
+/*
+ * seccomp filters, one per kind of thread (docs/security.md). Each lists
+ * only the system calls that kind makes, by name: libseccomp resolves the
+ * names for the arch vmm is built for. Anything else kills the whole
+ * process (--seccomp=kill) or is logged by the kernel and allowed
+ * (--seccomp=log); --seccomp=off, the default for now, installs none.
+ *
+ * seccomp__prepare() builds every filter once, on the main thread, before
+ * any other thread exists; each thread then calls seccomp__enter() with its
+ * kind once its own setup is done. A filter binds the calling thread and
+ * the threads it creates afterwards, so the main thread enters last, once
+ * every other thread has started.
+ */
+/* off is the default (0) until the lists cover every thread (docs/security.md). */
+enum seccomp_mode { SECCOMP_OFF = 0, SECCOMP_KILL, SECCOMP_LOG };
+
+enum seccomp_thread {
+	SECCOMP_THREAD_MAIN,	/* the main loop: signals, console input, teardown */
+	SECCOMP_THREAD_VCPU,	/* KVM_RUN and the MMIO exits it handles */
+	SECCOMP_THREAD_IO,	/* a virtio device's I/O thread */
+	SECCOMP_THREAD_API,	/* the control socket: pause, resume, snapshot */
+	SECCOMP_NR_THREADS,
+};
+
+/* "off", "log" or "kill" into *mode; -VMM_ERR_INPUT with a reason in err if not. */
+int seccomp__parse_mode(const char *arg, enum seccomp_mode *mode, char *err,
+			size_t errlen) __must_check;
+
+/*
+ * Builds the filters for mode (nothing for SECCOMP_OFF). Returns 0,
+ * -VMM_ERR_HOST when the kernel has no seccomp filters, or
+ * -VMM_ERR_INTERNAL; says why on stderr.
+ */
+int seccomp__prepare(enum seccomp_mode mode) __must_check;
+
+/*
+ * Sets no-new-privs and installs kind's filter on the calling thread (does
+ * nothing when prepared with SECCOMP_OFF, or not prepared). Returns 0 or
+ * -VMM_ERR_INTERNAL, having said why.
+ */
+int seccomp__enter(enum seccomp_thread kind) __must_check;
+
+/* The thread kind's name, for messages. */
+const char *seccomp__thread_name(enum seccomp_thread kind);
+
+#endif

@@ -1,0 +1,141 @@
+/*
+ * vmm/seccomp.c natively: --seccomp's values, every kind's filter builds
+ * for this arch, and (in a child process) a filter kills on a call outside
+ * its list, answers clone3 with ENOSYS, and only logs in log mode.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "vmm/seccomp.h"
+#include "vmm/util.h"
+
+static void test_parse_mode(void **state)
+{
+	enum seccomp_mode m = SECCOMP_OFF;
+	char err[128] = "";
+
+	assert_int_equal(seccomp__parse_mode("kill", &m, err, sizeof(err)), 0);
+	assert_int_equal(m, SECCOMP_KILL);
+	assert_int_equal(seccomp__parse_mode("log", &m, err, sizeof(err)), 0);
+	assert_int_equal(m, SECCOMP_LOG);
+	assert_int_equal(seccomp__parse_mode("off", &m, err, sizeof(err)), 0);
+	assert_int_equal(m, SECCOMP_OFF);
+	assert_int_equal(seccomp__parse_mode("on", &m, err, sizeof(err)), -VMM_ERR_INPUT);
+	assert_string_equal(err, "--seccomp on: expected off, log or kill");
+	assert_int_equal(seccomp__parse_mode("", &m, err, sizeof(err)), -VMM_ERR_INPUT);
+	assert_int_equal(m, SECCOMP_OFF);
+}
+
+static void test_every_filter_builds(void **state)
+{
+	assert_int_equal(seccomp__prepare(SECCOMP_KILL), 0);
+	assert_int_equal(seccomp__prepare(SECCOMP_LOG), 0);
+	assert_int_equal(seccomp__prepare(SECCOMP_OFF), 0);
+	assert_string_equal(seccomp__thread_name(SECCOMP_THREAD_VCPU), "vcpu");
+	assert_string_equal(seccomp__thread_name(SECCOMP_THREAD_API), "api");
+}
+
+enum probe {
+	PROBE_FORBIDDEN, PROBE_ALLOWED, PROBE_OTHER_IOCTL, PROBE_CLONE3, PROBE_EXEC_MAP,
+	PROBE_OTHER_PID,
+};
+
+/*
+ * In a child: prepares mode, enters kind's filter, makes the probe's call
+ * and exits 0 when it returned as expected. Returns the child's wait status.
+ */
+static int in_child(enum seccomp_mode mode, enum seccomp_thread kind, enum probe probe)
+{
+	pid_t pid = fork();
+	int status = 0;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		long r = 0;
+
+		if (seccomp__prepare(mode) || seccomp__enter(kind))
+			_exit(90);
+		switch (probe) {
+		case PROBE_FORBIDDEN:	/* no kind opens sockets */
+			r = syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
+			break;
+		case PROBE_ALLOWED:	/* a bad fd: the call is made and fails */
+			r = syscall(SYS_ioctl, -1, KVM_RUN, 0) == -1 && errno == EBADF ? 0 : 1;
+			break;
+		case PROBE_OTHER_IOCTL:	/* not one the vcpu threads make */
+			r = syscall(SYS_ioctl, -1, KVM_CREATE_DEVICE, 0) == -1 && errno == EBADF ? 0 : 1;
+			break;
+		case PROBE_CLONE3:
+			r = syscall(SYS_clone3, NULL, 0) == -1 && errno == ENOSYS ? 0 : 1;
+			break;
+		case PROBE_EXEC_MAP:
+			r = syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_EXEC,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == -1;
+			break;
+		case PROBE_OTHER_PID:	/* pid 1's thread 1, signal 0: harmless if let through */
+			syscall(SYS_tgkill, 1, 1, 0);
+			break;
+		}
+		/* exit_group itself: ASan's _exit makes calls of its own first */
+		syscall(SYS_exit_group, r >= 0 ? 0 : 91);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static void expect_killed(int status)
+{
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGSYS);
+}
+
+static void expect_exit0(int status)
+{
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_kill_mode(void **state)
+{
+	for (int k = 0; k < SECCOMP_NR_THREADS; k++) {
+		expect_killed(in_child(SECCOMP_KILL, (enum seccomp_thread)k, PROBE_FORBIDDEN));
+		expect_exit0(in_child(SECCOMP_KILL, (enum seccomp_thread)k, PROBE_CLONE3));
+		expect_killed(in_child(SECCOMP_KILL, (enum seccomp_thread)k, PROBE_EXEC_MAP));
+		expect_killed(in_child(SECCOMP_KILL, (enum seccomp_thread)k, PROBE_OTHER_PID));
+	}
+	expect_exit0(in_child(SECCOMP_KILL, SECCOMP_THREAD_VCPU, PROBE_ALLOWED));
+	expect_exit0(in_child(SECCOMP_KILL, SECCOMP_THREAD_MAIN, PROBE_ALLOWED));
+	expect_killed(in_child(SECCOMP_KILL, SECCOMP_THREAD_VCPU, PROBE_OTHER_IOCTL));
+	expect_exit0(in_child(SECCOMP_KILL, SECCOMP_THREAD_MAIN, PROBE_OTHER_IOCTL));
+	expect_killed(in_child(SECCOMP_KILL, SECCOMP_THREAD_IO, PROBE_ALLOWED));
+}
+
+static void test_log_and_off_modes(void **state)
+{
+	expect_exit0(in_child(SECCOMP_LOG, SECCOMP_THREAD_VCPU, PROBE_FORBIDDEN));
+	expect_exit0(in_child(SECCOMP_LOG, SECCOMP_THREAD_IO, PROBE_CLONE3));
+	expect_exit0(in_child(SECCOMP_OFF, SECCOMP_THREAD_VCPU, PROBE_FORBIDDEN));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_mode),
+		cmocka_unit_test(test_every_filter_builds),
+		cmocka_unit_test(test_kill_mode),
+		cmocka_unit_test(test_log_and_off_modes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
