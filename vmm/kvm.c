@@ -59,18 +59,39 @@ int vm__create(struct vm *vm, unsigned ipa_bits)
 	return 0;
 }
 
+/*
+ * An anonymous mapping of size bytes at a 2 MiB aligned address: with the
+ * guest's RAM base 2 MiB aligned too, transparent huge pages can back it
+ * and KVM can map the guest's memory in 2 MiB blocks (far fewer faults).
+ */
+static void *map_aligned(uint64_t size)
+{
+	uint8_t *p = mmap(NULL, size + SZ_2M, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *start;
+	size_t head;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	start = (uint8_t *)align_up((uintptr_t)p, SZ_2M);
+	head = (size_t)(start - p);
+	if (head)
+		munmap(p, head);
+	munmap(start + size, SZ_2M - head);
+	return start;
+}
+
 int vm__setup_ram(struct vm *vm, uint64_t size)
 {
-	void *ram;
+	void *ram = map_aligned(size);
 
-	ram = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (ram == MAP_FAILED) {
+	if (!ram) {
 		pr_err("cannot map %llu MiB of guest memory: %s",
 		       (unsigned long long)(size >> 20), strerror(errno));
 		return -VMM_ERR_HOST;
 	}
 	madvise(ram, size, MADV_MERGEABLE);
+	madvise(ram, size, MADV_HUGEPAGE);
 	return vm__register_ram(vm, ram, size);
 }
 

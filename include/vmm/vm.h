@@ -89,12 +89,12 @@ int arch__vm_init(struct vm *vm) __must_check;		/* before vcpus: features, irqch
 int arch__vcpu_init(struct vcpu *vcpu) __must_check;	/* vcpu features, vector lengths */
 int arch__vm_finish(struct vm *vm) __must_check;	/* after all vcpus: irqchip init */
 
-/* What boots: read from disk first, loaded into the built VM later. */
+/* What boots: opened and checked first, read into the built VM's RAM later. */
 struct arch_boot;
-/* Reads the kernel and initrd cfg names (bad files: -2); *out to free in any case. */
+/* Opens the kernel and initrd cfg names, checks headers (bad files: -2); *out to free in any case. */
 int arch__boot_read(const struct vm_config *cfg, struct arch_boot **out) __must_check;
-/* Places them in RAM, writes the device tree (devices__fdt), sets the boot vcpu. */
-int arch__boot_load(struct vm *vm, const struct arch_boot *b) __must_check;
+/* Reads them straight into RAM, writes the device tree (devices__fdt), sets the boot vcpu. */
+int arch__boot_load(struct vm *vm, struct arch_boot *b) __must_check;
 void arch__boot_free(struct arch_boot *b);
 int arch__set_boot_regs(struct vcpu *vcpu, uint64_t entry, uint64_t dtb) __must_check;
 
