@@ -1,14 +1,24 @@
 /*
- * Boot benchmark, run in the test bed host by scripts/bench:
+ * Boot benchmark, run in the test bed host by scripts/bench-boot-inside:
  *
- *   vmmbench RUNS -- VMM run --debug ... -p "... vmm.test=noop"
+ *   vmmbench RUNS RAM_MIB -- NAME COMMAND... [-- NAME COMMAND...]
  *
- * Runs the command RUNS times and measures, from its output:
- *   first_run  ms from vmm's start to the first KVM_RUN (vmm's own --debug line)
- *   init       ms from exec to the guest's "vmm-guest: init reached"
- *   exit       ms from the guest's last line before poweroff to vmm's exit
- *   rss        vmm's peak RSS less the guest RAM resident at exit, KiB
- * and prints each run, then min/median/max of each.
+ * Runs each command RUNS times, alternating between them (A B A B ...),
+ * each booting a Linux guest with vmm.test=bench-boot (its init prints
+ * "vmm-guest: init reached", then "bench: uptime=SECONDS", then powers
+ * off). Measures, the same way for every VMM:
+ *   first_run   ms from exec to the first KVM_RUN (vmm's --debug line; -1 without it)
+ *   init        ms from exec to the guest's "vmm-guest: init reached"
+ *   pre_clock   ms from exec to the guest kernel's clock starting: the
+ *               time the uptime line came less the uptime it reports
+ *   exit        ms from the guest's last line before poweroff to the VMM's exit
+ *   own_rss     the VMM's own memory: VmHWM less the resident KiB of its
+ *               guest RAM mapping (the mappings of at least RAM_MIB), both
+ *               read from /proc when the uptime line comes
+ *   peak_rss    VmHWM at that time, KiB
+ * and prints each run, then per command min/median/max of each, and the
+ * ratio of the first command's median to the second's.
+ * The command's stdin is a pipe nobody writes to: a console with no input.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -18,8 +28,17 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { FIRST_RUN, INIT, EXIT, RSS, NR_METRICS };
-static const char *const names[NR_METRICS] = { "first_run_ms", "init_ms", "exit_ms", "rss_kib" };
+enum { FIRST_RUN, INIT, PRE_CLOCK, EXIT, OWN_RSS, PEAK_RSS, NR_METRICS };
+static const char *const names[NR_METRICS] = {
+	"first_run_ms", "init_ms", "pre_clock_ms", "exit_ms", "own_rss_kib", "peak_rss_kib",
+};
+
+#define MAX_CMDS 4
+
+struct cmd {
+	const char *name;
+	char **argv;
+};
 
 static double now_ms(void)
 {
@@ -29,30 +48,82 @@ static double now_ms(void)
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
-/* One run; fills m[] (negative when a marker never came). Returns the exit status. */
-static int one_run(char **cmd, double m[NR_METRICS])
+/* VmHWM of pid, KiB; 0 if unknown. */
+static unsigned long peak_kib(pid_t pid)
 {
-	double start = now_ms(), last_line = 0;
-	unsigned long hwm = 0, guest = 0;
+	char path[64], line[256];
+	unsigned long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %lu kB", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* Resident KiB of pid's mappings of at least min_kib: its guest RAM. */
+static unsigned long guest_ram_kib(pid_t pid, unsigned long min_kib)
+{
+	unsigned long size = 0, rss, total = 0;
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Size: %lu kB", &size) == 1)
+			continue;
+		if (sscanf(line, "Rss: %lu kB", &rss) == 1 && size >= min_kib)
+			total += rss;
+	}
+	fclose(f);
+	return total;
+}
+
+static pid_t start(char **argv, int *out_fd, int *in_fd)
+{
+	int out[2], in[2];
+	pid_t pid;
+
+	if (pipe(out) < 0 || pipe(in) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(out[1], 2);
+		close(out[0]);
+		close(in[1]);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(out[1]);
+	close(in[0]);
+	*out_fd = out[0];
+	*in_fd = in[1];
+	return pid;
+}
+
+/* One run; fills m[] (negative when a marker never came). Returns the exit status. */
+static int one_run(char **argv, unsigned long ram_kib, double m[NR_METRICS])
+{
+	double t0 = now_ms(), last_line = 0;
+	int out_fd, in_fd, status;
 	char line[4096];
-	int fds[2], status;
 	FILE *out;
 	pid_t pid;
 
 	for (int i = 0; i < NR_METRICS; i++)
 		m[i] = -1;
-	if (pipe(fds) < 0)
+	pid = start(argv, &out_fd, &in_fd);
+	if (pid < 0)
 		return -1;
-	pid = fork();
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		dup2(fds[1], 2);
-		close(fds[0]);
-		execvp(cmd[0], cmd);
-		_exit(127);
-	}
-	close(fds[1]);
-	out = fdopen(fds[0], "r");
+	out = fdopen(out_fd, "r");
 	while (fgets(line, sizeof(line), out)) {
 		double t = now_ms();
 		char *p;
@@ -60,18 +131,24 @@ static int one_run(char **cmd, double m[NR_METRICS])
 		if ((p = strstr(line, "first KVM_RUN ")))
 			m[FIRST_RUN] = atof(p + strlen("first KVM_RUN "));
 		if (strstr(line, "vmm-guest: init reached"))
-			m[INIT] = t - start;
+			m[INIT] = t - t0;
+		if ((p = strstr(line, "bench: uptime="))) {
+			unsigned long hwm = peak_kib(pid), guest = guest_ram_kib(pid, ram_kib);
+
+			m[PRE_CLOCK] = t - t0 - atof(p + strlen("bench: uptime=")) * 1e3;
+			if (hwm) {
+				m[PEAK_RSS] = (double)hwm;
+				m[OWN_RSS] = (double)hwm - (double)guest;
+			}
+		}
 		if (strstr(line, "vmm-guest: test "))
 			last_line = t;
-		if ((p = strstr(line, "peak RSS ")))
-			sscanf(p, "peak RSS %lu KiB, guest RAM resident %lu KiB", &hwm, &guest);
 	}
 	fclose(out);
 	waitpid(pid, &status, 0);
+	close(in_fd);
 	if (last_line)
 		m[EXIT] = now_ms() - last_line;
-	if (hwm)
-		m[RSS] = (double)hwm - (double)guest;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
@@ -82,35 +159,79 @@ static int cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Sorts v (n values) and returns the median. */
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(double), cmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Splits argv at each "--" into NAME COMMAND...; returns how many. */
+static int parse_cmds(int argc, char **argv, struct cmd cmds[MAX_CMDS])
+{
+	int n = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--"))
+			continue;
+		argv[i] = NULL;	/* ends the previous command */
+		if (n == MAX_CMDS || i + 2 >= argc)
+			return -1;
+		cmds[n].name = argv[i + 1];
+		cmds[n].argv = argv + i + 2;
+		n++;
+	}
+	return n;
+}
+
+static void report(const struct cmd *cmds, int nr_cmds, int runs, double (*m)[NR_METRICS])
+{
+	for (int i = 0; i < NR_METRICS; i++) {
+		double med[MAX_CMDS];
+
+		for (int c = 0; c < nr_cmds; c++) {
+			double v[runs];
+
+			for (int r = 0; r < runs; r++)
+				v[r] = m[r * nr_cmds + c][i];
+			med[c] = median(v, runs);
+			printf("%-5s %-13s min %8.1f  median %8.1f  max %8.1f\n", cmds[c].name,
+			       names[i], v[0], med[c], v[runs - 1]);
+		}
+		if (nr_cmds == 2 && med[0] > 0 && med[1] > 0)
+			printf("%s/%s %-13s %.2f\n", cmds[0].name, cmds[1].name, names[i],
+			       med[0] / med[1]);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	int runs = argc > 3 ? atoi(argv[1]) : 0;
+	int runs = argc > 4 ? atoi(argv[1]) : 0;
+	unsigned long ram_mib = argc > 4 ? strtoul(argv[2], NULL, 10) : 0;
+	struct cmd cmds[MAX_CMDS];
 	double (*m)[NR_METRICS];
-	int failed = 0;
+	int nr_cmds, failed = 0;
 
-	if (runs < 1 || strcmp(argv[2], "--")) {
-		fprintf(stderr, "usage: vmmbench RUNS -- COMMAND...\n");
+	nr_cmds = runs > 0 && ram_mib ? parse_cmds(argc - 3, argv + 3, cmds) : -1;
+	if (nr_cmds < 1 || argv[3]) {	/* argv[3] was the first "--" */
+		fprintf(stderr, "usage: vmmbench RUNS RAM_MIB -- NAME COMMAND... [-- NAME COMMAND...]\n");
 		return 2;
 	}
-	m = calloc(runs, sizeof(*m));
+	m = calloc((size_t)runs * nr_cmds, sizeof(*m));
 	for (int r = 0; r < runs; r++) {
-		int st = one_run(argv + 3, m[r]);
+		for (int c = 0; c < nr_cmds; c++) {
+			double *mr = m[r * nr_cmds + c];
+			int st = one_run(cmds[c].argv, ram_mib << 10, mr);
 
-		printf("run %d: status %d", r + 1, st);
-		for (int i = 0; i < NR_METRICS; i++)
-			printf(" %s=%.1f", names[i], m[r][i]);
-		printf("\n");
-		failed |= st != 0;
+			printf("%s run %d: status %d", cmds[c].name, r + 1, st);
+			for (int i = 0; i < NR_METRICS; i++)
+				printf(" %s=%.1f", names[i], mr[i]);
+			printf("\n");
+			fflush(stdout);
+			failed |= st != 0;
+		}
 	}
-	for (int i = 0; i < NR_METRICS; i++) {
-		double v[runs];
-
-		for (int r = 0; r < runs; r++)
-			v[r] = m[r][i];
-		qsort(v, runs, sizeof(double), cmp);
-		printf("%-13s min %8.1f  median %8.1f  max %8.1f\n", names[i], v[0],
-		       runs % 2 ? v[runs / 2] : (v[runs / 2 - 1] + v[runs / 2]) / 2, v[runs - 1]);
-	}
+	report(cmds, nr_cmds, runs, m);
 	free(m);
 	return failed;
 }
