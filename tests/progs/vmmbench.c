@@ -17,7 +17,7 @@
  *               read from /proc when the uptime line comes
  *   peak_rss    VmHWM at that time, KiB
  * and prints each run, then per command min/median/max of each, and the
- * ratio of the first command's median to the second's.
+ * ratio of each other command's median to the second's (the reference).
  * The command's stdin is a pipe nobody writes to: a console with no input.
  */
 #define _GNU_SOURCE
@@ -198,9 +198,10 @@ static void report(const struct cmd *cmds, int nr_cmds, int runs, double (*m)[NR
 			printf("%-5s %-13s min %8.1f  median %8.1f  max %8.1f\n", cmds[c].name,
 			       names[i], v[0], med[c], v[runs - 1]);
 		}
-		if (nr_cmds == 2 && med[0] > 0 && med[1] > 0)
-			printf("%s/%s %-13s %.2f\n", cmds[0].name, cmds[1].name, names[i],
-			       med[0] / med[1]);
+		for (int c = 0; c < nr_cmds; c++)
+			if (c != 1 && med[c] > 0 && med[1] > 0)
+				printf("%s/%s %-13s %.2f\n", cmds[c].name, cmds[1].name, names[i],
+				       med[c] / med[1]);
 	}
 }
 
