@@ -88,15 +88,22 @@ void arch__boot_free(struct arch_boot *b)
 	free(b);
 }
 
-/* The kernel and initrd, read from their files straight into guest RAM. */
+/*
+ * The kernel and initrd, from their files straight into guest RAM. A raw
+ * Image is mapped there copy-on-write (image__map), so that nothing is
+ * copied before the guest runs; a gzip one is inflated there.
+ */
 static int read_into_ram(struct vm *vm, struct arch_boot *f, const struct boot_layout *bl)
 {
 	const struct vm_config *cfg = vm->cfg;
+	uint8_t *kernel = vm__gpa_to_host(vm, bl->kernel, f->kernel.image_size);
 	char why[256];
 	int err;
 
-	if (image__read(&f->kernel, vm__gpa_to_host(vm, bl->kernel, f->kernel.image_size),
-			why, sizeof(why))) {
+	err = image__map(&f->kernel, kernel);
+	if (err)
+		pr_debug("kernel %s: read, not mapped: %s", cfg->kernel, strerror(-err));
+	if (err && image__read(&f->kernel, kernel, why, sizeof(why))) {
 		pr_err("kernel %s: %s", cfg->kernel, why);
 		return -VMM_ERR_INPUT;
 	}

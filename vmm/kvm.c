@@ -92,6 +92,8 @@ int vm__setup_ram(struct vm *vm, uint64_t size)
 	}
 	madvise(ram, size, MADV_MERGEABLE);
 	madvise(ram, size, MADV_HUGEPAGE);
+	pr_debug("guest RAM at host 0x%lx-0x%lx", (unsigned long)(uintptr_t)ram,
+		 (unsigned long)((uintptr_t)ram + size));
 	return vm__register_ram(vm, ram, size);
 }
 

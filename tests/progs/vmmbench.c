@@ -13,14 +13,17 @@
  *               time the uptime line came less the uptime it reports
  *   exit        ms from the guest's last line before poweroff to the VMM's exit
  *   own_rss     the VMM's own memory: VmHWM less the resident KiB of its
- *               guest RAM mapping (the mappings of at least RAM_MIB), both
- *               read from /proc when the uptime line comes
+ *               guest RAM, both read from /proc when the uptime line comes.
+ *               Guest RAM is the host range vmm's --debug line gives (it
+ *               holds a mapping of the kernel file and anonymous memory),
+ *               else every mapping of at least RAM_MIB (lkvm's is one).
  *   peak_rss    VmHWM at that time, KiB
  * and prints each run, then per command min/median/max of each, and the
  * ratio of each other command's median to the second's (the reference).
  * The command's stdin is a pipe nobody writes to: a console with no input.
  */
 #define _GNU_SOURCE
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,20 +68,35 @@ static unsigned long peak_kib(pid_t pid)
 	return v;
 }
 
-/* Resident KiB of pid's mappings of at least min_kib: its guest RAM. */
-static unsigned long guest_ram_kib(pid_t pid, unsigned long min_kib)
+/* Where guest RAM is in the VMM's address space, when it says so. */
+struct ram_range {
+	unsigned long start, end;	/* end 0: unknown */
+};
+
+/*
+ * Resident KiB of pid's guest RAM: its mappings inside r, or without r
+ * every mapping of at least min_kib.
+ */
+static unsigned long guest_ram_kib(pid_t pid, const struct ram_range *r, unsigned long min_kib)
 {
-	unsigned long size = 0, rss, total = 0;
-	char path[64], line[256];
+	unsigned long start = 0, end = 0, size = 0, rss, total = 0;
+	char path[64], line[512];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
 	if (!(f = fopen(path, "r")))
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
+		bool in;
+
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+			continue;
 		if (sscanf(line, "Size: %lu kB", &size) == 1)
 			continue;
-		if (sscanf(line, "Rss: %lu kB", &rss) == 1 && size >= min_kib)
+		if (sscanf(line, "Rss: %lu kB", &rss) != 1)
+			continue;
+		in = r->end ? start >= r->start && end <= r->end : size >= min_kib;
+		if (in)
 			total += rss;
 	}
 	fclose(f);
@@ -113,6 +131,7 @@ static pid_t start(char **argv, int *out_fd, int *in_fd)
 static int one_run(char **argv, unsigned long ram_kib, double m[NR_METRICS])
 {
 	double t0 = now_ms(), last_line = 0;
+	struct ram_range ram = { 0, 0 };
 	int out_fd, in_fd, status;
 	char line[4096];
 	FILE *out;
@@ -128,12 +147,14 @@ static int one_run(char **argv, unsigned long ram_kib, double m[NR_METRICS])
 		double t = now_ms();
 		char *p;
 
+		if ((p = strstr(line, "guest RAM at host ")))
+			sscanf(p, "guest RAM at host %lx-%lx", &ram.start, &ram.end);
 		if ((p = strstr(line, "first KVM_RUN ")))
 			m[FIRST_RUN] = atof(p + strlen("first KVM_RUN "));
 		if (strstr(line, "vmm-guest: init reached"))
 			m[INIT] = t - t0;
 		if ((p = strstr(line, "bench: uptime="))) {
-			unsigned long hwm = peak_kib(pid), guest = guest_ram_kib(pid, ram_kib);
+			unsigned long hwm = peak_kib(pid), guest = guest_ram_kib(pid, &ram, ram_kib);
 
 			m[PRE_CLOCK] = t - t0 - atof(p + strlen("bench: uptime=")) * 1e3;
 			if (hwm) {
