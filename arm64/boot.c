@@ -90,8 +90,12 @@ void arch__boot_free(struct arch_boot *b)
 
 /*
  * The kernel and initrd, from their files straight into guest RAM. A raw
- * Image is mapped there copy-on-write (image__map), so that nothing is
- * copied before the guest runs; a gzip one is inflated there.
+ * Image is mapped there copy-on-write (image__map): nothing is copied
+ * before the guest runs, and only the pages the guest writes ever are; so
+ * the Image file must not be rewritten in place while the guest runs (a
+ * page not yet copied is the file's). A gzip Image is inflated there. The
+ * initrd is read: the guest frees its pages once unpacked and uses them as
+ * ordinary memory, which had better not stay tied to a file.
  */
 static int read_into_ram(struct vm *vm, struct arch_boot *f, const struct boot_layout *bl)
 {
