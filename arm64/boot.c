@@ -88,6 +88,14 @@ void arch__boot_free(struct arch_boot *b)
 	free(b);
 }
 
+/* VMM_COPY_KERNEL=1: read the Image rather than map it (for one rewritten in place). */
+static bool copy_kernel(void)
+{
+	const char *v = getenv("VMM_COPY_KERNEL");
+
+	return v && strcmp(v, "0");
+}
+
 /*
  * The kernel and initrd, from their files straight into guest RAM. A raw
  * Image is mapped there copy-on-write (image__map): nothing is copied
@@ -104,9 +112,10 @@ static int read_into_ram(struct vm *vm, struct arch_boot *f, const struct boot_l
 	char why[256];
 	int err;
 
-	err = image__map(&f->kernel, kernel);
+	err = copy_kernel() ? -EPERM : image__map(&f->kernel, kernel);
 	if (err)
-		pr_debug("kernel %s: read, not mapped: %s", cfg->kernel, strerror(-err));
+		pr_debug("kernel %s: read, not mapped: %s", cfg->kernel,
+			 copy_kernel() ? "VMM_COPY_KERNEL is set" : strerror(-err));
 	if (err && image__read(&f->kernel, kernel, why, sizeof(why))) {
 		pr_err("kernel %s: %s", cfg->kernel, why);
 		return -VMM_ERR_INPUT;

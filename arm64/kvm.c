@@ -1,6 +1,7 @@
 /* The arm64 VM before it exists: the host's SVE set, the machine type (IPA size). */
 #include <linux/kvm.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arm64/arm64.h"
 #include "arm64/layout.h"
@@ -8,6 +9,13 @@
 
 void arch__vm_struct_init(struct vm *vm)
 {
+	vm->arch.gic_fd = -1;
+}
+
+void arch__vm_close(struct vm *vm)
+{
+	if (vm->arch.gic_fd >= 0)
+		close(vm->arch.gic_fd);
 	vm->arch.gic_fd = -1;
 }
 

@@ -173,15 +173,37 @@ static void report_memory(struct vm *vm)
 	pr_debug("peak RSS %lu KiB, guest RAM resident %lu KiB", hwm, ram_resident_kib(vm));
 }
 
+/*
+ * The vcpus, the irqchip and the VM fd closed first, so that KVM frees the
+ * guest's stage-2 tables in one go; then unmapping guest RAM is a plain
+ * munmap, not a stage-2 unmap and TLB flush per page of it.
+ */
+static void close_vm(struct vm *vm)
+{
+	for (unsigned i = 0; vm->vcpus && i < vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+
+		if (vcpu->run)
+			munmap(vcpu->run, vm->run_size);
+		if (vcpu->fd >= 0)
+			close(vcpu->fd);
+		vcpu->run = NULL;
+		vcpu->fd = -1;
+	}
+	arch__vm_close(vm);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	vm->vm_fd = -1;
+}
+
 void vm__destroy(struct vm *vm)
 {
 	report_memory(vm);
+	close_vm(vm);
 	if (vm->ram)
 		munmap(vm->ram, vm->ram_size);
-	if (vm->vm_fd >= 0)
-		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	vm->ram = NULL;
-	vm->vm_fd = vm->kvm_fd = -1;
+	vm->kvm_fd = -1;
 }

@@ -88,6 +88,7 @@ uint64_t arch__ram_base(void);				/* guest address of RAM */
 int arch__vm_init(struct vm *vm) __must_check;		/* before vcpus: features, irqchip */
 int arch__vcpu_init(struct vcpu *vcpu) __must_check;	/* vcpu features, vector lengths */
 int arch__vm_finish(struct vm *vm) __must_check;	/* after all vcpus: irqchip init */
+void arch__vm_close(struct vm *vm);			/* closes the irqchip's fd */
 
 /* What boots: opened and checked first, read into the built VM's RAM later. */
 struct arch_boot;

@@ -12,12 +12,14 @@
  *   pre_clock   ms from exec to the guest kernel's clock starting: the
  *               time the uptime line came less the uptime it reports
  *   exit        ms from the guest's last line before poweroff to the VMM's exit
- *   own_rss     the VMM's own memory: VmHWM less the resident KiB of its
- *               guest RAM, both read from /proc when the uptime line comes.
+ *   own_rss     the VMM's own memory: its peak RSS (wait4's ru_maxrss, exact
+ *               where /proc's VmHWM lags by up to 64 page-table changes per
+ *               thread) less the resident KiB of its guest RAM, read from
+ *               /proc/PID/smaps (a page-table walk) when the uptime line comes.
  *               Guest RAM is the host range vmm's --debug line gives (it
  *               holds a mapping of the kernel file and anonymous memory),
  *               else every mapping of at least RAM_MIB (lkvm's is one).
- *   peak_rss    VmHWM at that time, KiB
+ *   peak_rss    the peak RSS, KiB
  * and prints each run, then per command min/median/max of each, and the
  * ratio of each other command's median to the second's (the reference).
  * The command's stdin is a pipe nobody writes to: a console with no input.
@@ -27,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,23 +52,6 @@ static double now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-/* VmHWM of pid, KiB; 0 if unknown. */
-static unsigned long peak_kib(pid_t pid)
-{
-	char path[64], line[256];
-	unsigned long v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (!(f = fopen(path, "r")))
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmHWM: %lu kB", &v) == 1)
-			break;
-	fclose(f);
-	return v;
 }
 
 /* Where guest RAM is in the VMM's address space, when it says so. */
@@ -132,7 +118,9 @@ static int one_run(char **argv, unsigned long ram_kib, double m[NR_METRICS])
 {
 	double t0 = now_ms(), last_line = 0;
 	struct ram_range ram = { 0, 0 };
+	unsigned long guest = 0;
 	int out_fd, in_fd, status;
+	struct rusage ru;
 	char line[4096];
 	FILE *out;
 	pid_t pid;
@@ -154,22 +142,21 @@ static int one_run(char **argv, unsigned long ram_kib, double m[NR_METRICS])
 		if (strstr(line, "vmm-guest: init reached"))
 			m[INIT] = t - t0;
 		if ((p = strstr(line, "bench: uptime="))) {
-			unsigned long hwm = peak_kib(pid), guest = guest_ram_kib(pid, &ram, ram_kib);
-
+			guest = guest_ram_kib(pid, &ram, ram_kib);
 			m[PRE_CLOCK] = t - t0 - atof(p + strlen("bench: uptime=")) * 1e3;
-			if (hwm) {
-				m[PEAK_RSS] = (double)hwm;
-				m[OWN_RSS] = (double)hwm - (double)guest;
-			}
 		}
 		if (strstr(line, "vmm-guest: test "))
 			last_line = t;
 	}
 	fclose(out);
-	waitpid(pid, &status, 0);
+	if (wait4(pid, &status, 0, &ru) < 0)
+		return -1;
 	close(in_fd);
 	if (last_line)
 		m[EXIT] = now_ms() - last_line;
+	m[PEAK_RSS] = (double)ru.ru_maxrss;
+	if (guest)
+		m[OWN_RSS] = (double)ru.ru_maxrss - (double)guest;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
