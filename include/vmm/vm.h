@@ -77,7 +77,8 @@ void vcpu__resume_all(struct vm *vm);
  * them: vm__init_struct -> arch__vm_struct_init; arch__boot_read (before
  * any KVM call); kvm__open -> arch__host_probe; vm__create -> arch__vm_type;
  * arch__vm_init; each vcpu -> arch__vcpu_init; arch__vm_finish; devices;
- * arch__boot_load -> arch__set_boot_regs.
+ * arch__boot_load -> arch__set_boot_regs; at teardown, vm__destroy ->
+ * arch__vm_close.
  */
 void arch__vm_struct_init(struct vm *vm);		/* fds to -1 */
 int arch__host_probe(struct vm *vm) __must_check;	/* /dev/kvm open, no VM yet */
