@@ -88,22 +88,13 @@ void arch__boot_free(struct arch_boot *b)
 	free(b);
 }
 
-/* VMM_COPY_KERNEL=1: read the Image rather than map it (for one rewritten in place). */
-static bool copy_kernel(void)
-{
-	const char *v = getenv("VMM_COPY_KERNEL");
-
-	return v && strcmp(v, "0");
-}
-
 /*
- * The kernel and initrd, from their files straight into guest RAM. A raw
- * Image is mapped there copy-on-write (image__map): nothing is copied
- * before the guest runs, and only the pages the guest writes ever are; so
- * the Image file must not be rewritten in place while the guest runs (a
- * page not yet copied is the file's). A gzip Image is inflated there. The
- * initrd is read: the guest frees its pages once unpacked and uses them as
- * ordinary memory, which had better not stay tied to a file.
+ * The kernel and initrd, read (or inflated) from their files straight into
+ * guest RAM, once. Mapping a raw Image there copy-on-write instead copies
+ * nothing before the guest runs, but its 4 KiB page-cache pages cannot be
+ * given to the guest as 2 MiB stage-2 blocks like the huge pages of guest
+ * RAM, and the guest's faults on them cost far more than the copy
+ * (docs/benchmarks.md).
  */
 static int read_into_ram(struct vm *vm, struct arch_boot *f, const struct boot_layout *bl)
 {
@@ -112,11 +103,7 @@ static int read_into_ram(struct vm *vm, struct arch_boot *f, const struct boot_l
 	char why[256];
 	int err;
 
-	err = copy_kernel() ? -EPERM : image__map(&f->kernel, kernel);
-	if (err)
-		pr_debug("kernel %s: read, not mapped: %s", cfg->kernel,
-			 copy_kernel() ? "VMM_COPY_KERNEL is set" : strerror(-err));
-	if (err && image__read(&f->kernel, kernel, why, sizeof(why))) {
+	if (image__read(&f->kernel, kernel, why, sizeof(why))) {
 		pr_err("kernel %s: %s", cfg->kernel, why);
 		return -VMM_ERR_INPUT;
 	}

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -271,18 +270,6 @@ int image__read(struct arm64_image *img, uint8_t *dst, char *err, size_t errlen)
 	if (ret)
 		return fail(err, errlen, "cannot read: %s", strerror(-ret));
 	return 0;
-}
-
-int image__map(struct arm64_image *img, uint8_t *dst)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	void *p;
-
-	if (!img->is_open || img->gzip || page <= 0 || (uintptr_t)dst % (uintptr_t)page)
-		return -EINVAL;
-	p = mmap(dst, align_up(img->len, (uint64_t)page), PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_FIXED, img->fd, 0);
-	return p == MAP_FAILED ? -errno : 0;
 }
 
 void image__close(struct arm64_image *img)

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -525,53 +524,6 @@ static void test_load_bad_header(void **state)
 	assert_int_equal(f->img.len, 0);
 }
 
-/* A raw Image mapped copy-on-write: its bytes, then zeros; a write stays out of the file. */
-static void test_map_raw(void **state)
-{
-	struct fixture *f = *state;
-	size_t room = 0x10000;
-	uint8_t *dst = mmap(NULL, room, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint8_t back[64];
-	int fd;
-
-	assert_true(dst != MAP_FAILED);
-	f->buf = make_image(IMG_LEN, &good_hdr);
-	write_temp(f, f->buf, IMG_LEN);
-	assert_int_equal(image__open(f->path, &f->img, f->err, sizeof(f->err)), 0);
-	assert_int_equal(image__map(&f->img, dst), 0);
-	assert_memory_equal(dst, f->buf, IMG_LEN);
-	for (size_t i = IMG_LEN; i < room; i++)
-		assert_int_equal(dst[i], 0);
-	dst[0] ^= 0xff;
-	fd = open(f->path, O_RDONLY);
-	assert_true(fd >= 0);
-	assert_int_equal(read(fd, back, sizeof(back)), (ssize_t)sizeof(back));
-	close(fd);
-	assert_memory_equal(back, f->buf, sizeof(back));
-	/* Not page aligned: refused, the destination left alone. */
-	assert_int_equal(image__map(&f->img, dst + 8), -EINVAL);
-	assert_int_equal(dst[8], f->buf[8]);
-	munmap(dst, room);
-}
-
-/* A gzip Image cannot be mapped: the caller inflates it instead. */
-static void test_map_gzip_refused(void **state)
-{
-	struct fixture *f = *state;
-	uint8_t *dst = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	size_t gzlen;
-
-	assert_true(dst != MAP_FAILED);
-	f->buf = make_image(IMG_LEN, &good_hdr);
-	f->gz = gzip(f->buf, IMG_LEN, &gzlen);
-	write_temp(f, f->gz, gzlen);
-	assert_int_equal(image__open(f->path, &f->img, f->err, sizeof(f->err)), 0);
-	assert_int_equal(image__map(&f->img, dst), -EINVAL);
-	assert_int_equal(image__read(&f->img, dst, f->err, sizeof(f->err)), 0);
-	assert_memory_equal(dst, f->buf, IMG_LEN);
-	munmap(dst, 0x10000);
-}
-
 static void test_load_missing(void **state)
 {
 	struct fixture *f = *state;
@@ -636,8 +588,6 @@ int main(void)
 		T(test_open_raw_reads_header_only),
 		T(test_load_truncated),
 		T(test_load_bad_header),
-		T(test_map_raw),
-		T(test_map_gzip_refused),
 		T(test_load_missing),
 		T(test_load_empty),
 		T(test_image_close),

@@ -49,15 +49,6 @@ int image__open(const char *path, struct arm64_image *img, char *err, size_t err
  */
 int image__read(struct arm64_image *img, uint8_t *dst, char *err, size_t errlen);
 
-/*
- * Maps a raw Image copy-on-write over dst (page aligned, with room for
- * image_size bytes, in a mapping of ours): nothing is read or copied until
- * the guest touches a page, and only the pages it writes are copied.
- * Returns 0, or -errno (a gzip Image, dst not page aligned, mmap refused)
- * with dst unchanged: the caller then uses image__read().
- */
-int image__map(struct arm64_image *img, uint8_t *dst);
-
 void image__close(struct arm64_image *img);
 
 #endif
