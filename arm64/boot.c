@@ -1,13 +1,16 @@
 /*
  * Booting an arm64 guest (Documentation/arch/arm64/booting.rst): the
- * kernel Image and initrd read from disk, placed in guest RAM, the device
+ * kernel Image and initrd read from disk straight into guest RAM, the device
  * tree written below the top of RAM, and the boot vcpu's registers set.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libfdt.h>
 
@@ -20,40 +23,54 @@
 
 #define INITRD_MAX_SIZE (1ULL << 30)
 
+/*
+ * The kernel and initrd, opened and checked before any KVM call; read
+ * once, straight into guest RAM, when the VM exists (arch__boot_load).
+ */
 struct arch_boot {
 	struct arm64_image kernel;
-	uint8_t *initrd;
+	int initrd_fd;
+	const uint8_t *initrd_mem;	/* vmm exec's, built in memory: borrowed */
 	size_t initrd_len;
-	bool initrd_borrowed;
 };
 
-static int read_boot_files(const struct vm_config *cfg, struct arch_boot *f)
+static int open_initrd(const char *path, struct arch_boot *f)
+{
+	struct stat st;
+	int err = 0;
+
+	f->initrd_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (f->initrd_fd < 0 || fstat(f->initrd_fd, &st) < 0)
+		err = errno;
+	else if (!S_ISREG(st.st_mode))
+		err = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+	else if ((uint64_t)st.st_size > INITRD_MAX_SIZE)
+		err = EFBIG;
+	if (err) {
+		pr_err("initrd %s: %s", path, err == EFBIG ? "larger than 1 GiB" : strerror(err));
+		return -VMM_ERR_INPUT;
+	}
+	f->initrd_len = (size_t)st.st_size;
+	return 0;
+}
+
+static int open_boot_files(const struct vm_config *cfg, struct arch_boot *f)
 {
 	char why[256];
-	int err;
 
-	if (image__load(cfg->kernel, &f->kernel, why, sizeof(why))) {
+	if (image__open(cfg->kernel, &f->kernel, why, sizeof(why))) {
 		pr_err("kernel %s: %s", cfg->kernel, why);
 		return -VMM_ERR_INPUT;
 	}
-	pr_debug("kernel %s: %zu bytes, text_offset 0x%llx, image_size %llu", cfg->kernel,
-		 f->kernel.len, (unsigned long long)f->kernel.text_offset,
+	pr_debug("kernel %s: %s, text_offset 0x%llx, image_size %llu", cfg->kernel,
+		 f->kernel.gzip ? "gzip" : "raw", (unsigned long long)f->kernel.text_offset,
 		 (unsigned long long)f->kernel.image_size);
-	if (cfg->exec) {	/* vmm exec's, built in memory: borrowed, never freed here */
-		f->initrd = (uint8_t *)cfg->exec->initrd;
+	if (cfg->exec) {
+		f->initrd_mem = cfg->exec->initrd;
 		f->initrd_len = cfg->exec->initrd_len;
-		f->initrd_borrowed = true;
 		return 0;
 	}
-	if (!cfg->initrd)
-		return 0;
-	err = read_file(cfg->initrd, INITRD_MAX_SIZE, &f->initrd, &f->initrd_len);
-	if (err) {
-		pr_err("initrd %s: %s", cfg->initrd,
-		       err == -EFBIG ? "larger than 1 GiB" : strerror(-err));
-		return -VMM_ERR_INPUT;
-	}
-	return 0;
+	return cfg->initrd ? open_initrd(cfg->initrd, f) : 0;
 }
 
 int arch__boot_read(const struct vm_config *cfg, struct arch_boot **out)
@@ -61,17 +78,54 @@ int arch__boot_read(const struct vm_config *cfg, struct arch_boot **out)
 	struct arch_boot *b = calloc(1, sizeof(*b));
 
 	*out = b;
-	return b ? read_boot_files(cfg, b) : -VMM_ERR_INTERNAL;
+	if (!b)
+		return -VMM_ERR_INTERNAL;
+	b->kernel.fd = b->initrd_fd = -1;
+	return open_boot_files(cfg, b);
 }
 
 void arch__boot_free(struct arch_boot *b)
 {
 	if (!b)
 		return;
-	image__free(&b->kernel);
-	if (!b->initrd_borrowed)
-		free(b->initrd);
+	image__close(&b->kernel);
+	if (b->initrd_fd >= 0)
+		close(b->initrd_fd);
 	free(b);
+}
+
+/*
+ * The kernel and initrd, read (or inflated) from their files straight into
+ * guest RAM, once. Mapping a raw Image there copy-on-write instead copies
+ * nothing before the guest runs, but its 4 KiB page-cache pages cannot be
+ * given to the guest as 2 MiB stage-2 blocks like the huge pages of guest
+ * RAM, and the guest's faults on them cost far more than the copy
+ * (docs/benchmarks.md).
+ */
+static int read_into_ram(struct vm *vm, struct arch_boot *f, const struct boot_layout *bl)
+{
+	const struct vm_config *cfg = vm->cfg;
+	uint8_t *kernel = vm__gpa_to_host(vm, bl->kernel, f->kernel.image_size);
+	char why[256];
+	int err;
+
+	if (image__read(&f->kernel, kernel, why, sizeof(why))) {
+		pr_err("kernel %s: %s", cfg->kernel, why);
+		return -VMM_ERR_INPUT;
+	}
+	if (!f->initrd_len)
+		return 0;
+	if (f->initrd_mem) {
+		memcpy(vm__gpa_to_host(vm, bl->initrd, f->initrd_len), f->initrd_mem, f->initrd_len);
+		return 0;
+	}
+	err = read_exact(f->initrd_fd, vm__gpa_to_host(vm, bl->initrd, f->initrd_len),
+			 f->initrd_len, 0);
+	if (err) {
+		pr_err("initrd %s: cannot read: %s", cfg->initrd, strerror(-err));
+		return -VMM_ERR_INPUT;
+	}
+	return 0;
 }
 
 static int write_dtb_file(const char *path, const void *fdt, size_t len)
@@ -147,8 +201,8 @@ static int build_fdt(struct vm *vm, const struct boot_layout *bl, size_t initrd_
 	return err;
 }
 
-/* Copies the kernel and initrd into guest RAM, writes the DTB, sets vcpu 0's registers. */
-int arch__boot_load(struct vm *vm, const struct arch_boot *f)
+/* Reads the kernel and initrd into guest RAM, writes the DTB, sets vcpu 0's registers. */
+int arch__boot_load(struct vm *vm, struct arch_boot *f)
 {
 	struct boot_layout bl;
 	char why[256];
@@ -159,11 +213,12 @@ int arch__boot_load(struct vm *vm, const struct arch_boot *f)
 		pr_err("%s", why);
 		return -VMM_ERR_INPUT;
 	}
-	memcpy(vm__gpa_to_host(vm, bl.kernel, f->kernel.len), f->kernel.data, f->kernel.len);
-	if (f->initrd_len)
-		memcpy(vm__gpa_to_host(vm, bl.initrd, f->initrd_len), f->initrd, f->initrd_len);
-	pr_debug("kernel at 0x%llx, initrd at 0x%llx, DTB at 0x%llx", (unsigned long long)bl.kernel,
-		 (unsigned long long)bl.initrd, (unsigned long long)bl.dtb);
+	err = read_into_ram(vm, f, &bl);
+	if (err)
+		return err;
+	pr_debug("kernel (%zu bytes) at 0x%llx, initrd at 0x%llx, DTB at 0x%llx", f->kernel.len,
+		 (unsigned long long)bl.kernel, (unsigned long long)bl.initrd,
+		 (unsigned long long)bl.dtb);
 	err = build_fdt(vm, &bl, f->initrd_len);
 	if (!err)
 		err = arch__set_boot_regs(&vm->vcpus[0], bl.kernel, bl.dtb);

@@ -1,8 +1,11 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "arm64/image.h"
@@ -26,7 +29,7 @@
 #define IMAGE_MAGIC		0x644d5241U	/* "ARM\x64" */
 #define FLAG_BE			(1ULL << 0)
 
-#define GZIP_CHUNK_MIN		(64ULL << 10)
+#define GZIP_CHUNK		(64 << 10)	/* compressed bytes read at a time */
 
 static int __printf(3, 4) fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -100,158 +103,186 @@ static bool is_gzip(const uint8_t *buf, size_t len)
 	return len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b;
 }
 
-/*
- * Makes room for more output: doubles the buffer, up to one byte past the
- * limit so that a stream which goes over it (and fills that byte) can be
- * told from one that ends exactly on it. -EFBIG once that byte is used.
- */
-static int grow(uint8_t **buf, size_t *cap)
+/* More compressed input when the stream has used what it had; 0 at the file's end. */
+static int refill(struct arm64_image *img, z_stream *s)
 {
-	size_t limit = IMAGE_MAX_SIZE + 1;
-	size_t want = *cap ? *cap * 2 : GZIP_CHUNK_MIN;
-	uint8_t *p;
+	ssize_t n;
 
-	if (*cap >= limit)
-		return -EFBIG;
-	if (want > limit)
-		want = limit;
-	p = realloc(*buf, want);
-	if (!p)
-		return -ENOMEM;
-	*buf = p;
-	*cap = want;
-	return 0;
-}
-
-/* One inflate() step; 1 when the stream has ended, 0 to go on, or an error. */
-static int inflate_step(z_stream *s, char *err, size_t errlen)
-{
-	int zret = inflate(s, Z_NO_FLUSH);
-
-	switch (zret) {
-	case Z_STREAM_END:
+	if (s->avail_in)
 		return 1;
-	case Z_OK:
-	case Z_BUF_ERROR:
-		/* No output room left: the caller grows the buffer. */
-		if (!s->avail_out)
-			return 0;
-		/* Room left but no input, and no end of stream. */
-		if (zret == Z_BUF_ERROR || !s->avail_in)
-			return fail(err, errlen, "truncated gzip stream");
-		return 0;
-	case Z_MEM_ERROR:
-		return fail(err, errlen, "out of memory decompressing the gzip stream");
-	default:
-		return fail(err, errlen, "corrupt gzip stream: %s",
-			    s->msg ? s->msg : "invalid data");
-	}
+	do
+		n = read(img->fd, img->zbuf, GZIP_CHUNK);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	s->next_in = img->zbuf;
+	s->avail_in = (uInt)n;
+	return n > 0;
 }
 
-static int inflate_all(z_stream *s, uint8_t **out, size_t *cap,
-		       char *err, size_t errlen)
+/*
+ * Inflates into [out, out + room) until it is full or the stream ends:
+ * 1 at the stream's end, 0 when out is full, or an error. *done gets the
+ * bytes written.
+ */
+static int inflate_to(struct arm64_image *img, uint8_t *out, size_t room, size_t *done,
+		      char *err, size_t errlen)
 {
+	z_stream *s = img->zs;
 	int ret = 0;
 
-	while (ret == 0) {
-		if (s->total_out == *cap) {
-			ret = grow(out, cap);
-			if (ret == -EFBIG)
-				return fail(err, errlen,
-					    "gzip stream decompresses to more than %llu MiB",
-					    IMAGE_MAX_SIZE >> 20);
-			if (ret)
-				return fail(err, errlen,
-					    "out of memory decompressing the gzip stream");
-			s->next_out = *out + s->total_out;
-			s->avail_out = *cap - s->total_out;
-		}
-		ret = inflate_step(s, err, errlen);
+	s->next_out = out;
+	s->avail_out = (uInt)room;	/* at most IMAGE_MAX_SIZE */
+	while (ret == 0 && s->avail_out) {
+		int more = refill(img, s);
+		int zret;
+
+		if (more < 0)
+			return fail(err, errlen, "cannot read: %s", strerror(-more));
+		zret = inflate(s, Z_NO_FLUSH);
+		if (zret == Z_STREAM_END)
+			ret = 1;
+		else if (zret == Z_BUF_ERROR && !more)
+			ret = fail(err, errlen, "truncated gzip stream");
+		else if (zret == Z_MEM_ERROR)
+			ret = fail(err, errlen, "out of memory decompressing the gzip stream");
+		else if (zret != Z_OK && zret != Z_BUF_ERROR)
+			ret = fail(err, errlen, "corrupt gzip stream: %s",
+				   s->msg ? s->msg : "invalid data");
 	}
-	return ret < 0 ? ret : 0;
+	*done = room - s->avail_out;
+	return ret;
 }
 
-static int gunzip(const uint8_t *in, size_t inlen, uint8_t **out, size_t *outlen,
-		  char *err, size_t errlen)
+/* The header of a gzip-compressed Image: its first 64 bytes inflated. */
+static int open_gzip(struct arm64_image *img, char *err, size_t errlen)
 {
-	z_stream s;
-	uint8_t *buf = NULL;
-	size_t cap = 0;
+	size_t got;
 	int ret;
 
-	memset(&s, 0, sizeof(s));
-	if (inflateInit2(&s, 15 + 32) != Z_OK)
+	img->gzip = true;
+	img->zs = calloc(1, sizeof(z_stream));
+	img->zbuf = malloc(GZIP_CHUNK);
+	if (!img->zs || !img->zbuf || inflateInit2((z_stream *)img->zs, 15 + 32) != Z_OK) {
+		free(img->zs);
+		img->zs = NULL;
 		return fail(err, errlen, "cannot start gzip decompression");
-	s.next_in = (Bytef *)in;
-	s.avail_in = inlen;	/* at most IMAGE_MAX_SIZE: fits a uInt */
-
-	ret = inflate_all(&s, &buf, &cap, err, errlen);
-	inflateEnd(&s);
-	if (ret) {
-		free(buf);
-		return ret;
 	}
-	/* Give back the unused tail; keeping the larger buffer is fine too. */
-	*out = realloc(buf, s.total_out ? s.total_out : 1);
-	if (!*out)
-		*out = buf;
-	*outlen = s.total_out;
+	ret = inflate_to(img, img->head, HDR_SIZE, &got, err, errlen);
+	if (ret < 0)
+		return ret;
+	ret = image__parse_header(img->head, got, img, err, errlen);
+	if (ret)
+		return ret;
+	/* Without it, where the Image ends is known only once it is decompressed. */
+	if (!get_le(img->head + HDR_IMAGE_SIZE, 8))
+		return fail(err, errlen,
+			    "gzip-compressed Image without an image_size (Linux before 3.17): decompress it first");
 	return 0;
 }
 
-static int read_kernel(const char *path, uint8_t **buf, size_t *len,
-		       char *err, size_t errlen)
+static int open_raw(struct arm64_image *img, size_t file_len, char *err, size_t errlen)
 {
-	int ret = read_file(path, IMAGE_MAX_SIZE, buf, len);
+	size_t n = file_len < HDR_SIZE ? file_len : HDR_SIZE;
+	int ret = read_exact(img->fd, img->head, n, 0);
 
-	if (ret == -EFBIG)
-		return fail(err, errlen, "larger than the %llu MiB limit",
-			    IMAGE_MAX_SIZE >> 20);
 	if (ret)
 		return fail(err, errlen, "cannot read: %s", strerror(-ret));
-	if (!*len) {
-		free(*buf);
+	/* The header's checks see the file's length: only its first 64 bytes are read. */
+	ret = image__parse_header(img->head, file_len, img, err, errlen);
+	if (!ret)
+		img->len = file_len;
+	return ret;
+}
+
+static int open_file(const char *path, struct arm64_image *img, struct stat *st,
+		     char *err, size_t errlen)
+{
+	img->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (img->fd < 0)
+		return fail(err, errlen, "cannot read: %s", strerror(errno));
+	img->is_open = true;
+	if (fstat(img->fd, st) < 0)
+		return fail(err, errlen, "cannot read: %s", strerror(errno));
+	if (!S_ISREG(st->st_mode))
+		return fail(err, errlen, "cannot read: %s",
+			    strerror(S_ISDIR(st->st_mode) ? EISDIR : EINVAL));
+	if (!st->st_size)
 		return fail(err, errlen, "empty file");
-	}
+	if ((uint64_t)st->st_size > IMAGE_MAX_SIZE)
+		return fail(err, errlen, "larger than the %llu MiB limit", IMAGE_MAX_SIZE >> 20);
 	return 0;
 }
 
-int image__load(const char *path, struct arm64_image *img, char *err, size_t errlen)
+int image__open(const char *path, struct arm64_image *img, char *err, size_t errlen)
 {
-	struct arm64_image tmp = { 0 };
-	uint8_t *raw;
-	size_t rawlen;
+	uint8_t magic[2];
+	struct stat st;
 	int ret;
 
-	if (!path || !img)
+	if (!img)
 		return fail(err, errlen, "no kernel file given");
-	ret = read_kernel(path, &raw, &rawlen, err, errlen);
+	memset(img, 0, sizeof(*img));
+	img->fd = -1;
+	if (!path)
+		return fail(err, errlen, "no kernel file given");
+	ret = open_file(path, img, &st, err, errlen);
 	if (ret)
 		return ret;
+	ret = read_exact(img->fd, magic, st.st_size < 2 ? 1 : 2, 0);
+	if (ret)
+		return fail(err, errlen, "cannot read: %s", strerror(-ret));
+	if (is_gzip(magic, (size_t)st.st_size))
+		return open_gzip(img, err, errlen);
+	return open_raw(img, (size_t)st.st_size, err, errlen);
+}
 
-	if (is_gzip(raw, rawlen)) {
-		ret = gunzip(raw, rawlen, &tmp.data, &tmp.len, err, errlen);
-		free(raw);
-		if (ret)
-			return ret;
-	} else {
-		tmp.data = raw;
-		tmp.len = rawlen;
-	}
+static int read_gzip(struct arm64_image *img, uint8_t *dst, char *err, size_t errlen)
+{
+	size_t got, extra_got = 0;
+	uint8_t extra;
+	int ret;
 
-	ret = image__parse_header(tmp.data, tmp.len, &tmp, err, errlen);
-	if (ret) {
-		free(tmp.data);
+	memcpy(dst, img->head, HDR_SIZE);
+	ret = inflate_to(img, dst + HDR_SIZE, img->image_size - HDR_SIZE, &got, err, errlen);
+	/* Full: the stream must end here, without one byte more. */
+	if (ret == 0)
+		ret = inflate_to(img, &extra, 1, &extra_got, err, errlen);
+	if (ret == 0 || (ret == 1 && extra_got))
+		return fail(err, errlen,
+			    "gzip stream decompresses to more than the header's image_size (%llu bytes)",
+			    (unsigned long long)img->image_size);
+	if (ret < 0)
 		return ret;
-	}
-	*img = tmp;
+	img->len = HDR_SIZE + got;
 	return 0;
 }
 
-void image__free(struct arm64_image *img)
+int image__read(struct arm64_image *img, uint8_t *dst, char *err, size_t errlen)
+{
+	int ret;
+
+	if (!img->is_open)
+		return fail(err, errlen, "no kernel file open");
+	if (img->gzip)
+		return read_gzip(img, dst, err, errlen);
+	ret = read_exact(img->fd, dst, img->len, 0);
+	if (ret)
+		return fail(err, errlen, "cannot read: %s", strerror(-ret));
+	return 0;
+}
+
+void image__close(struct arm64_image *img)
 {
 	if (!img)
 		return;
-	free(img->data);
+	if (img->zs) {
+		inflateEnd(img->zs);
+		free(img->zs);
+	}
+	free(img->zbuf);
+	if (img->is_open)
+		close(img->fd);
 	memset(img, 0, sizeof(*img));
+	img->fd = -1;
 }

@@ -15,15 +15,19 @@ void arch__vm_struct_init(struct vm *vm)
 	vm->arch.gic_fd = -1;
 }
 
-/* The guest's VL set from the request and the host's set (read from a scratch vcpu). */
-int arch__host_probe(struct vm *vm)
+void arch__vm_close(struct vm *vm)
+{
+	if (vm->arch.gic_fd >= 0)
+		close(vm->arch.gic_fd);
+	vm->arch.gic_fd = -1;
+}
+
+/* The guest's VL set from the request and the host's set. */
+static int choose_sve_set(struct vm *vm)
 {
 	char why[512];
 	int err;
 
-	err = sve__probe_host(vm->kvm_fd, &vm->arch.host_sve);
-	if (err)
-		return err;
 	err = sve__resolve(&vm->cfg->arch.sve, vm->arch.host_sve, &vm->arch.sve_set, why, sizeof(why));
 	if (err) {
 		pr_err("%s", why);
@@ -35,6 +39,43 @@ int arch__host_probe(struct vm *vm)
 	sve__format_set(vm->arch.sve_set, why, sizeof(why));
 	pr_debug("SVE vector lengths: %s", why);
 	return 0;
+}
+
+/*
+ * With SVE on the host and asked for, the host's set is read on the VM's
+ * own vcpu 0 (arch__sve_from_vcpu0), saving a scratch VM; otherwise the
+ * set is chosen here (an impossible request fails now).
+ */
+int arch__host_probe(struct vm *vm)
+{
+	bool sve = vm->cfg->arch.sve.kind != SVE_REQ_OFF && kvm__check_cap(vm, KVM_CAP_ARM_SVE) > 0;
+	int err;
+
+	if (sve && !vm->cfg->arch.cpu_plan) {
+		vm->arch.sve_from_vcpu0 = true;
+		return 0;
+	}
+	/* A --cpu-plan is checked before the VM exists: the host's set from a scratch vcpu. */
+	if (sve) {
+		err = sve__probe_host(vm->kvm_fd, &vm->arch.host_sve);
+		if (err)
+			return err;
+	}
+	return choose_sve_set(vm);
+}
+
+/* vcpu 0, initialised with SVE and not finalized: its VL register is the host's set. */
+int arch__sve_from_vcpu0(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	int err = sve__read_vcpu_vls(vcpu->fd, &vm->arch.host_sve);
+
+	if (err) {
+		pr_err("cannot read the host's SVE vector lengths: %s", strerror(-err));
+		return -VMM_ERR_INTERNAL;
+	}
+	vm->arch.sve_from_vcpu0 = false;
+	return choose_sve_set(vm);
 }
 
 /* KVM_CREATE_VM's type on arm64 is the IPA size, which the host may limit. */

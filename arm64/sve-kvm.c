@@ -24,11 +24,20 @@ static void mask_to_vls(vq_mask_t set, uint64_t vls[KVM_ARM64_SVE_VLS_WORDS])
 	vls[0] = set;
 }
 
+int sve__read_vcpu_vls(int vcpu_fd, vq_mask_t *set)
+{
+	uint64_t vls[KVM_ARM64_SVE_VLS_WORDS];
+	int err = arm64__get_reg(vcpu_fd, KVM_REG_ARM64_SVE_VLS, vls);
+
+	if (!err)
+		*set = vls_to_mask(vls);
+	return err;
+}
+
 /* A scratch VM and vcpu, initialised with SVE, to read the host's set. */
 static int probe_scratch(int kvm_fd, vq_mask_t *host)
 {
 	const uint32_t features[7] = { 1u << KVM_ARM_VCPU_SVE };
-	uint64_t vls[KVM_ARM64_SVE_VLS_WORDS];
 	struct scratch_vcpu s;
 	bool init_failed;
 	int err;
@@ -36,9 +45,7 @@ static int probe_scratch(int kvm_fd, vq_mask_t *host)
 	err = arm64__scratch_vcpu(kvm_fd, 0, features, &s, &init_failed);
 	if (err)
 		return err;
-	err = arm64__get_reg(s.vcpu_fd, KVM_REG_ARM64_SVE_VLS, vls);
-	if (!err)
-		*host = vls_to_mask(vls);
+	err = sve__read_vcpu_vls(s.vcpu_fd, host);
 	arm64__scratch_close(&s);
 	return err;
 }

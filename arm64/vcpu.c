@@ -37,7 +37,7 @@ static int choose_features(struct vm *vm)
 	if (vm->restoring)
 		return 0;	/* the features come from the snapshot */
 	set_feature(vm, KVM_ARM_VCPU_PSCI_0_2);
-	if (vm->arch.sve_set)
+	if (vm->arch.sve_set || vm->arch.sve_from_vcpu0)
 		set_feature(vm, KVM_ARM_VCPU_SVE);
 	if (vm->cfg->arch.pmu) {
 		if (!kvm__check_cap(vm, KVM_CAP_ARM_PMU_V3)) {
@@ -75,6 +75,12 @@ int arch__vcpu_init(struct vcpu *vcpu)
 	if (ioctl(vcpu->fd, KVM_ARM_VCPU_INIT, &init) < 0) {
 		pr_err("vcpu %u: KVM_ARM_VCPU_INIT: %s", vcpu->id, strerror(errno));
 		return -VMM_ERR_INTERNAL;
+	}
+	if (vm->arch.sve_from_vcpu0) {
+		int err = arch__sve_from_vcpu0(vcpu);
+
+		if (err)
+			return err;
 	}
 	if (vm->arch.sve_set) {
 		int err = sve__configure_vcpu(vcpu, vm->arch.sve_set);

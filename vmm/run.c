@@ -43,6 +43,8 @@ static int create_vm(struct vm *vm)
 		err = arch__vm_finish(vm);
 	if (!err)
 		err = devices__init(vm);
+	if (!err)
+		pr_debug("VM built: %u vcpus, irqchip and devices", vm->nr_vcpus);
 	return err;
 }
 
@@ -179,6 +181,7 @@ void vm__teardown(struct vm *vm)
 {
 	devices__exit(vm);
 	vm__destroy(vm);
+	pr_debug("VM torn down");
 }
 
 /* Signals go to the main loop; stop and kick fds exist. */

@@ -57,6 +57,24 @@ void set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+int read_exact(int fd, void *dst, size_t len, uint64_t offset)
+{
+	uint8_t *p = dst;
+
+	while (len) {
+		ssize_t n = pread(fd, p, len, (off_t)offset);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= (size_t)n;
+		offset += (uint64_t)n;
+	}
+	return 0;
+}
+
 int read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);

@@ -42,6 +42,8 @@ void pr_debug(const char *fmt, ...) __printf(1, 2);
 void set_err(char *err, size_t errlen, const char *fmt, ...) __printf(3, 4);
 void vset_err(char *err, size_t errlen, const char *fmt, va_list ap) __printf(3, 0);
 
+/* Reads len bytes at offset of fd into dst. Returns 0 or -errno; -EIO if the file is shorter. */
+int read_exact(int fd, void *dst, size_t len, uint64_t offset) __must_check;
 /* Reads a whole file (at most max bytes). Returns 0 or -errno; -EFBIG if larger. */
 int read_file(const char *path, size_t max, uint8_t **buf, size_t *len) __must_check;
 /* The same from fd (closed either way): a regular file of at most max bytes. */

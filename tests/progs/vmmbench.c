@@ -1,25 +1,50 @@
 /*
- * Boot benchmark, run in the test bed host by scripts/bench:
+ * Boot benchmark, run in the test bed host by scripts/bench-boot-inside:
  *
- *   vmmbench RUNS -- VMM run --debug ... -p "... vmm.test=noop"
+ *   vmmbench RUNS RAM_MIB -- NAME COMMAND... [-- NAME COMMAND...]
  *
- * Runs the command RUNS times and measures, from its output:
- *   first_run  ms from vmm's start to the first KVM_RUN (vmm's own --debug line)
- *   init       ms from exec to the guest's "vmm-guest: init reached"
- *   exit       ms from the guest's last line before poweroff to vmm's exit
- *   rss        vmm's peak RSS less the guest RAM resident at exit, KiB
- * and prints each run, then min/median/max of each.
+ * Runs each command RUNS times, alternating between them (A B A B ...),
+ * each booting a Linux guest with vmm.test=bench-boot (its init prints
+ * "vmm-guest: init reached", then "bench: uptime=SECONDS", then powers
+ * off). Measures, the same way for every VMM:
+ *   first_run   ms from exec to the first KVM_RUN (vmm's --debug line; -1 without it)
+ *   init        ms from exec to the guest's "vmm-guest: init reached"
+ *   pre_clock   ms from exec to the guest kernel's clock starting: the
+ *               time the uptime line came less the uptime it reports
+ *   exit        ms from the guest's last line before poweroff to the VMM's exit
+ *   own_rss     the VMM's own memory: its peak RSS (wait4's ru_maxrss, exact
+ *               where /proc's VmHWM lags by up to 64 page-table changes per
+ *               thread) less the resident KiB of its guest RAM, read from
+ *               /proc/PID/smaps (a page-table walk) when the uptime line comes.
+ *               Guest RAM is the host range vmm's --debug line gives (it
+ *               holds a mapping of the kernel file and anonymous memory),
+ *               else every mapping of at least RAM_MIB (lkvm's is one).
+ *   peak_rss    the peak RSS, KiB
+ * and prints each run, then per command min/median/max of each, and the
+ * ratio of each other command's median to the second's (the reference).
+ * The command's stdin is a pipe nobody writes to: a console with no input.
  */
 #define _GNU_SOURCE
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-enum { FIRST_RUN, INIT, EXIT, RSS, NR_METRICS };
-static const char *const names[NR_METRICS] = { "first_run_ms", "init_ms", "exit_ms", "rss_kib" };
+enum { FIRST_RUN, INIT, PRE_CLOCK, EXIT, OWN_RSS, PEAK_RSS, NR_METRICS };
+static const char *const names[NR_METRICS] = {
+	"first_run_ms", "init_ms", "pre_clock_ms", "exit_ms", "own_rss_kib", "peak_rss_kib",
+};
+
+#define MAX_CMDS 4
+
+struct cmd {
+	const char *name;
+	char **argv;
+};
 
 static double now_ms(void)
 {
@@ -29,49 +54,109 @@ static double now_ms(void)
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
-/* One run; fills m[] (negative when a marker never came). Returns the exit status. */
-static int one_run(char **cmd, double m[NR_METRICS])
+/* Where guest RAM is in the VMM's address space, when it says so. */
+struct ram_range {
+	unsigned long start, end;	/* end 0: unknown */
+};
+
+/*
+ * Resident KiB of pid's guest RAM: its mappings inside r, or without r
+ * every mapping of at least min_kib.
+ */
+static unsigned long guest_ram_kib(pid_t pid, const struct ram_range *r, unsigned long min_kib)
 {
-	double start = now_ms(), last_line = 0;
-	unsigned long hwm = 0, guest = 0;
+	unsigned long start = 0, end = 0, size = 0, rss, total = 0;
+	char path[64], line[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		bool in;
+
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+			continue;
+		if (sscanf(line, "Size: %lu kB", &size) == 1)
+			continue;
+		if (sscanf(line, "Rss: %lu kB", &rss) != 1)
+			continue;
+		in = r->end ? start >= r->start && end <= r->end : size >= min_kib;
+		if (in)
+			total += rss;
+	}
+	fclose(f);
+	return total;
+}
+
+static pid_t start(char **argv, int *out_fd, int *in_fd)
+{
+	int out[2], in[2];
+	pid_t pid;
+
+	if (pipe(out) < 0 || pipe(in) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(out[1], 2);
+		close(out[0]);
+		close(in[1]);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(out[1]);
+	close(in[0]);
+	*out_fd = out[0];
+	*in_fd = in[1];
+	return pid;
+}
+
+/* One run; fills m[] (negative when a marker never came). Returns the exit status. */
+static int one_run(char **argv, unsigned long ram_kib, double m[NR_METRICS])
+{
+	double t0 = now_ms(), last_line = 0;
+	struct ram_range ram = { 0, 0 };
+	unsigned long guest = 0;
+	int out_fd, in_fd, status;
+	struct rusage ru;
 	char line[4096];
-	int fds[2], status;
 	FILE *out;
 	pid_t pid;
 
 	for (int i = 0; i < NR_METRICS; i++)
 		m[i] = -1;
-	if (pipe(fds) < 0)
+	pid = start(argv, &out_fd, &in_fd);
+	if (pid < 0)
 		return -1;
-	pid = fork();
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		dup2(fds[1], 2);
-		close(fds[0]);
-		execvp(cmd[0], cmd);
-		_exit(127);
-	}
-	close(fds[1]);
-	out = fdopen(fds[0], "r");
+	out = fdopen(out_fd, "r");
 	while (fgets(line, sizeof(line), out)) {
 		double t = now_ms();
 		char *p;
 
+		if ((p = strstr(line, "guest RAM at host ")))
+			sscanf(p, "guest RAM at host %lx-%lx", &ram.start, &ram.end);
 		if ((p = strstr(line, "first KVM_RUN ")))
 			m[FIRST_RUN] = atof(p + strlen("first KVM_RUN "));
 		if (strstr(line, "vmm-guest: init reached"))
-			m[INIT] = t - start;
+			m[INIT] = t - t0;
+		if ((p = strstr(line, "bench: uptime="))) {
+			guest = guest_ram_kib(pid, &ram, ram_kib);
+			m[PRE_CLOCK] = t - t0 - atof(p + strlen("bench: uptime=")) * 1e3;
+		}
 		if (strstr(line, "vmm-guest: test "))
 			last_line = t;
-		if ((p = strstr(line, "peak RSS ")))
-			sscanf(p, "peak RSS %lu KiB, guest RAM resident %lu KiB", &hwm, &guest);
 	}
 	fclose(out);
-	waitpid(pid, &status, 0);
+	if (wait4(pid, &status, 0, &ru) < 0)
+		return -1;
+	close(in_fd);
 	if (last_line)
 		m[EXIT] = now_ms() - last_line;
-	if (hwm)
-		m[RSS] = (double)hwm - (double)guest;
+	m[PEAK_RSS] = (double)ru.ru_maxrss;
+	if (guest)
+		m[OWN_RSS] = (double)ru.ru_maxrss - (double)guest;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
@@ -82,35 +167,80 @@ static int cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Sorts v (n values) and returns the median. */
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(double), cmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Splits argv at each "--" into NAME COMMAND...; returns how many. */
+static int parse_cmds(int argc, char **argv, struct cmd cmds[MAX_CMDS])
+{
+	int n = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--"))
+			continue;
+		argv[i] = NULL;	/* ends the previous command */
+		if (n == MAX_CMDS || i + 2 >= argc)
+			return -1;
+		cmds[n].name = argv[i + 1];
+		cmds[n].argv = argv + i + 2;
+		n++;
+	}
+	return n;
+}
+
+static void report(const struct cmd *cmds, int nr_cmds, int runs, double (*m)[NR_METRICS])
+{
+	for (int i = 0; i < NR_METRICS; i++) {
+		double med[MAX_CMDS];
+
+		for (int c = 0; c < nr_cmds; c++) {
+			double v[runs];
+
+			for (int r = 0; r < runs; r++)
+				v[r] = m[r * nr_cmds + c][i];
+			med[c] = median(v, runs);
+			printf("%-5s %-13s min %8.1f  median %8.1f  max %8.1f\n", cmds[c].name,
+			       names[i], v[0], med[c], v[runs - 1]);
+		}
+		for (int c = 0; c < nr_cmds; c++)
+			if (c != 1 && med[c] > 0 && med[1] > 0)
+				printf("%s/%s %-13s %.2f\n", cmds[c].name, cmds[1].name, names[i],
+				       med[c] / med[1]);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	int runs = argc > 3 ? atoi(argv[1]) : 0;
+	int runs = argc > 4 ? atoi(argv[1]) : 0;
+	unsigned long ram_mib = argc > 4 ? strtoul(argv[2], NULL, 10) : 0;
+	struct cmd cmds[MAX_CMDS];
 	double (*m)[NR_METRICS];
-	int failed = 0;
+	int nr_cmds, failed = 0;
 
-	if (runs < 1 || strcmp(argv[2], "--")) {
-		fprintf(stderr, "usage: vmmbench RUNS -- COMMAND...\n");
+	nr_cmds = runs > 0 && ram_mib ? parse_cmds(argc - 3, argv + 3, cmds) : -1;
+	if (nr_cmds < 1 || argv[3]) {	/* argv[3] was the first "--" */
+		fprintf(stderr, "usage: vmmbench RUNS RAM_MIB -- NAME COMMAND... [-- NAME COMMAND...]\n");
 		return 2;
 	}
-	m = calloc(runs, sizeof(*m));
+	m = calloc((size_t)runs * nr_cmds, sizeof(*m));
 	for (int r = 0; r < runs; r++) {
-		int st = one_run(argv + 3, m[r]);
+		for (int c = 0; c < nr_cmds; c++) {
+			double *mr = m[r * nr_cmds + c];
+			int st = one_run(cmds[c].argv, ram_mib << 10, mr);
 
-		printf("run %d: status %d", r + 1, st);
-		for (int i = 0; i < NR_METRICS; i++)
-			printf(" %s=%.1f", names[i], m[r][i]);
-		printf("\n");
-		failed |= st != 0;
+			printf("%s run %d: status %d", cmds[c].name, r + 1, st);
+			for (int i = 0; i < NR_METRICS; i++)
+				printf(" %s=%.1f", names[i], mr[i]);
+			printf("\n");
+			fflush(stdout);
+			failed |= st != 0;
+		}
 	}
-	for (int i = 0; i < NR_METRICS; i++) {
-		double v[runs];
-
-		for (int r = 0; r < runs; r++)
-			v[r] = m[r][i];
-		qsort(v, runs, sizeof(double), cmp);
-		printf("%-13s min %8.1f  median %8.1f  max %8.1f\n", names[i], v[0],
-		       runs % 2 ? v[runs / 2] : (v[runs / 2 - 1] + v[runs / 2]) / 2, v[runs - 1]);
-	}
+	report(cmds, nr_cmds, runs, m);
 	free(m);
 	return failed;
 }

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -22,6 +24,7 @@ struct fixture {
 	uint8_t *buf;		/* test data */
 	uint8_t *gz;		/* compressed test data */
 	struct arm64_image img;
+	uint8_t *out;		/* where load() read the Image to */
 	char err[256];
 };
 
@@ -115,7 +118,8 @@ static int teardown(void **state)
 		unlink(f->path);
 	free(f->buf);
 	free(f->gz);
-	image__free(&f->img);
+	free(f->out);
+	image__close(&f->img);
 	free(f);
 	return 0;
 }
@@ -141,7 +145,6 @@ static void test_parse_good(void **state)
 	assert_int_equal(f->img.text_offset, 0x80000);
 	assert_int_equal(f->img.image_size, 0x10000);
 	assert_int_equal(f->img.flags, 1 << 1);
-	assert_null(f->img.data);
 }
 
 static void test_parse_high_bits(void **state)
@@ -270,7 +273,26 @@ static void test_parse_no_err_buffer(void **state)
 	assert_int_equal(image__parse_header(f->buf, 10, &f->img, NULL, 0), -VMM_ERR_INPUT);
 }
 
-/* ---- image__load ---- */
+/* ---- image__open and image__read ---- */
+
+/*
+ * What vmm run does: opens f->path, then reads the Image into image_size
+ * bytes (f->out). Closes what an earlier load() of the test left open.
+ */
+static int load(struct fixture *f)
+{
+	int ret;
+
+	image__close(&f->img);
+	free(f->out);
+	f->out = NULL;
+	ret = image__open(f->path, &f->img, f->err, sizeof(f->err));
+	if (ret)
+		return ret;
+	f->out = calloc(1, f->img.image_size);
+	assert_non_null(f->out);
+	return image__read(&f->img, f->out, f->err, sizeof(f->err));
+}
 
 static void test_load_raw(void **state)
 {
@@ -278,9 +300,9 @@ static void test_load_raw(void **state)
 
 	f->buf = make_image(IMG_LEN, &good_hdr);
 	write_temp(f, f->buf, IMG_LEN);
-	assert_int_equal(image__load(f->path, &f->img, f->err, sizeof(f->err)), 0);
+	assert_int_equal(load(f), 0);
 	assert_int_equal(f->img.len, IMG_LEN);
-	assert_memory_equal(f->img.data, f->buf, IMG_LEN);
+	assert_memory_equal(f->out, f->buf, IMG_LEN);
 	assert_int_equal(f->img.image_size, 0x10000);
 	assert_int_equal(f->img.flags, 1 << 1);
 }
@@ -297,9 +319,9 @@ static void test_load_gzip(void **state)
 	f->gz = gzip(f->buf, len, &gzlen);
 	assert_true(gzlen < len);
 	write_temp(f, f->gz, gzlen);
-	assert_int_equal(image__load(f->path, &f->img, f->err, sizeof(f->err)), 0);
+	assert_int_equal(load(f), 0);
 	assert_int_equal(f->img.len, len);
-	assert_memory_equal(f->img.data, f->buf, len);
+	assert_memory_equal(f->out, f->buf, len);
 	assert_int_equal(f->img.text_offset, 0x80000);
 	assert_int_equal(f->img.image_size, 0x80000);
 }
@@ -312,18 +334,17 @@ static void test_load_gzip_truncated(void **state)
 	f->buf = make_image(IMG_LEN, &good_hdr);
 	f->gz = gzip(f->buf, IMG_LEN, &gzlen);
 	write_temp(f, f->gz, gzlen / 2);
-	assert_err(image__load(f->path, &f->img, f->err, sizeof(f->err)),
+	assert_err(load(f),
 		   f->err, "truncated gzip stream");
-	assert_null(f->img.data);
 	unlink(f->path);
 	/* Only the trailer missing. */
 	write_temp(f, f->gz, gzlen - 4);
-	assert_err(image__load(f->path, &f->img, f->err, sizeof(f->err)),
+	assert_err(load(f),
 		   f->err, "truncated gzip stream");
 	unlink(f->path);
 	/* Only the magic. */
 	write_temp(f, f->gz, 2);
-	assert_err(image__load(f->path, &f->img, f->err, sizeof(f->err)),
+	assert_err(load(f),
 		   f->err, "truncated gzip stream");
 }
 
@@ -336,15 +357,14 @@ static void test_load_gzip_corrupt(void **state)
 	f->gz = gzip(f->buf, IMG_LEN, &gzlen);
 	f->gz[gzlen - 8] ^= 0xff;	/* the CRC32 in the trailer */
 	write_temp(f, f->gz, gzlen);
-	assert_err(image__load(f->path, &f->img, f->err, sizeof(f->err)),
+	assert_err(load(f),
 		   f->err, "corrupt gzip stream");
 	unlink(f->path);
 	f->gz[gzlen - 8] ^= 0xff;
 	f->gz[3] = 0xe0;		/* reserved header flag bits */
 	write_temp(f, f->gz, gzlen);
-	assert_err(image__load(f->path, &f->img, f->err, sizeof(f->err)),
+	assert_err(load(f),
 		   f->err, "corrupt gzip stream");
-	assert_null(f->img.data);
 }
 
 static void test_load_gzip_not_image(void **state)
@@ -356,7 +376,7 @@ static void test_load_gzip_not_image(void **state)
 	f->buf = make_image(10, &good_hdr);
 	f->gz = gzip(f->buf, 10, &gzlen);
 	write_temp(f, f->gz, gzlen);
-	assert_err(image__load(f->path, &f->img, f->err, sizeof(f->err)),
+	assert_err(load(f),
 		   f->err, "truncated: 10 bytes");
 	unlink(f->path);
 	free(f->buf);
@@ -367,15 +387,15 @@ static void test_load_gzip_not_image(void **state)
 	f->buf = make_image(IMG_LEN, &h);
 	f->gz = gzip(f->buf, IMG_LEN, &gzlen);
 	write_temp(f, f->gz, gzlen);
-	assert_err(image__load(f->path, &f->img, f->err, sizeof(f->err)),
+	assert_err(load(f),
 		   f->err, "magic");
 }
 
-/* gzip of mib MiB of zeros, streamed; NULL if zlib failed. */
-static uint8_t *gzip_zeros(size_t mib, size_t *outlen)
+/* gzip of prefix (plen bytes) then mib MiB of zeros, streamed; NULL if zlib failed. */
+static uint8_t *gzip_zeros(const uint8_t *prefix, size_t plen, size_t mib, size_t *outlen)
 {
 	static uint8_t zeros[1 << 20];
-	size_t cap = mib << 11;	/* deflate gets ~1000:1 at best */
+	size_t cap = (mib << 11) + plen + 1024;	/* deflate gets ~1000:1 at best */
 	uint8_t *out = malloc(cap);
 	int ret = Z_OK;
 	z_stream s;
@@ -389,6 +409,10 @@ static uint8_t *gzip_zeros(size_t mib, size_t *outlen)
 	}
 	s.next_out = out;
 	s.avail_out = cap;
+	s.next_in = (Bytef *)prefix;
+	s.avail_in = plen;
+	while (s.avail_in && s.avail_out && ret == Z_OK)
+		ret = deflate(&s, Z_NO_FLUSH);
 	for (i = 0; i < mib && ret == Z_OK; i++) {
 		s.next_in = zeros;
 		s.avail_in = sizeof(zeros);
@@ -406,18 +430,75 @@ static uint8_t *gzip_zeros(size_t mib, size_t *outlen)
 	return out;
 }
 
-/* 257 MiB of zeros, about 256 KiB gzipped: must be refused, not loaded. */
+/* 257 MiB of zeros behind a header that says 16 MiB: refused at 16 MiB, not loaded. */
 static void test_load_gzip_bomb(void **state)
 {
 	struct fixture *f = *state;
+	struct hdr h = good_hdr;
 	size_t gzlen;
 
-	f->gz = gzip_zeros((IMAGE_MAX_SIZE >> 20) + 1, &gzlen);
+	h.image_size = 16 << 20;
+	f->buf = make_image(64, &h);
+	f->gz = gzip_zeros(f->buf, 64, (IMAGE_MAX_SIZE >> 20) + 1, &gzlen);
 	assert_non_null(f->gz);
 	write_temp(f, f->gz, gzlen);
-	assert_err(image__load(f->path, &f->img, f->err, sizeof(f->err)),
-		   f->err, "more than 256 MiB");
-	assert_null(f->img.data);
+	assert_err(load(f), f->err, "more than the header's image_size (16777216 bytes)");
+}
+
+/* A stream that fills image_size exactly is whole; one byte more is refused. */
+static void test_load_gzip_exact(void **state)
+{
+	struct fixture *f = *state;
+	struct hdr h = good_hdr;
+	size_t gzlen;
+
+	h.image_size = (1 << 20) + 64;
+	f->buf = make_image(64, &h);
+	f->gz = gzip_zeros(f->buf, 64, 1, &gzlen);
+	assert_non_null(f->gz);
+	write_temp(f, f->gz, gzlen);
+	assert_int_equal(load(f), 0);
+	assert_int_equal(f->img.len, (1 << 20) + 64);
+	assert_memory_equal(f->out, f->buf, 64);
+	unlink(f->path);
+	put_le(f->buf + 0x10, (1 << 20) + 63, 8);
+	free(f->gz);
+	f->gz = gzip_zeros(f->buf, 64, 1, &gzlen);
+	write_temp(f, f->gz, gzlen);
+	assert_err(load(f), f->err, "more than the header's image_size");
+}
+
+/* A compressed pre-3.17 Image (image_size 0) cannot be placed before it is decompressed. */
+static void test_load_gzip_no_image_size(void **state)
+{
+	struct fixture *f = *state;
+	struct hdr h = good_hdr;
+	size_t gzlen;
+
+	h.image_size = 0;
+	f->buf = make_image(IMG_LEN, &h);
+	f->gz = gzip(f->buf, IMG_LEN, &gzlen);
+	write_temp(f, f->gz, gzlen);
+	assert_err(load(f), f->err, "without an image_size");
+}
+
+/* A raw Image is checked from its header alone: the file's length against image_size. */
+static void test_open_raw_reads_header_only(void **state)
+{
+	struct fixture *f = *state;
+	struct hdr h = good_hdr;
+
+	h.image_size = IMG_LEN - 1;
+	f->buf = make_image(IMG_LEN, &h);
+	write_temp(f, f->buf, IMG_LEN);
+	assert_err(image__open(f->path, &f->img, f->err, sizeof(f->err)), f->err,
+		   "smaller than the file");
+	image__close(&f->img);
+	unlink(f->path);
+	write_temp(f, f->buf, IMG_LEN - 1);
+	assert_int_equal(image__open(f->path, &f->img, f->err, sizeof(f->err)), 0);
+	assert_int_equal(f->img.len, IMG_LEN - 1);
+	assert_false(f->img.gzip);
 }
 
 static void test_load_truncated(void **state)
@@ -426,9 +507,8 @@ static void test_load_truncated(void **state)
 
 	f->buf = make_image(IMG_LEN, &good_hdr);
 	write_temp(f, f->buf, 10);
-	assert_err(image__load(f->path, &f->img, f->err, sizeof(f->err)),
+	assert_err(load(f),
 		   f->err, "truncated: 10 bytes");
-	assert_null(f->img.data);
 }
 
 static void test_load_bad_header(void **state)
@@ -439,9 +519,8 @@ static void test_load_bad_header(void **state)
 	h.flags = 1;
 	f->buf = make_image(IMG_LEN, &h);
 	write_temp(f, f->buf, IMG_LEN);
-	assert_err(image__load(f->path, &f->img, f->err, sizeof(f->err)),
+	assert_err(load(f),
 		   f->err, "big-endian");
-	assert_null(f->img.data);
 	assert_int_equal(f->img.len, 0);
 }
 
@@ -449,12 +528,12 @@ static void test_load_missing(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_err(image__load("/nonexistent/vmm-test/Image", &f->img,
-			       f->err, sizeof(f->err)),
+	assert_err(image__open("/nonexistent/vmm-test/Image", &f->img, f->err, sizeof(f->err)),
 		   f->err, "cannot read: No such file or directory");
-	assert_null(f->img.data);
-	assert_err(image__load(NULL, &f->img, f->err, sizeof(f->err)),
-		   f->err, "no kernel file");
+	assert_false(f->img.is_open);
+	assert_err(image__open(NULL, &f->img, f->err, sizeof(f->err)), f->err, "no kernel file");
+	assert_err(image__open("/tmp", &f->img, f->err, sizeof(f->err)), f->err, "Is a directory");
+	image__close(&f->img);
 }
 
 static void test_load_empty(void **state)
@@ -462,25 +541,25 @@ static void test_load_empty(void **state)
 	struct fixture *f = *state;
 
 	write_temp(f, "", 0);
-	assert_err(image__load(f->path, &f->img, f->err, sizeof(f->err)),
-		   f->err, "empty file");
-	assert_null(f->img.data);
+	assert_err(load(f), f->err, "empty file");
 }
 
-static void test_image_free(void **state)
+static void test_image_close(void **state)
 {
 	struct fixture *f = *state;
+	int fd;
 
 	f->buf = make_image(IMG_LEN, &good_hdr);
 	write_temp(f, f->buf, IMG_LEN);
-	assert_int_equal(image__load(f->path, &f->img, f->err, sizeof(f->err)), 0);
-	assert_non_null(f->img.data);
-	image__free(&f->img);
-	assert_null(f->img.data);
-	assert_int_equal(f->img.len, 0);
+	assert_int_equal(image__open(f->path, &f->img, f->err, sizeof(f->err)), 0);
+	fd = f->img.fd;
+	assert_true(fcntl(fd, F_GETFD) >= 0);
+	image__close(&f->img);
+	assert_true(fcntl(fd, F_GETFD) < 0);	/* the file is closed */
+	assert_false(f->img.is_open);
 	assert_int_equal(f->img.image_size, 0);
-	image__free(&f->img);	/* twice is harmless */
-	image__free(NULL);
+	image__close(&f->img);	/* twice is harmless */
+	image__close(NULL);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -504,11 +583,14 @@ int main(void)
 		T(test_load_gzip_corrupt),
 		T(test_load_gzip_not_image),
 		T(test_load_gzip_bomb),
+		T(test_load_gzip_exact),
+		T(test_load_gzip_no_image_size),
+		T(test_open_raw_reads_header_only),
 		T(test_load_truncated),
 		T(test_load_bad_header),
 		T(test_load_missing),
 		T(test_load_empty),
-		T(test_image_free),
+		T(test_image_close),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

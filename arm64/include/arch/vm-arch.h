@@ -13,6 +13,7 @@ struct vm_arch {
 	int gic_fd;
 	vq_mask_t host_sve;		/* the host's VL set (0: no SVE) */
 	vq_mask_t sve_set;		/* the guest's VL set (0: SVE off) */
+	bool sve_from_vcpu0;		/* both are read and chosen on vcpu 0 (arch__vcpu_init) */
 	uint32_t vcpu_features[7];	/* KVM_ARM_VCPU_INIT features of every vcpu */
 	uint32_t target;
 	bool time_frozen;		/* paused: the guest's counter stands still */

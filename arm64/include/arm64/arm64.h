@@ -17,6 +17,10 @@ struct preader;
 
 /* The host's SVE set, read from KVM_REG_ARM64_SVE_VLS of a scratch vcpu (0: no SVE). */
 int sve__probe_host(int kvm_fd, vq_mask_t *host) __must_check;
+/* The host's SVE set from a vcpu initialised with SVE and not yet finalized. */
+int sve__read_vcpu_vls(int vcpu_fd, vq_mask_t *set) __must_check;
+/* Reads the host's set on the VM's vcpu 0 and chooses the guest's (arm64/kvm.c). */
+int arch__sve_from_vcpu0(struct vcpu *vcpu) __must_check;
 /* Writes the VL set of an SVE vcpu, reads it back, and finalizes. */
 int sve__configure_vcpu(struct vcpu *vcpu, vq_mask_t set) __must_check;
 
