@@ -162,6 +162,7 @@ int vm__run_until_stop(struct vm *vm, bool paused)
 		pr_err("guest time jumped");
 	if (!vm->cfg->exec)
 		term__setup();
+	term__start();
 	/*
 	 * The main thread's filter last: threads started after it would
 	 * inherit it, and it does not allow clone.

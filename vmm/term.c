@@ -151,6 +151,11 @@ static void start_writer(void)
 	pthread_detach(t);
 }
 
+void term__start(void)
+{
+	pthread_once(&writer_once, start_writer);
+}
+
 void term__write(const void *buf, size_t len)
 {
 	size_t room, tail;

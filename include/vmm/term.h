@@ -25,6 +25,11 @@ void term__restore(void);
 /* Queues guest console output for stdout, in order; each call's bytes stay together. */
 void term__write(const void *buf, size_t len);
 /*
+ * Starts the writer thread now, rather than at the first write: a vcpu
+ * thread under its seccomp filter may not create threads.
+ */
+void term__start(void);
+/*
  * Waits until the queued output is written, giving up (and dropping the
  * rest) once stdout has taken nothing for idle_ms. Then reports, once,
  * how many bytes were dropped, if any.
