@@ -491,15 +491,18 @@ static int read_caps(struct reader *r, struct host_caps *c)
 	return ret;
 }
 
-int caps__parse_json(const char *text, size_t len, struct host_caps *caps,
-		     char *err, size_t errlen)
+/*
+ * Parses text as JSON and hands the document to read (a reader of its root);
+ * bad JSON is bad input (-2), with the reason in err.
+ */
+static int parse_with(const char *text, size_t len, int (*read)(struct reader *, void *),
+		      void *out, char *err, size_t errlen)
 {
 	struct json_doc doc;
 	struct reader r = { .doc = &doc, .err = err, .errlen = errlen };
 	char why[200];
 	int ret;
 
-	memset(caps, 0, sizeof(*caps));
 	ret = json__parse(&doc, text, len, why, sizeof(why));
 	if (ret == -ENOMEM) {
 		set_err(err, errlen, "out of memory");
@@ -509,9 +512,21 @@ int caps__parse_json(const char *text, size_t len, struct host_caps *caps,
 		set_err(err, errlen, "not valid JSON: %s", why);
 		return -VMM_ERR_INPUT;
 	}
-	ret = read_caps(&r, caps);
+	ret = read(&r, out);
 	json__free(&doc);
 	return ret;
+}
+
+static int read_caps_root(struct reader *r, void *caps)
+{
+	return read_caps(r, caps);
+}
+
+int caps__parse_json(const char *text, size_t len, struct host_caps *caps,
+		     char *err, size_t errlen)
+{
+	memset(caps, 0, sizeof(*caps));
+	return parse_with(text, len, read_caps_root, caps, err, errlen);
 }
 
 /* ---- reading a plan back (for `vmm run --cpu-plan`) ---- */
@@ -591,26 +606,15 @@ static int read_plan(struct reader *r, struct cpu_plan *plan)
 	return ret ? ret : read_plan_cpu(r, cpu, plan);
 }
 
+static int read_plan_root(struct reader *r, void *plan)
+{
+	return read_plan(r, plan);
+}
+
 int cpuplan__parse(const char *text, size_t len, struct cpu_plan *plan, char *err, size_t errlen)
 {
-	struct json_doc doc;
-	struct reader r = { .doc = &doc, .err = err, .errlen = errlen };
-	char why[200];
-	int ret;
-
 	memset(plan, 0, sizeof(*plan));
-	ret = json__parse(&doc, text, len, why, sizeof(why));
-	if (ret == -ENOMEM) {
-		set_err(err, errlen, "out of memory");
-		return -VMM_ERR_INTERNAL;
-	}
-	if (ret) {
-		set_err(err, errlen, "not valid JSON: %s", why);
-		return -VMM_ERR_INPUT;
-	}
-	ret = read_plan(&r, plan);
-	json__free(&doc);
-	return ret;
+	return parse_with(text, len, read_plan_root, plan, err, errlen);
 }
 
 /* Reads a whole JSON file of at most CAPS_FILE_MAX bytes; -2/-1 with "path: why" in err. */
