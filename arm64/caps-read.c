@@ -634,39 +634,34 @@ static int load_text(const char *path, uint8_t **text, size_t *len, char *err, s
 	return 0;
 }
 
-int cpuplan__load(const char *path, struct cpu_plan *plan, char *err, size_t errlen)
+/* Reads the JSON file at path with read; errors are "path: why" in err. */
+static int load_with(const char *path, int (*read)(struct reader *, void *), void *out,
+		     char *err, size_t errlen)
 {
 	char why[400];
 	uint8_t *text;
 	size_t len;
 	int ret;
 
-	memset(plan, 0, sizeof(*plan));
 	ret = load_text(path, &text, &len, err, errlen);
 	if (ret)
 		return ret;
-	ret = cpuplan__parse((const char *)text, len, plan, why, sizeof(why));
+	ret = parse_with((const char *)text, len, read, out, why, sizeof(why));
 	free(text);
 	if (ret)
 		set_err(err, errlen, "%s: %s", path, why);
 	return ret;
 }
 
+int cpuplan__load(const char *path, struct cpu_plan *plan, char *err, size_t errlen)
+{
+	memset(plan, 0, sizeof(*plan));
+	return load_with(path, read_plan_root, plan, err, errlen);
+}
+
 int caps__load(const char *path, struct host_caps *caps, char *err, size_t errlen)
 {
-	char why[400];
-	uint8_t *text;
-	size_t len;
-	int ret;
-
 	memset(caps, 0, sizeof(*caps));
-	ret = load_text(path, &text, &len, err, errlen);
-	if (ret)
-		return ret;
-	ret = caps__parse_json((const char *)text, len, caps, why, sizeof(why));
-	free(text);
-	if (ret)
-		set_err(err, errlen, "%s: %s", path, why);
-	return ret;
+	return load_with(path, read_caps_root, caps, err, errlen);
 }
 
