@@ -277,6 +277,7 @@ FUZZERS         += fuzz_gic
 fuzz_gic_SRCS   := $(FUZZ_SNAP_SRCS) arm64/gic-state.c
 fuzz_gic_LDFLAGS := -Wl,--wrap=ioctl
 fuzz_virtio_LDFLAGS := -lseccomp
+fuzz_caps_LDFLAGS := -lseccomp
 FUZZERS         += fuzz_virtio
 fuzz_virtio_SRCS := $(FUZZ_SNAP_SRCS) virtio/state.c virtio/core.c vmm/seccomp.c virtio/mmio.c \
 	virtio/virtqueue.c vmm/guest-mem.c vmm/mmio.c arm64/layout.c
