@@ -305,7 +305,10 @@ static void *server_thread(void *arg)
 	sigset_t all;
 
 	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);	/* signals are the main loop's */
+	/* A fault in a snapshot's read of guest RAM must reach its handler. */
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGSEGV);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);	/* other signals are the main loop's */
 	for (;;) {
 		fds[0] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
 		/*

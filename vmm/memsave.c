@@ -65,8 +65,14 @@ struct saver {
 
 /* ---- which pages may hold data ---- */
 
-/* Reopens the file a maps line names; only the same inode will do. */
-static int reopen_mapped(const char *path, unsigned maj, unsigned min, uint64_t ino)
+/*
+ * Reopens the file a maps line names; only the same inode will do, and only
+ * while it still covers the mapping (need bytes): a page past the end of a
+ * truncated file is not a zero page but a lost one, which reading it
+ * through the mapping reports (SIGBUS).
+ */
+static int reopen_mapped(const char *path, unsigned maj, unsigned min, uint64_t ino,
+			 uint64_t need)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -74,7 +80,7 @@ static int reopen_mapped(const char *path, unsigned maj, unsigned min, uint64_t 
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_ino != ino ||
-	    major(st.st_dev) != maj || minor(st.st_dev) != min) {
+	    major(st.st_dev) != maj || minor(st.st_dev) != min || (uint64_t)st.st_size < need) {
 		close(fd);
 		return -1;
 	}
@@ -103,7 +109,7 @@ static bool parse_segment(char *line, uintptr_t lo, uintptr_t hi, struct segment
 	path[strcspn(path, "\n")] = '\0';
 	if (!ino && perms[3] == 'p' && (!*path || *path == '['))
 		seg->kind = SEG_ANON;
-	else if (ino && *path == '/' && (seg->fd = reopen_mapped(path, maj, min, ino)) >= 0)
+	else if (ino && *path == '/' && (seg->fd = reopen_mapped(path, maj, min, ino, off + (end - start))) >= 0)
 		seg->kind = SEG_FILE;
 	return true;
 }
