@@ -42,12 +42,12 @@ static struct api_server {
 	struct api_client clients[API_CLIENTS_MAX];
 } server = { .listen_fd = -1, .wake_fd = -1 };
 
-int api__make_addr(const char *path, struct sockaddr_un *addr)
+static int make_addr(const char *what, const char *path, struct sockaddr_un *addr)
 {
 	memset(addr, 0, sizeof(*addr));
 	addr->sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(addr->sun_path)) {
-		pr_err("--api-socket %s: path longer than %zu bytes", path,
+		pr_err("%s %s: path longer than %zu bytes", what, path,
 		       sizeof(addr->sun_path) - 1);
 		return -VMM_ERR_INPUT;
 	}
@@ -55,8 +55,13 @@ int api__make_addr(const char *path, struct sockaddr_un *addr)
 	return 0;
 }
 
+int api__make_addr(const char *path, struct sockaddr_un *addr)
+{
+	return make_addr("--api-socket", path, addr);
+}
+
 /* A socket file nobody listens on is left over from a dead vmm: replace it. */
-static int remove_stale(const char *path, const struct sockaddr_un *addr)
+static int remove_stale(const char *what, const char *path, const struct sockaddr_un *addr)
 {
 	struct stat st;
 	int fd, live;
@@ -64,7 +69,7 @@ static int remove_stale(const char *path, const struct sockaddr_un *addr)
 	if (lstat(path, &st) < 0)
 		return 0;
 	if (!S_ISSOCK(st.st_mode)) {
-		pr_err("--api-socket %s: exists and is not a socket", path);
+		pr_err("%s %s: exists and is not a socket", what, path);
 		return -VMM_ERR_INPUT;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -72,7 +77,7 @@ static int remove_stale(const char *path, const struct sockaddr_un *addr)
 	if (fd >= 0)
 		close(fd);
 	if (live) {
-		pr_err("--api-socket %s: another vmm is listening there", path);
+		pr_err("%s %s: another vmm is listening there", what, path);
 		return -VMM_ERR_INPUT;
 	}
 	unlink(path);
@@ -97,17 +102,22 @@ static int bind_private(int fd, const struct sockaddr_un *addr)
 
 int api__listen(const char *path)
 {
+	return api__listen_as("--api-socket", path);
+}
+
+int api__listen_as(const char *what, const char *path)
+{
 	struct sockaddr_un addr;
 	int fd, err;
 
-	err = api__make_addr(path, &addr);
+	err = make_addr(what, path, &addr);
 	if (!err)
-		err = remove_stale(path, &addr);
+		err = remove_stale(what, path, &addr);
 	if (err)
 		return err;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || bind_private(fd, &addr) < 0 || listen(fd, API_CLIENTS_MAX) < 0) {
-		pr_err("--api-socket %s: %s", path, strerror(errno));
+		pr_err("%s %s: %s", what, path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -VMM_ERR_INPUT;
@@ -224,7 +234,7 @@ static void read_client(struct api_server *s, struct api_client *c)
 	}
 }
 
-static bool peer_allowed(int fd, struct ucred *cred)
+bool api__peer_allowed(int fd, struct ucred *cred)
 {
 	socklen_t len = sizeof(*cred);
 
@@ -264,7 +274,7 @@ static void accept_client(struct api_server *s, struct api_client *c)
 
 	if (fd < 0)
 		return;
-	if (!peer_allowed(fd, &cred)) {
+	if (!api__peer_allowed(fd, &cred)) {
 		refuse(s, fd, &cred);
 		return;
 	}
