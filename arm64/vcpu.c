@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "arm64/arm64.h"
+#include "arm64/vcpu-state.h"
 #include "arm64/cpuplan-kvm.h"
 #include "vmm/vm.h"
 
@@ -181,6 +182,14 @@ void arch__freeze_time_at(struct vm *vm, uint64_t counter)
 {
 	vm->arch.frozen_counter = counter;
 	vm->arch.time_frozen = true;
+}
+
+void arch__advance_time(struct vm *vm, uint64_t ns)
+{
+	uint64_t freq = arm64__own_cntfrq();
+
+	if (vm->arch.time_frozen && freq)
+		vm->arch.frozen_counter += (uint64_t)((double)ns * (double)freq / 1e9);
 }
 
 /* Written on every vcpu, for kernels that keep an offset per vcpu. */

@@ -6,7 +6,9 @@
  * and FPSR (guest/sve-state.S) and compares every byte with the pattern.
  *
  * Reports: vl (bits), fpcr, fpsr, ready=1 when the registers are loaded;
- * at the end passes (full checks) and sve_ok=1, or at the first mismatch
+ * at the end passes (full checks), cnt0 (the virtual counter when the
+ * window began), gap_us (the largest step of the counter between two
+ * passes: a jump across a pause or a move shows there) and sve_ok=1, or at the first mismatch
  * bad = REG * 65536 + BYTE, bad_got, bad_want, passes and sve_ok=0.
  * REG is 0-31 for Z0-Z31, 32-47 for P0-P15, 48 FFR, 49 FPCR, 50 FPSR,
  * and 51 when RDVL changed (bad_got and bad_want are then lengths in bits).
@@ -147,7 +149,7 @@ static int check(u32 vl, struct mismatch *m)
 int main(u64 dtb)
 {
 	u64 sve = (id_aa64pfr0() >> 32) & 0xf;
-	u64 passes = 0, end;
+	u64 passes = 0, end, start, last, now, max_gap = 0;
 	struct mismatch m;
 	u32 vl;
 
@@ -181,7 +183,8 @@ int main(u64 dtb)
 	report("window", WINDOW_SECONDS);
 	report("ready", 1);
 
-	end = counter() + WINDOW_SECONDS * counter_freq();
+	start = last = counter();
+	end = start + WINDOW_SECONDS * counter_freq();
 	do {
 		sve_state_save(got.z, got.p, got.ffr, got.fp);
 		if (check(vl, &m)) {
@@ -194,9 +197,15 @@ int main(u64 dtb)
 			return 0;
 		}
 		passes++;
-	} while (counter() < end);
+		now = counter();
+		if (now - last > max_gap)
+			max_gap = now - last;
+		last = now;
+	} while (now < end);
 
 	report("passes", passes);
+	report("cnt0", start);
+	report("gap_us", max_gap * 1000000 / counter_freq());
 	report("sve_ok", 1);
 	puts("sve-state: done\n");
 	return 0;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "vmm/api.h"
+#include "vmm/migrate.h"
 #include "vmm/vm.h"
 #include "vmm/vmstate.h"
 
@@ -171,6 +172,10 @@ static bool is_paused(struct vm *vm)
 static int run_request(struct vm *vm, char *req, char *out, size_t outlen)
 {
 	out[0] = 0;
+	if (migrate__busy() && strcmp(req, "status") && strcmp(req, "stop")) {
+		snprintf(out, outlen, "a migration is running; only status and stop are served");
+		return VMM_ERR_INPUT;
+	}
 	if (!strcmp(req, "pause"))
 		return vmstate__pause(vm, out, outlen);
 	if (!strcmp(req, "resume"))
@@ -229,6 +234,16 @@ static void read_client(struct api_server *s, struct api_client *c)
 		answer(c, VMM_ERR_INPUT, "request with a NUL byte");
 		return;
 	case API_FRAME_LINE:
+		if (!strncmp(c->line, "migrate ", 8) && !migrate__busy()) {
+			int status = migrate__request(s->vm, c->fd, c->line + 8, out, sizeof(out));
+
+			if (!status) {
+				c->fd = -1;	/* the migration thread answers and closes it */
+				return;
+			}
+			answer(c, status, out);
+			return;
+		}
 		answer(c, run_request(s->vm, c->line, out, sizeof(out)), out);
 		return;
 	}
@@ -362,6 +377,12 @@ int api__start(struct vm *vm, int listen_fd)
 		pr_err("api: eventfd: %s", strerror(errno));
 		return -VMM_ERR_INTERNAL;
 	}
+	/* Started now, before any seccomp filter forbids starting threads. */
+	if (migrate__thread_start(vm)) {
+		close(s->wake_fd);
+		s->wake_fd = -1;
+		return -VMM_ERR_INTERNAL;
+	}
 	err = pthread_create(&s->thread, NULL, server_thread, s);
 	if (err) {
 		pr_err("api: cannot start the control socket's thread: %s", strerror(err));
@@ -395,6 +416,7 @@ void api__close(int listen_fd, const char *path)
 {
 	if (listen_fd < 0)
 		return;
+	migrate__thread_stop();		/* a migration before its commit fails: the VM resumes */
 	if (server.listen_fd == listen_fd)
 		stop_server(&server);
 	server.listen_fd = -1;

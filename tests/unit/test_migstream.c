@@ -18,6 +18,7 @@
 #include "vmm/sha256.h"
 #include "vmm/snapshot.h"
 #include "vmm/util.h"
+#include "vmm/migrate.h"
 #include "vmm/vm.h"
 #include "vmm/vmstate.h"
 
@@ -29,6 +30,16 @@ int vmstate__snapshot(struct vm *vm, const char *dir, bool stop, char *out, size
 	return 1;
 }
 void vm__request_stop(struct vm *vm, int status) { }
+
+/* The migration thread (vmm/migrate.c) is not linked: no migration runs. */
+int migrate__thread_start(struct vm *vm) { return 0; }
+void migrate__thread_stop(void) { }
+bool migrate__busy(void) { return false; }
+int migrate__request(struct vm *vm, int fd, const char *args, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "no migration here");
+	return 1;
+}
 
 static void hex(const uint8_t *p, size_t n, char *out)
 {

