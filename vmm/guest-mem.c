@@ -12,6 +12,7 @@ void guest_mem__init(struct guest_mem *m, void *host, uint64_t base, uint64_t si
 	m->host = host;
 	m->base = base;
 	m->size = host ? size : 0;
+	m->dirty = NULL;
 }
 
 void *guest_mem__ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len)
