@@ -105,6 +105,13 @@ static inline void dirty__set(uint64_t *bitmap, uint64_t page)
 /* Bits set in bitmap[0..words). */
 uint64_t dirty__count(const uint64_t *bitmap, size_t words);
 
+/*
+ * KVM's bitmap (host_words words, one bit a host page of ratio 4 KiB pages,
+ * ratio a power of 2 up to 64) as a 4 KiB-page bitmap of out_words words.
+ */
+void dirty__expand_host_bits(uint64_t *out, size_t out_words, const uint64_t *host,
+			     size_t host_words, unsigned ratio);
+
 /* Words for a bitmap of RAM of size bytes. */
 static inline size_t dirty__words_for(uint64_t size)
 {
