@@ -35,7 +35,7 @@ VMM_SRCS := \
 	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c arm64/cpuplan-kvm.c arm64/snapshot-compare.c vmm/json.c \
 	hw/pl011.c hw/pl031.c hw/testdev.c
 VMM_SRCS += vmm/persist.c vmm/snapshot.c vmm/memsave.c vmm/devcfg.c vmm/saved-open.c vmm/vmstate-config.c arm64/snapshot.c arm64/snapshot-config.c arm64/snapshot-check.c arm64/snapshot-info.c
-VMM_SRCS += vmm/guest-mem.c virtio/virtqueue.c
+VMM_SRCS += vmm/guest-mem.c vmm/dirty.c virtio/virtqueue.c
 VMM_SRCS += virtio/mmio.c virtio/core.c virtio/devices.c virtio/state.c virtio/blk.c virtio/net.c virtio/console.c virtio/rng.c
 # vmm exec: the command, its initramfs builder, and the guest init linked in
 VMM_SRCS += vmm/exec.c vmm/exec-plan.c vmm/cpio.c vmm/elf.c vmm/elfdeps.c vmm/exec-job.c \
@@ -114,6 +114,8 @@ UNIT_TESTS += test_memsave
 test_memsave_SRCS  := vmm/memsave.c vmm/util.c
 UNIT_TESTS += test_virtqueue
 test_virtqueue_SRCS := virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
+UNIT_TESTS += test_dirty
+test_dirty_SRCS := vmm/dirty.c vmm/guest-mem.c virtio/virtqueue.c vmm/persist.c vmm/util.c
 UNIT_TESTS += test_virtio_blk test_virtio_net
 test_virtio_blk_SRCS := virtio/blk.c vmm/saved-open.c tests/unit/fake-virtio.c tests/unit/unprivileged.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 test_virtio_net_SRCS := virtio/net.c tests/unit/fake-virtio.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c

@@ -307,6 +307,7 @@ struct virtio_dev *virtio__alloc(struct vm *vm, const struct virtio_dev_ops *ops
 	for (unsigned i = 0; i < VIRTIO_MAX_FDS; i++)
 		dev->fds[i] = -1;
 	guest_mem__init(&dev->mem, vm->ram, vm->ram_base, vm->ram_size);
+	dev->mem.dirty = vm->dirty;	/* the devices' writes are tracked (vmm/dirty.h) */
 	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
 		vq__init(&dev->queues[q].vq, &dev->mem);
 		dev->queues[q].kick_fd = -1;

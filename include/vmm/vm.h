@@ -10,6 +10,7 @@
 #include "arch/vm-arch.h"
 
 struct kvm_run;
+struct dirty_log;
 
 /* How a VM ended: the exit status of `vmm run` (see docs/usage.md). */
 enum vm_exit {
@@ -35,6 +36,7 @@ struct vm {
 	uint8_t *ram;			/* host mapping of guest RAM at ram_base */
 	uint64_t ram_base;		/* where the arch puts RAM (arch__ram_base) */
 	uint64_t ram_size;
+	struct dirty_log *dirty;	/* dirty tracking of RAM (vmm/dirty.h), with RAM */
 	long run_size;			/* the size of each vcpu's kvm_run mapping */
 	unsigned nr_vcpus;
 	struct vcpu *vcpus;
