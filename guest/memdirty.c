@@ -18,7 +18,7 @@
 
 #define AREA_BASE	0x80400000UL	/* above the image, below the device tree */
 #define AREA_MB		16
-#define WINDOW_SECONDS	20
+#define WINDOW_SECONDS	40
 #define PASS_REPORT	4
 #define CHUNK_WORDS	(64 * 1024 / 8)
 

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "vmm/api.h"
+#include "vmm/dirty.h"
 #include "vmm/migrate-net.h"
 #include "vmm/migrate.h"
 #include "vmm/migstream.h"
@@ -35,6 +36,7 @@
 #include "vmm/vmstate.h"
 
 #define PAGE		MIG_PAGE
+#define ROUNDS_MAX	30	/* rounds of pre-copy before the final one, at most */
 #define RUN_HEAD	(SNAP_SEC_HEADER_SIZE + 8)	/* a pages section's header and gpa */
 
 struct job {
@@ -56,6 +58,11 @@ struct source {
 	uint64_t run_first, run_pages;
 	uint64_t bytes, pages;		/* sent */
 	unsigned rounds;
+	uint64_t *dirty;		/* pages to send again (pre-copy) */
+	size_t dirty_words;
+	bool tracking;			/* dirty__start was called */
+	double bw;			/* bytes a ms, as the last round went */
+	double missed_ms;		/* the downtime target was not reached: the estimate */
 	double start_ms, pause_ms;
 	char *out;
 	size_t outlen;
@@ -326,9 +333,77 @@ static int check_first(struct source *s)
 	return 0;
 }
 
-/* Memory while the VM runs: nothing yet but stop-and-copy. */
+/* The pages of the dirty bitmap, then it is cleared. */
+static int send_dirty(struct source *s)
+{
+	uint64_t n = s->vm->ram_size / PAGE;
+	int ret = 0;
+
+	for (uint64_t i = 0; !ret && i < n; i++)
+		if (dirty__test(s->dirty, i))
+			ret = add_page(s, i, false);
+	ret = ret ? ret : flush_run(s);
+	memset(s->dirty, 0, s->dirty_words * sizeof(*s->dirty));
+	return ret;
+}
+
+/* One round while the VM runs (all of RAM the first time); measures the link. */
+static int round_running(struct source *s)
+{
+	double start = vmm_uptime_ms(), ms;
+	uint64_t bytes = s->bytes;
+	int ret = s->rounds ? send_dirty(s) : send_all_pages(s);
+
+	ret = ret ? ret : end_round(s);
+	ms = vmm_uptime_ms() - start;
+	if (!ret && s->bytes - bytes > 64 * PAGE)	/* too little to measure */
+		s->bw = (double)(s->bytes - bytes) / (ms > 0.1 ? ms : 0.1);
+	return ret;
+}
+
+/*
+ * Pre-copy: RAM while the VM runs, then the pages dirtied meanwhile, round
+ * after round, until what is left could be sent within the downtime target
+ * (at the speed the last round went), or ROUNDS_MAX rounds.
+ */
 static int precopy(struct source *s)
 {
+	const struct job *j = s->job;
+	double left_mb, est;
+	long found;
+	int ret;
+
+	s->dirty_words = dirty__bitmap_words(s->vm);
+	s->dirty = calloc(s->dirty_words ? s->dirty_words : 1, sizeof(*s->dirty));
+	if (!s->dirty)
+		return fail(s, VMM_ERR_INTERNAL, "out of memory");
+	ret = dirty__start(s->vm);
+	if (ret)
+		return fail(s, VMM_ERR_INTERNAL, "cannot log dirty pages: %s", strerror(-ret));
+	s->tracking = true;
+	for (;;) {
+		ret = round_running(s);
+		if (ret)
+			return ret;
+		found = dirty__collect(s->vm, s->dirty);
+		if (found < 0)
+			return fail(s, VMM_ERR_INTERNAL, "cannot read the dirty log: %s",
+				    strerror((int)-found));
+		left_mb = (double)dirty__count(s->dirty, s->dirty_words) * PAGE / 1e6;
+		est = s->bw > 0 ? left_mb * 1e6 / s->bw : 0;
+		progress(s, "round %u: %.1f MB sent, %.1f MB dirty left (%.0f ms at %.0f MB/s)",
+			 s->rounds, s->bytes / 1e6, left_mb, est, s->bw / 1e3);
+		if (est <= j->max_downtime_ms)
+			return 0;
+		if (s->rounds >= ROUNDS_MAX)
+			break;
+	}
+	if (j->abort_above_ms && est > j->abort_above_ms)
+		return fail(s, VMM_ERR_INTERNAL, "after %u rounds the downtime would still be about "
+			    "%.0f ms, above --abort-above %u: the VM runs on here (the guest "
+			    "dirties memory faster than the link sends it)", s->rounds, est,
+			    j->abort_above_ms);
+	s->missed_ms = est;
 	return 0;
 }
 
@@ -340,7 +415,14 @@ static int final_batch(struct source *s)
 
 	pause_here(s);
 	s->pause_ms = vmm_uptime_ms();
-	ret = send_all_pages(s);
+	if (s->tracking) {
+		long found = dirty__collect(s->vm, s->dirty);
+
+		ret = found < 0 ? fail(s, VMM_ERR_INTERNAL, "cannot read the dirty log: %s",
+				       strerror((int)-found)) : send_dirty(s);
+	} else {
+		ret = send_all_pages(s);
+	}
 	ret = ret ? ret : end_round(s);
 	if (!ret)
 		progress(s, "round %u (paused): %.1f MB sent", s->rounds, s->bytes / 1e6);
@@ -359,7 +441,7 @@ static int final_batch(struct source *s)
  */
 static int after_commit(struct source *s)
 {
-	char text[1024];
+	char text[1024], missed[160] = "";
 	int status = read_reply(s, text, sizeof(text));
 	double now = vmm_uptime_ms();
 
@@ -370,14 +452,19 @@ static int after_commit(struct source *s)
 			    s->job->addr.text);
 	}
 	if (status) {
+		dirty__stop(s->vm);
 		resume_here(s);
 		return fail(s, VMM_ERR_INTERNAL, "the destination refused the VM after the commit; "
 			    "it runs on here: %s", text);
 	}
 	vm__request_stop(s->vm, VM_EXIT_POWEROFF);
+	if (s->missed_ms > 0)
+		snprintf(missed, sizeof(missed), "; the target of %u ms was not reachable in %u "
+			 "rounds (about %.0f ms of dirty pages were left)", s->job->max_downtime_ms,
+			 ROUNDS_MAX, s->missed_ms);
 	return fail(s, 0, "migrated to %s: total %.0f ms, downtime %.0f ms, %.1f MB sent, "
-		    "%u rounds", s->job->addr.text, now - s->start_ms, now - s->pause_ms,
-		    s->bytes / 1e6, s->rounds);
+		    "%u rounds%s", s->job->addr.text, now - s->start_ms, now - s->pause_ms,
+		    s->bytes / 1e6, s->rounds, missed);
 }
 
 static int migrate(struct source *s)
@@ -393,10 +480,15 @@ static int migrate(struct source *s)
 	ret = check_first(s);
 	ret = ret ? ret : precopy(s);
 	ret = ret ? ret : final_batch(s);
-	if (!ret)
+	if (!ret) {
 		ret = after_commit(s);
-	else
+	} else {
+		if (s->tracking)
+			dirty__stop(s->vm);	/* the VM runs on here, unlogged */
 		resume_here(s);
+		if (ret != VMM_ERR_HOST && strlen(s->out) + 40 < s->outlen)
+			strcat(s->out, "; the VM runs on here");
+	}
 	pthread_mutex_lock(&mig.lock);
 	mig.link_fd = -1;
 	pthread_mutex_unlock(&mig.lock);
@@ -422,6 +514,7 @@ static void run_job(struct vm *vm, struct job *j)
 	final_reply(j->client_fd, status, out);
 	close(j->client_fd);
 	free(s.buf);
+	free(s.dirty);
 	memset(j, 0, sizeof(*j));	/* the secret */
 	free(j);
 }

@@ -157,6 +157,9 @@ static int receive_stream(struct receiver *rc, char *err, size_t errlen)
 		ret = mig__read_section(&rc->r, &sec, err, errlen);
 		if (!ret)
 			ret = mig_dest__take(&rc->d, &sec, err, errlen);
+		if (!ret && sec.id == MIG_SEC_ROUND)
+			pr_debug("receive: round %llu: %llu pages so far",
+				 (unsigned long long)rc->d.rounds, (unsigned long long)rc->d.pages);
 		if (ret == MIG_EV_CHECK) {
 			ret = on_check(rc, err, errlen);
 			if (ret)

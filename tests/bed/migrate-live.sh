@@ -51,3 +51,43 @@ echo "sve-state: downtime ${downtime} ms, largest counter step ${gap} us"
 # Guest time stood still while the VM was paused: no step as long as the downtime.
 [ "$gap" -lt $((downtime * 1000 + 1000000)) ] || fail "the counter jumped ${gap} us across a ${downtime} ms move"
 rm -f $disk $other
+
+# ---- the destination killed in the middle: the VM runs on here ----
+start_vmm /tmp/src3.out run --testdev -m 64 --api-socket $api -k "$GUESTS/memdirty.img"
+wait_for /tmp/src3.out "testdev: ready=1"
+start_receiver /tmp/dst3.out $addr --debug
+# --max-downtime 0: rounds go on while the guest dirties memory
+"$VMM" migrate --api-socket $api --to $addr --max-downtime 0 > killed.out 2>&1 &
+mpid=$!
+wait_for /tmp/dst3.out "receive: round 2:" 60
+kill -9 $RECV_PID
+wait_receiver
+wait $mpid
+rc=$?
+cp /tmp/dst3.out dst-killed.out
+[ "$rc" = 1 ] || { cat killed.out; fail "vmm migrate exited $rc when the destination died, want 1"; }
+expect_line "the VM runs on here" killed.out
+[ "$("$VMM" status --api-socket $api)" = running ] || fail "the source is not running after the destination died"
+before=$(grep -c "testdev: pass=" /tmp/src3.out)
+sleep 3
+[ "$(grep -c "testdev: pass=" /tmp/src3.out)" -gt "$before" ] || fail "the guest stopped after the failed move"
+
+# ---- a guest that dirties fast moves anyway, with --advance-clock ----
+start_receiver /tmp/dst4.out $addr --debug
+migrate_vm dirty.out $api $addr --advance-clock
+expect_rc 0 dirty.out
+cat dirty.out
+wait_vmm
+cp /tmp/src3.out src3.out
+[ "$RC" = 0 ] || fail "the source vmm exited $RC after the move, want 0"
+grep -q "mem_ok" src3.out && fail "the guest finished on the source, before the move"
+VMM_PID=$RECV_PID
+wait_receiver
+cp /tmp/dst4.out dst-dirty.out
+[ "$RECV_RC" = 0 ] || { tail dst-dirty.out; fail "the destination exited $RECV_RC, want 0"; }
+expect_report mem_ok 1 dst-dirty.out
+downtime=$(sed -n 's/.*downtime \([0-9]*\) ms.*/\1/p' dirty.out)
+gap=$(report gap_us dst-dirty.out)
+echo "memdirty: downtime ${downtime} ms, largest counter step ${gap} us (--advance-clock)"
+# The counter moved on by about the downtime.
+[ "$gap" -ge $((downtime * 800)) ] || fail "the counter moved ${gap} us across a ${downtime} ms move with --advance-clock"
