@@ -1,4 +1,4 @@
-# profiles: sve-big
+# profiles: sve-big sve-big@6.12
 # timeout: 300
 # Live migration within one host, over a unix socket (docs/migration.md):
 # - refused in the check: the destination is given a disk of another size;
@@ -99,3 +99,16 @@ gap=$(report gap_us dst-dirty.out)
 echo "memdirty: downtime ${downtime} ms, largest counter step ${gap} us (--advance-clock)"
 # The counter moved on by about the downtime.
 [ "$gap" -ge $((downtime * 800)) ] || fail "the counter moved ${gap} us across a ${downtime} ms move with --advance-clock"
+
+# ---- scripts/vm-migrate goes live: receive there, migrate here ----
+start_vmm /tmp/src5.out run --testdev -m 64 --api-socket $api -k "$GUESTS/sve-state.img"
+wait_for /tmp/src5.out "testdev: ready=1"
+VMM_TIMEOUT=90 run_vmm script.out "$SCRIPTS/vm-migrate" $api $addr
+expect_rc 0 script.out
+expect_line "^migrated to $addr: total" script.out
+# the VM ran to its end in the script's foreground, on the destination
+expect_report sve_ok 1 script.out
+wait_vmm
+cp /tmp/src5.out src5.out
+[ "$RC" = 0 ] || fail "the source vmm exited $RC after vm-migrate, want 0"
+grep -q "sve_ok" src5.out && fail "the guest finished on the source"
