@@ -30,6 +30,7 @@
 #include "vmm/migrate.h"
 #include "vmm/migstream.h"
 #include "vmm/persist.h"
+#include "vmm/seccomp.h"
 #include "vmm/snapshot.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
@@ -528,6 +529,10 @@ static void *migrate_thread(void *arg)
 	sigdelset(&all, SIGBUS);	/* a fault reading guest RAM reaches its handler */
 	sigdelset(&all, SIGSEGV);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	if (seccomp__enter(SECCOMP_THREAD_MIGRATE)) {
+		vm__request_stop(m->vm, VMM_ERR_INTERNAL);
+		return NULL;
+	}
 	pthread_mutex_lock(&m->lock);
 	for (;;) {
 		struct job *j;

@@ -94,6 +94,16 @@ static const struct rule api_rules[] = {
 };
 
 /*
+ * A live migration's source: what a snapshot does (the api list: pause,
+ * the vcpus' registers, the devices' drain, KVM's dirty log through ioctl),
+ * and the link to the destination.
+ */
+static const struct rule migrate_rules[] = {
+	ANY(socket), ANY(connect), ANY(setsockopt), ANY(sendto), ANY(recvfrom),
+	END,
+};
+
+/*
  * The main loop: signals, console input, stopping the vcpus and devices,
  * the teardown; and the control socket's requests while they run on it.
  */
@@ -102,6 +112,7 @@ static const struct rule main_rules[] = {
 	ANY(io_getevents), ANY(io_pgetevents), ANY(io_destroy), ANY(epoll_ctl), ANY(openat),
 	ANY(unlinkat), ANY(fstat), ANY(newfstatat),
 	ANY(lseek), ANY(mincore),
+	ANY(shutdown),	/* ends a migration in flight at teardown (vmm/migrate.c) */
 	END,
 };
 
@@ -113,6 +124,7 @@ static const struct kind {
 	[SECCOMP_THREAD_VCPU] = { "vcpu", { common_rules, vcpu_rules } },
 	[SECCOMP_THREAD_IO] = { "device I/O", { common_rules, io_rules } },
 	[SECCOMP_THREAD_API] = { "api", { common_rules, api_rules } },
+	[SECCOMP_THREAD_MIGRATE] = { "migrate", { common_rules, api_rules, migrate_rules } },
 };
 
 static enum seccomp_mode mode = SECCOMP_OFF;	/* until seccomp__prepare() */

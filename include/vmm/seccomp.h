@@ -26,6 +26,7 @@ enum seccomp_thread {
 	SECCOMP_THREAD_VCPU,	/* KVM_RUN and the MMIO exits it handles */
 	SECCOMP_THREAD_IO,	/* a virtio device's I/O thread */
 	SECCOMP_THREAD_API,	/* the control socket: pause, resume, snapshot */
+	SECCOMP_THREAD_MIGRATE,	/* a live migration's source (vmm/migrate.c) */
 	SECCOMP_NR_THREADS,
 };
 

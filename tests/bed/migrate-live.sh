@@ -7,9 +7,11 @@
 #   after pass; vcpu 0 at 512 bits, vcpu 1 at 128) moves live to a second
 #   vmm and finishes its window there with every register of both vcpus
 #   intact; its counter did not jump across the move;
+# - the destination killed in the middle of the memory: the VM runs on here;
 # - a guest that dirties 16 MiB as fast as it can moves with --advance-clock,
 #   its memory checked word by word after the move, and its counter moved
-#   by about the downtime.
+#   by about the downtime (both ends under --seccomp=kill);
+# - scripts/vm-migrate moves a VM live.
 api=/tmp/src.sock
 addr=unix:/tmp/mig.sock
 disk=/tmp/mig-disk.img
@@ -58,7 +60,7 @@ echo "sve-state: downtime ${downtime} ms, largest counter step ${gap} us"
 rm -f $disk $other
 
 # ---- the destination killed in the middle: the VM runs on here ----
-start_vmm /tmp/src3.out run --testdev -m 64 --api-socket $api -k "$GUESTS/memdirty.img"
+start_vmm /tmp/src3.out run --testdev -m 64 --seccomp=kill --api-socket $api -k "$GUESTS/memdirty.img"
 wait_for /tmp/src3.out "testdev: ready=1"
 start_receiver /tmp/dst3.out $addr --debug
 "$VMM" migrate --api-socket $api --to $addr --max-downtime 0 > killed.out 2>&1 &
@@ -86,7 +88,7 @@ sleep 3
 [ "$(grep -c "testdev: pass=" /tmp/src3.out)" -gt "$before" ] || fail "the guest stopped after the failed move"
 
 # ---- a guest that dirties fast moves anyway, with --advance-clock ----
-start_receiver /tmp/dst4.out $addr --debug
+start_receiver /tmp/dst4.out $addr --debug --seccomp=kill
 migrate_vm dirty.out $api $addr --advance-clock
 expect_rc 0 dirty.out
 cat dirty.out
