@@ -431,7 +431,8 @@ static int final_batch(struct source *s)
 	if (ret)
 		return ret;
 	put_le(commit, (uint64_t)((vmm_uptime_ms() - s->pause_ms) * 1e6), 8);
-	put_le(commit + 8, s->job->advance_clock ? MIG_COMMIT_ADVANCE_CLOCK : 0, 4);
+	put_le(commit + 8, (s->job->advance_clock ? MIG_COMMIT_ADVANCE_CLOCK : 0) |
+	       (s->was_paused ? MIG_COMMIT_PAUSED : 0), 4);
 	return send_section(s, MIG_SEC_COMMIT, commit, sizeof(commit));
 }
 

@@ -234,7 +234,7 @@ static int take_commit(struct mig_dest *d, const struct mig_section *s, char *er
 	preader__init(&p, s->data, s->len);
 	d->paused_ns = preader__get_u64(&p);
 	d->commit_flags = preader__get_u32(&p);
-	if (!preader__done(&p) || d->commit_flags & ~(uint32_t)MIG_COMMIT_ADVANCE_CLOCK)
+	if (!preader__done(&p) || d->commit_flags & ~(uint32_t)(MIG_COMMIT_ADVANCE_CLOCK | MIG_COMMIT_PAUSED))
 		return bad(err, errlen, "a commit section that is not 12 bytes of known flags");
 	if (!d->nr_state)
 		return bad(err, errlen, "a commit without the VM's state sections");

@@ -266,6 +266,7 @@ int receive__main(int argc, char **argv)
 	struct receiver rc = { .a = &a, .fd = -1 };
 	struct vm vm = { .kvm_fd = -1, .vm_fd = -1 };
 	char err[MSG_MAX] = "";
+	uint32_t flags;
 	int first, ret;
 
 	rc.checked.memory_fd = rc.s.memory_fd = -1;
@@ -290,8 +291,10 @@ int receive__main(int argc, char **argv)
 		return -ret;
 	}
 	ret = build_and_run(&rc, &vm);
+	flags = rc.d.commit_flags;
 	receiver_free(&rc);
 	if (ret)
 		return -ret;
-	return vm__run_until_stop(&vm, false);
+	/* a VM the user had paused (vmm pause) stays paused until vmm resume */
+	return vm__run_until_stop(&vm, flags & MIG_COMMIT_PAUSED);
 }

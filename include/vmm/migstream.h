@@ -35,6 +35,7 @@ enum mig_section_id {
 	MIG_SEC_REPLY = 0x44,	/* u32 status, string: destination to source */
 };
 #define MIG_COMMIT_ADVANCE_CLOCK	1	/* the guest's counter moves by the downtime */
+#define MIG_COMMIT_PAUSED		2	/* the VM was paused (vmm pause): it stays paused */
 
 #define MIG_PAGE		4096
 #define MIG_PAGES_MAX		64		/* pages in one MIG_SEC_PAGES */
