@@ -634,9 +634,12 @@ static int load_text(const char *path, uint8_t **text, size_t *len, char *err, s
 	return 0;
 }
 
-/* Reads the JSON file at path with read; errors are "path: why" in err. */
+/*
+ * Reads the JSON file at path with read; errors are "path: why" in err.
+ * keep (NULL: none) gets the file's text and keep_len its length.
+ */
 static int load_with(const char *path, int (*read)(struct reader *, void *), void *out,
-		     char *err, size_t errlen)
+		     char **keep, size_t *keep_len, char *err, size_t errlen)
 {
 	char why[400];
 	uint8_t *text;
@@ -647,21 +650,32 @@ static int load_with(const char *path, int (*read)(struct reader *, void *), voi
 	if (ret)
 		return ret;
 	ret = parse_with((const char *)text, len, read, out, why, sizeof(why));
-	free(text);
 	if (ret)
 		set_err(err, errlen, "%s: %s", path, why);
-	return ret;
+	if (ret || !keep) {
+		free(text);
+		return ret;
+	}
+	*keep = (char *)text;
+	*keep_len = len;
+	return 0;
+}
+
+int cpuplan__load_text(const char *path, struct cpu_plan *plan, char **text, size_t *len,
+		       char *err, size_t errlen)
+{
+	memset(plan, 0, sizeof(*plan));
+	return load_with(path, read_plan_root, plan, text, len, err, errlen);
 }
 
 int cpuplan__load(const char *path, struct cpu_plan *plan, char *err, size_t errlen)
 {
-	memset(plan, 0, sizeof(*plan));
-	return load_with(path, read_plan_root, plan, err, errlen);
+	return cpuplan__load_text(path, plan, NULL, NULL, err, errlen);
 }
 
 int caps__load(const char *path, struct host_caps *caps, char *err, size_t errlen)
 {
 	memset(caps, 0, sizeof(*caps));
-	return load_with(path, read_caps_root, caps, err, errlen);
+	return load_with(path, read_caps_root, caps, NULL, NULL, err, errlen);
 }
 
