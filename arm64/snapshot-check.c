@@ -103,7 +103,10 @@ static void name_refused(char *diff, size_t len, uint64_t id, uint64_t saved, ui
 	bool is_writable;
 	char name[48];
 
-	vcpu_state__reg_name(id, name, sizeof(name));
+	if (idx >= 0)
+		idregs__name(idx, name, sizeof(name));	/* it names the AArch32 ones too */
+	else
+		vcpu_state__reg_name(id, name, sizeof(name));
 	if (idx >= 0 && idregs__blocking_field(idx, saved, host, writable[idx], &f, &is_writable))
 		append(diff, len, "%s.%s saved %u, this host %u (%s; the register saved 0x%llx, "
 		       "this host 0x%llx)", name, f.name, idregs__field_get(&f, saved),
