@@ -150,6 +150,7 @@ int cpuplan__apply(struct vcpu *vcpu)
 		err = apply_reg(vcpu, plan, idx);
 		written++;
 	}
-	pr_debug("vcpu %u: --cpu-plan: %u ID registers checked", vcpu->id, written);
+	if (plan)
+		pr_debug("vcpu %u: --cpu-plan: %u ID registers checked", vcpu->id, written);
 	return err;
 }
