@@ -74,6 +74,7 @@ static const struct {
 	{ SNAP_SEC_DEVICE, "device", SNAP_VER_DEVICE, 1 },
 	{ SNAP_SEC_MEMORY, "memory", SNAP_VER_MEMORY, 1 },
 	{ SNAP_SEC_DEVICES, "devices", SNAP_VER_DEVICES, 1 },
+	{ SNAP_SEC_CPU_PLAN, "cpu plan", SNAP_VER_CPU_PLAN, 1 },
 };
 
 static int known_index(uint32_t id)

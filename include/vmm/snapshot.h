@@ -32,6 +32,7 @@ enum snap_section_id {
 	SNAP_SEC_DEVICE = 5,	/* one per device (instance = SNAP_DEVICE_KEY) */
 	SNAP_SEC_MEMORY = 6,	/* format 1.0 only: the memory size (read, not written) */
 	SNAP_SEC_DEVICES = 7,	/* the devices asked for: console, disks, nets, rng */
+	SNAP_SEC_CPU_PLAN = 8,	/* the --cpu-plan file the VM was started with (optional) */
 };
 
 /*
@@ -47,6 +48,7 @@ enum snap_section_id {
 #define SNAP_VER_DEVICE		1
 #define SNAP_VER_MEMORY		1
 #define SNAP_VER_DEVICES	2	/* 2: the boot id, each disk's device and inode */
+#define SNAP_VER_CPU_PLAN	1
 
 /*
  * Device section instances (format 1.1): the device type in the high 16
