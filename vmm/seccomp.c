@@ -1,8 +1,17 @@
 /*
  * seccomp filters per thread kind (include/vmm/seccomp.h). The lists name
  * what each kind of thread calls, glibc's own calls included; they were
- * found by running the test-bed suite under --seccomp=log (docs/security.md
- * says how to extend them). A feature that adds a system call adds it here.
+ * found by running the test-bed suite with vmm built `make
+ * SECCOMP_DEFAULT=log` and reading the kernel's audit lines (type=1326:
+ * comm= names the thread kind, syscall= the arm64 number).
+ *
+ * A feature that makes a new system call adds it to the list of the kind
+ * of thread that makes it, with a comment saying who needs it. A new kind
+ * of thread gets a SECCOMP_THREAD_ value (include/vmm/seccomp.h), a row in
+ * kinds[] below, and calls seccomp__enter() with it first thing in its
+ * thread function. Threads are created before the filter of the thread
+ * creating them: a filter binds the threads created after it, and no list
+ * allows clone. docs/security.md says more.
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -77,9 +86,9 @@ static const struct rule io_rules[] = {
 };
 
 /*
- * The control socket's requests: pause (the vcpus' registers; each device
- * drains: the disk's requests in flight, a frame held from the tap), resume,
- * snapshots.
+ * The control socket's thread: its clients, and their requests: pause (the
+ * vcpus' registers; each device drains: the disk's requests in flight, a
+ * frame held from the tap), resume, snapshots.
  */
 static const struct rule api_rules[] = {
 	ANY(accept4), ANY(getsockopt), /* SO_PEERCRED */
@@ -93,9 +102,15 @@ static const struct rule api_rules[] = {
 	END,
 };
 
+/* The console writer: it waits for stdout to take bytes, and writes them. */
+static const struct rule console_rules[] = {
+	ANY(ppoll),
+	END,
+};
+
 /*
- * The main loop: signals, console input, stopping the vcpus and devices,
- * the teardown; and the control socket's requests while they run on it.
+ * The main loop: signals, console input, stopping the vcpus, the control
+ * socket's and the devices' threads, the teardown.
  */
 static const struct rule main_rules[] = {
 	ANY(ppoll), ANY(read), ANY(ioctl), ANY(close),
@@ -107,13 +122,19 @@ static const struct rule main_rules[] = {
 
 static const struct kind {
 	const char *name;
-	const struct rule *rules[3];
+	const char *comm;	/* the thread's name; NULL: it keeps vmm's */
+	const struct rule *rules[2];
 } kinds[SECCOMP_NR_THREADS] = {
-	[SECCOMP_THREAD_MAIN] = { "main", { common_rules, main_rules, api_rules } },
-	[SECCOMP_THREAD_VCPU] = { "vcpu", { common_rules, vcpu_rules } },
-	[SECCOMP_THREAD_IO] = { "device I/O", { common_rules, io_rules } },
-	[SECCOMP_THREAD_API] = { "api", { common_rules, api_rules } },
+	[SECCOMP_THREAD_MAIN] = { "main", NULL, { common_rules, main_rules } },
+	[SECCOMP_THREAD_VCPU] = { "vcpu", "vmm-vcpu", { common_rules, vcpu_rules } },
+	[SECCOMP_THREAD_IO] = { "device I/O", "vmm-io", { common_rules, io_rules } },
+	[SECCOMP_THREAD_API] = { "api", "vmm-api", { common_rules, api_rules } },
+	[SECCOMP_THREAD_CONSOLE] = { "console", "vmm-console", { common_rules, console_rules } },
 };
+
+#ifndef VMM_SECCOMP_DEFAULT
+#define VMM_SECCOMP_DEFAULT	SECCOMP_OFF	/* the Makefile's SECCOMP_DEFAULT */
+#endif
 
 static enum seccomp_mode mode = SECCOMP_OFF;	/* until seccomp__prepare() */
 static struct sock_fprog progs[SECCOMP_NR_THREADS];
@@ -124,7 +145,7 @@ int seccomp__parse_mode(const char *arg, enum seccomp_mode *out, char *err, size
 					     [SECCOMP_OFF] = "off" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		if (!strcmp(arg, names[i])) {
+		if (names[i] && !strcmp(arg, names[i])) {
 			*out = (enum seccomp_mode)i;
 			return 0;
 		}
@@ -225,6 +246,8 @@ int seccomp__prepare(enum seccomp_mode m)
 	uint32_t action = m == SECCOMP_LOG ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS;
 	int err;
 
+	if (m == SECCOMP_DEFAULT)
+		m = VMM_SECCOMP_DEFAULT;
 	mode = SECCOMP_OFF;
 	if (m == SECCOMP_OFF)
 		return 0;
@@ -243,6 +266,8 @@ int seccomp__prepare(enum seccomp_mode m)
 
 int seccomp__enter(enum seccomp_thread kind)
 {
+	if (kind < SECCOMP_NR_THREADS && kinds[kind].comm)
+		prctl(PR_SET_NAME, kinds[kind].comm, 0, 0, 0);
 	if (mode == SECCOMP_OFF)
 		return 0;
 	if (kind >= SECCOMP_NR_THREADS || !progs[kind].filter)

@@ -4,8 +4,9 @@
 # and lists, built into seccomp-probe: a call outside a kind's list kills
 # the process with SIGSYS under kill, is logged by the kernel and allowed
 # under log, and nothing happens under off. A running vmm has a filter on
-# every thread, and no-new-privs, unless --seccomp=off; a Linux guest with
-# virtio devices runs under --seccomp=log without a single logged call.
+# every thread (each named after its kind), and no-new-privs, unless
+# --seccomp=off; a Linux guest with virtio devices runs under --seccomp=log
+# without a single logged call.
 # Guest RAM is MADV_MERGEABLE only with --ksm.
 
 # audit lines for seccomp since the last call: "COMM SYSCALL CODE" each
@@ -18,7 +19,7 @@ new_seccomp_lines() {
 }
 new_seccomp_lines > /dev/null
 # socket is 198 on arm64; no kind allows it
-for kind in main vcpu io api; do
+for kind in main vcpu io api console; do
 	seccomp-probe kill $kind > probe-kill-$kind 2>&1
 	rc=$?
 	[ $rc = 159 ] || fail "kill $kind: status $rc, want 159 (SIGSYS)"
@@ -62,17 +63,20 @@ for mode in kill off; do
 	start_linux run-$mode.out --seccomp=$mode
 	thread_states $VMM_PID > threads-$mode
 	nthreads=$(ls /proc/$VMM_PID/task | wc -l)
-	# the main thread, the vcpu, the disk's and the rng's I/O threads at least
-	[ "$nthreads" -ge 4 ] || fail "$mode: $nthreads threads, want 4 or more"
-	# Under kill, every thread but the control socket's and the console
-	# writer's (they start unfiltered: docs/security.md) is filtered.
+	cat /proc/$VMM_PID/task/*/comm | sort | uniq -c > comms-$mode
+	# the main thread, the vcpu, the disk's and the rng's I/O threads, the
+	# control socket's and the console writer: each named after its kind
+	[ "$nthreads" -ge 6 ] || fail "$mode: $nthreads threads, want 6 or more"
+	for comm in vmm vmm-vcpu vmm-io vmm-api vmm-console; do
+		grep -q " $comm$" comms-$mode || fail "$mode: no thread $comm: $(cat comms-$mode)"
+	done
 	if [ $mode = kill ]; then
-		want="NoNewPrivs:1 Seccomp:2" filtered=$((nthreads - 2))
+		want="NoNewPrivs:1 Seccomp:2"
 	else
-		want="NoNewPrivs:0 Seccomp:0" filtered=$nthreads
+		want="NoNewPrivs:0 Seccomp:0"
 	fi
-	grep -q "^ *$filtered $want *$" threads-$mode ||
-		fail "$mode: not $filtered of $nthreads threads have $want: $(cat threads-$mode)"
+	grep -q "^ *$nthreads $want *$" threads-$mode ||
+		fail "$mode: not all $nthreads threads have $want: $(cat threads-$mode)"
 	grep -q "^VmFlags:.* mg" /proc/$VMM_PID/smaps && fail "$mode: guest RAM is mergeable without --ksm"
 	kill -TERM $VMM_PID
 	wait_vmm
@@ -95,6 +99,6 @@ wait_vmm
 cp /tmp/seccomp-run-log.out .
 [ "$RC" = 0 ] || fail "log: vmm exited with $RC"
 new_seccomp_lines > lines-vmm-log
-grep -q '^vmm ' lines-vmm-log && fail "log: vmm made calls outside its lists: $(sort -u lines-vmm-log | tr '\n' ';')"
+grep -q '^vmm' lines-vmm-log && fail "log: vmm made calls outside its lists: $(sort -u lines-vmm-log | tr '\n' ';')"
 rm -rf /tmp/seccomp-snap /tmp/disk.img
 exit 0
