@@ -243,11 +243,12 @@ static int check_kernel(uint32_t action)
 
 int seccomp__prepare(enum seccomp_mode m)
 {
-	uint32_t action = m == SECCOMP_LOG ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS;
+	uint32_t action;
 	int err;
 
 	if (m == SECCOMP_DEFAULT)
 		m = VMM_SECCOMP_DEFAULT;
+	action = m == SECCOMP_LOG ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS;
 	mode = SECCOMP_OFF;
 	if (m == SECCOMP_OFF)
 		return 0;

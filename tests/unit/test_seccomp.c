@@ -52,7 +52,7 @@ static void test_every_filter_builds(void **state)
 
 enum probe {
 	PROBE_FORBIDDEN, PROBE_ALLOWED, PROBE_OTHER_IOCTL, PROBE_CLONE3, PROBE_EXEC_MAP,
-	PROBE_OTHER_PID,
+	PROBE_OTHER_PID, PROBE_FILTERED,
 };
 
 /*
@@ -89,6 +89,9 @@ static int in_child(enum seccomp_mode mode, enum seccomp_thread kind, enum probe
 			break;
 		case PROBE_OTHER_PID:	/* pid 1's thread 1, signal 0: harmless if let through */
 			syscall(SYS_tgkill, 1, 1, 0);
+			break;
+		case PROBE_FILTERED:	/* outside every list: only in log mode */
+			r = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2 ? 0 : -1;
 			break;
 		}
 		/* exit_group itself: ASan's _exit makes calls of its own first */
@@ -130,6 +133,14 @@ static void test_log_and_off_modes(void **state)
 	expect_exit0(in_child(SECCOMP_LOG, SECCOMP_THREAD_VCPU, PROBE_FORBIDDEN));
 	expect_exit0(in_child(SECCOMP_LOG, SECCOMP_THREAD_IO, PROBE_CLONE3));
 	expect_exit0(in_child(SECCOMP_OFF, SECCOMP_THREAD_VCPU, PROBE_FORBIDDEN));
+	expect_exit0(in_child(SECCOMP_LOG, SECCOMP_THREAD_API, PROBE_FILTERED));
+}
+
+/* This test is built with log as the default (the Makefile): a filter that logs. */
+static void test_default_mode(void **state)
+{
+	expect_exit0(in_child(SECCOMP_DEFAULT, SECCOMP_THREAD_API, PROBE_FILTERED));
+	expect_exit0(in_child(SECCOMP_DEFAULT, SECCOMP_THREAD_API, PROBE_FORBIDDEN));
 }
 
 /* Each kind but main names its thread: ps -T and the kernel's audit lines show it. */
@@ -166,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_kill_mode),
 		cmocka_unit_test(test_log_and_off_modes),
 		cmocka_unit_test(test_thread_names),
+		cmocka_unit_test(test_default_mode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
