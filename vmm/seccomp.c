@@ -14,6 +14,7 @@
  * allows clone. docs/security.md says more.
  */
 #include <errno.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -67,11 +68,15 @@ static const struct rule common_rules[] = {
  * RTC's interrupt line (arch__set_spi: KVM_IRQ_LINE), a virtio device's
  * status; a reset waits for the disk's requests in flight (io_getevents)
  * and stops watching the tap (epoll_ctl). The guest's MMIO writes reach
- * this thread first, so its ioctls are only these two.
+ * this thread first, so its ioctls are only these few.
  */
 static const struct rule vcpu_rules[] = {
 	IOCTL(KVM_RUN), IOCTL(KVM_IRQ_LINE),
 	ANY(read), ANY(epoll_ctl), ANY(io_getevents), ANY(io_pgetevents),
+	/* virtio-net: the driver's features (or a reset) set the tap's offloads */
+	IOCTL(TUNSETOFFLOAD),
+	/* KVM_RUN's EFAULT: is the restored VM's memory file truncated? (fstat) */
+	ANY(fstat), ANY(newfstatat),
 	END,
 };
 
@@ -91,8 +96,11 @@ static const struct rule io_rules[] = {
  * frame held from the tap), resume, snapshots.
  */
 static const struct rule api_rules[] = {
-	ANY(accept4), ANY(getsockopt), /* SO_PEERCRED */
+	/* its clients: SO_PEERCRED, request lines in (recv), answers out (send) */
+	ANY(accept4), ANY(getsockopt), ANY(recvfrom), ANY(sendto),
 	ANY(ppoll), ANY(read), ANY(close), ANY(readv), ANY(io_getevents), ANY(io_pgetevents),
+	/* a snapshot's memory scan: /proc/self/pagemap, the memory file's own pages */
+	ANY(pread64),
 	ANY(ioctl), ANY(openat), ANY(mkdirat), ANY(unlinkat),
 	ANY(renameat), ANY(renameat2), ANY(fstat),
 	ANY(newfstatat), ANY(statx), ANY(lseek), ANY(pwrite64),

@@ -25,13 +25,16 @@ for kind in main vcpu io api console; do
 	[ $rc = 159 ] || fail "kill $kind: status $rc, want 159 (SIGSYS)"
 	grep -q survived probe-kill-$kind && fail "kill $kind: the probe went on after socket()"
 	new_seccomp_lines > lines-kill-$kind
-	grep -q "^seccomp-probe 198 0x80000000$" lines-kill-$kind ||
+	# the probe's thread takes its kind's name (vmm-vcpu...), as vmm's do
+	comm=vmm-$kind
+	[ $kind = main ] && comm=seccomp-probe
+	grep -q "^$comm 198 0x80000000$" lines-kill-$kind ||
 		fail "kill $kind: no audit line for socket killing the process"
 done
 seccomp-probe log vcpu > probe-log 2>&1 || fail "log: status $?, want 0"
 expect_line "probe: survived" probe-log
 new_seccomp_lines > lines-log
-grep -q "^seccomp-probe 198 0x7ffc0000$" lines-log || fail "log: socket was not logged"
+grep -q "^vmm-vcpu 198 0x7ffc0000$" lines-log || fail "log: socket was not logged"
 seccomp-probe off vcpu > probe-off 2>&1 || fail "off: status $?, want 0"
 expect_line "probe: survived" probe-off
 new_seccomp_lines > lines-off
