@@ -156,7 +156,7 @@ $(BUILD)/arm64-obj/%.o: %.c
 # --seccomp's default (docs/security.md): `make SECCOMP_DEFAULT=log` builds a
 # vmm that logs what its lists lack instead of dying, to derive the lists
 # from a test-bed run. build/seccomp-default rebuilds vmm/seccomp.c when it changes.
-SECCOMP_DEFAULT ?= off
+SECCOMP_DEFAULT ?= kill
 ifeq ($(filter kill log off,$(SECCOMP_DEFAULT)),)
 $(error SECCOMP_DEFAULT=$(SECCOMP_DEFAULT): expected kill, log or off)
 endif

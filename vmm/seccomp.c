@@ -141,7 +141,7 @@ static const struct kind {
 };
 
 #ifndef VMM_SECCOMP_DEFAULT
-#define VMM_SECCOMP_DEFAULT	SECCOMP_OFF	/* the Makefile's SECCOMP_DEFAULT */
+#define VMM_SECCOMP_DEFAULT	SECCOMP_KILL	/* the Makefile's SECCOMP_DEFAULT */
 #endif
 
 static enum seccomp_mode mode = SECCOMP_OFF;	/* until seccomp__prepare() */

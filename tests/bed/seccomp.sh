@@ -4,9 +4,9 @@
 # and lists, built into seccomp-probe: a call outside a kind's list kills
 # the process with SIGSYS under kill, is logged by the kernel and allowed
 # under log, and nothing happens under off. A running vmm has a filter on
-# every thread (each named after its kind), and no-new-privs, unless
-# --seccomp=off; a Linux guest with virtio devices runs under --seccomp=log
-# without a single logged call.
+# every thread (each named after its kind), and no-new-privs, by default
+# (kill) and unless --seccomp=off; a Linux guest with virtio devices runs
+# under --seccomp=log without a single logged call.
 # Guest RAM is MADV_MERGEABLE only with --ksm.
 
 # audit lines for seccomp since the last call: "COMM SYSCALL CODE" each
@@ -62,8 +62,13 @@ start_linux() {	# OUT ARGS...: a ticking Linux guest with a disk, rng and consol
 		--api-socket /tmp/seccomp.sock "$@"
 	wait_for $_o "guest: tick=2" 90
 }
-for mode in kill off; do
-	start_linux run-$mode.out --seccomp=$mode
+# No --seccomp: kill, the default.
+for mode in default off; do
+	if [ $mode = default ]; then
+		start_linux run-$mode.out
+	else
+		start_linux run-$mode.out --seccomp=$mode
+	fi
 	thread_states $VMM_PID > threads-$mode
 	nthreads=$(ls /proc/$VMM_PID/task | wc -l)
 	cat /proc/$VMM_PID/task/*/comm | sort | uniq -c > comms-$mode
@@ -73,7 +78,7 @@ for mode in kill off; do
 	for comm in vmm vmm-vcpu vmm-io vmm-api vmm-console; do
 		grep -q " $comm$" comms-$mode || fail "$mode: no thread $comm: $(cat comms-$mode)"
 	done
-	if [ $mode = kill ]; then
+	if [ $mode = default ]; then
 		want="NoNewPrivs:1 Seccomp:2"
 	else
 		want="NoNewPrivs:0 Seccomp:0"
