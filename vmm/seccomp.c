@@ -96,8 +96,8 @@ static const struct rule io_rules[] = {
  * frame held from the tap), resume, snapshots.
  */
 static const struct rule api_rules[] = {
-	/* its clients: SO_PEERCRED, request lines in (recv), answers out (send) */
-	ANY(accept4), ANY(getsockopt), ANY(recvfrom), ANY(sendto),
+	/* its clients: SO_PEERCRED (root or vmm's geteuid), lines in (recv), answers out (send) */
+	ANY(accept4), ANY(getsockopt), ANY(geteuid), ANY(recvfrom), ANY(sendto),
 	ANY(ppoll), ANY(read), ANY(close), ANY(readv), ANY(io_getevents), ANY(io_pgetevents),
 	/* a snapshot's memory scan: /proc/self/pagemap, the memory file's own pages */
 	ANY(pread64),
