@@ -127,10 +127,12 @@ test_elfdeps_SRCS := vmm/elf.c vmm/elfdeps.c vmm/cpio.c vmm/util.c
 UNIT_TESTS += test_exec_job
 UNIT_TESTS += test_seccomp
 test_seccomp_SRCS := vmm/seccomp.c vmm/util.c
+# a default other than vmm's, to show that SECCOMP_DEFAULT means the build's
+$(BUILD)/unit/test_seccomp: CPPFLAGS += -DVMM_SECCOMP_DEFAULT=SECCOMP_LOG
 test_exec_job_SRCS := vmm/exec-job.c vmm/exec-status.c
 UNIT_TESTS += test_term test_api
-test_term_SRCS := vmm/term.c vmm/util.c
-test_api_SRCS  := vmm/api-server.c vmm/api-progress.c vmm/util.c
+test_term_SRCS := vmm/term.c vmm/seccomp.c vmm/util.c
+test_api_SRCS  := vmm/api-server.c vmm/api-progress.c vmm/seccomp.c vmm/util.c
 UNIT_TESTS += test_exec
 test_exec_SRCS := vmm/exec-plan.c vmm/cpio.c vmm/elf.c vmm/elfdeps.c vmm/exec-job.c vmm/exec-status.c \
 	$(CMD_SRCS)
@@ -153,6 +155,18 @@ $(BUILD)/arm64-obj/%.o: %.c
 	$(quiet) CC $<
 	$(Q)mkdir -p $(@D)
 	$(Q)$(ARM_CC) $(CPPFLAGS) $(ARM_CFLAGS) -c -o $@ $<
+# --seccomp's default (docs/security.md): `make SECCOMP_DEFAULT=log` builds a
+# vmm that logs what its lists lack instead of dying, to derive the lists
+# from a test-bed run. build/seccomp-default rebuilds vmm/seccomp.c when it changes.
+SECCOMP_DEFAULT ?= kill
+ifeq ($(filter kill log off,$(SECCOMP_DEFAULT)),)
+$(error SECCOMP_DEFAULT=$(SECCOMP_DEFAULT): expected kill, log or off)
+endif
+$(BUILD)/arm64-obj/vmm/seccomp.o: CPPFLAGS += -DVMM_SECCOMP_DEFAULT=SECCOMP_$(shell echo $(SECCOMP_DEFAULT) | tr a-z A-Z)
+$(BUILD)/arm64-obj/vmm/seccomp.o: $(BUILD)/seccomp-default
+$(BUILD)/seccomp-default: seccomp-default-check
+	$(Q)mkdir -p $(@D) && echo $(SECCOMP_DEFAULT) | cmp -s - $@ || echo $(SECCOMP_DEFAULT) > $@
+.PHONY: seccomp-default-check
 $(BUILD)/arm64-obj/exec/init-blob.o: exec/init-blob.S $(BUILD)/exec-init
 	$(quiet) AS $<
 	$(Q)mkdir -p $(@D)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "vmm/api.h"
+#include "vmm/seccomp.h"
 #include "vmm/vm.h"
 #include "vmm/vmstate.h"
 
@@ -309,6 +310,10 @@ static void *server_thread(void *arg)
 	sigdelset(&all, SIGBUS);
 	sigdelset(&all, SIGSEGV);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);	/* other signals are the main loop's */
+	if (seccomp__enter(SECCOMP_THREAD_API)) {
+		vm__request_stop(s->vm, VMM_ERR_INTERNAL);
+		return NULL;
+	}
 	for (;;) {
 		fds[0] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
 		/*

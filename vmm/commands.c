@@ -40,8 +40,8 @@ static const struct cmd_option run_device_options[] = {
 	{ "testdev", 0, NULL, "add the test device the guests in guest/ report through",
 	  RUN_OPT_TESTDEV, false },
 	{ "seccomp", 0, "kill|log|off", "seccomp filters per thread (docs/security.md): a system\n"
-	  "call outside a thread's list kills vmm (kill), is logged\n"
-	  "by the kernel (log), or no filter (off, the default)", RUN_OPT_SECCOMP, false },
+	  "call outside a thread's list kills vmm (kill, the\n"
+	  "default), is logged by the kernel (log), or no filter (off)", RUN_OPT_SECCOMP, false },
 	{ "ksm", 0, NULL, "let the host's KSM merge guest memory pages (off by\n"
 	  "default: merging leaks across VMs)", RUN_OPT_KSM, false },
 	{ "debug", 0, NULL, "log unclaimed MMIO accesses and more on stderr", RUN_OPT_DEBUG, false },

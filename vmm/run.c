@@ -162,12 +162,12 @@ int vm__run_until_stop(struct vm *vm, bool paused)
 		pr_err("guest time jumped");
 	if (!vm->cfg->exec)
 		term__setup();
-	term__start();
 	/*
-	 * The main thread's filter last: threads started after it would
-	 * inherit it, and it does not allow clone.
+	 * Each thread enters its own filter; the main thread's goes last:
+	 * threads started after it would inherit it, and it does not allow clone.
 	 */
-	if (vcpu__start_all(vm) || api__start(vm, api_fd) || seccomp__enter(SECCOMP_THREAD_MAIN))
+	if (term__start() || vcpu__start_all(vm) || api__start(vm, api_fd) ||
+	    seccomp__enter(SECCOMP_THREAD_MAIN))
 		status = VMM_ERR_INTERNAL;
 	else
 		status = main_loop(vm, vm->sig_fd);
