@@ -166,14 +166,9 @@ static void *loader_main(void *arg)
 /* Runs l on a thread of its own; where none can be had, right here. */
 static void loader_start(struct loader *l)
 {
-	pthread_attr_t attr;
-
 	if (!l->inflate && l->from == l->to && !l->initrd)
 		return;		/* nothing to read */
-	l->started = !pthread_attr_init(&attr) &&
-		     !pthread_attr_setstacksize(&attr, LOADER_STACK) &&
-		     !pthread_create(&l->thread, &attr, loader_main, l);
-	pthread_attr_destroy(&attr);
+	l->started = !start_thread(&l->thread, LOADER_STACK, loader_main, l);
 	if (!l->started)
 		loader_main(l);
 }
