@@ -23,6 +23,7 @@
 #include "vmm/vmstate.h"
 
 #define API_CLIENTS_MAX	8		/* connections whose request is being read */
+#define API_THREAD_STACK	(256 << 10)	/* see start_thread() */
 
 int api_request_deadline_ms = 5000;
 
@@ -357,7 +358,7 @@ int api__start(struct vm *vm, int listen_fd)
 		pr_err("api: eventfd: %s", strerror(errno));
 		return -VMM_ERR_INTERNAL;
 	}
-	err = pthread_create(&s->thread, NULL, server_thread, s);
+	err = start_thread(&s->thread, API_THREAD_STACK, server_thread, s);
 	if (err) {
 		pr_err("api: cannot start the control socket's thread: %s", strerror(err));
 		close(s->wake_fd);

@@ -21,7 +21,8 @@
 #include "vmm/virtio.h"
 #include "vmm/vm.h"
 
-static int create_vm(struct vm *vm)
+/* Reading the boot files (boot) runs while the vcpus, irqchip and devices are built. */
+static int create_vm(struct vm *vm, struct arch_boot *boot)
 {
 	const struct vm_config *cfg = vm->cfg;
 	uint64_t ram_size = cfg->ram_mib << 20;
@@ -35,6 +36,8 @@ static int create_vm(struct vm *vm)
 		err = vm__create(vm, ipa);
 	if (!err)
 		err = vm__setup_ram(vm, ram_size);
+	if (!err)
+		err = arch__boot_start(vm, boot);
 	if (!err)
 		err = arch__vm_init(vm);
 	if (!err)
@@ -210,7 +213,7 @@ int vmm__run(const struct vm_config *cfg)
 	if (!err)
 		err = arch__boot_read(cfg, &boot);
 	if (!err)
-		err = create_vm(&vm);
+		err = create_vm(&vm, boot);
 	if (!err)
 		err = arch__boot_load(&vm, boot);
 	arch__boot_free(boot);

@@ -20,6 +20,7 @@
 
 #define ESCAPE_KEY	0x01	/* Ctrl-A */
 #define WRITER_POLL_MS	1000	/* the writer looks at the drop count this often */
+#define WRITER_STACK	(128 << 10)	/* see start_thread() */
 
 static struct termios saved;
 static bool raw_mode;
@@ -152,7 +153,7 @@ static void *writer_thread(void *arg)
 static void start_writer(void)
 {
 	pthread_t t;
-	int err = pthread_create(&t, NULL, writer_thread, NULL);
+	int err = start_thread(&t, WRITER_STACK, writer_thread, NULL);
 
 	if (err) {
 		pr_err("console: cannot start the output thread: %s", strerror(err));
