@@ -29,7 +29,8 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -MMD -MP -fsanitize=address,undefined \
 # ---- the VMM (static aarch64) ----
 VMM_SRCS := \
 	vmm/main.c vmm/commands.c vmm/cmdline.c vmm/util.c vmm/options.c arm64/run-options.c vmm/kvm.c vmm/vcpu.c vmm/mmio.c \
-	vmm/term.c vmm/devices.c vmm/seccomp.c vmm/run.c vmm/api.c vmm/api-server.c vmm/api-progress.c vmm/vmstate.c vmm/restore.c vmm/snapinfo.c \
+	vmm/term.c vmm/devices.c vmm/seccomp.c vmm/run.c vmm/api.c vmm/api-server.c vmm/api-progress.c vmm/vmstate.c \
+	vmm/migstream.c vmm/migrate-net.c vmm/sha256.c vmm/migrate.c vmm/receive.c vmm/restore.c vmm/snapinfo.c \
 	arm64/vcpu.c arm64/kvm-regs.c arm64/kvm.c arm64/boot.c arm64/vcpu-state.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/gic-state.c arm64/layout.c \
 	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c arm64/cpuplan-kvm.c arm64/snapshot-compare.c vmm/json.c \
 	hw/pl011.c hw/pl031.c hw/testdev.c
@@ -43,7 +44,7 @@ VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/arm64-obj/%.o) $(BUILD)/arm64-obj/exec/init-
 VMM_LIBS := -static -lfdt -lz -laio -lseccomp -lpthread
 
 # ---- freestanding test guests (arm64 Images) ----
-GUESTS      := hello sve-vl sve-state sve-state-short sve-state-broken virtio-bad flood idle
+GUESTS      := hello sve-vl sve-state sve-state-short sve-state-broken virtio-bad flood idle memdirty
 GUEST_LIB   := guest/start.S guest/lib.c guest/sve.S
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib \
 	-mgeneral-regs-only -mstrict-align -fno-pic -fno-pie -fno-stack-protector \
@@ -133,6 +134,9 @@ test_exec_job_SRCS := vmm/exec-job.c vmm/exec-status.c
 UNIT_TESTS += test_term test_api
 test_term_SRCS := vmm/term.c vmm/seccomp.c vmm/util.c
 test_api_SRCS  := vmm/api-server.c vmm/api-progress.c vmm/seccomp.c vmm/util.c
+UNIT_TESTS += test_migstream
+test_migstream_SRCS := vmm/migstream.c vmm/migrate-net.c vmm/sha256.c vmm/api-server.c vmm/api-progress.c \
+	vmm/snapshot.c vmm/memsave.c vmm/persist.c vmm/seccomp.c vmm/util.c
 UNIT_TESTS += test_exec
 test_exec_SRCS := vmm/exec-plan.c vmm/cpio.c vmm/elf.c vmm/elfdeps.c vmm/exec-job.c vmm/exec-status.c \
 	$(CMD_SRCS)
@@ -308,6 +312,8 @@ FUZZERS         += fuzz_virtqueue
 fuzz_virtqueue_SRCS := virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 FUZZERS         += fuzz_elf
 fuzz_elf_SRCS   := vmm/elf.c vmm/elfdeps.c vmm/cpio.c vmm/util.c
+FUZZERS         += fuzz_migstream
+fuzz_migstream_SRCS := vmm/migstream.c vmm/snapshot.c vmm/memsave.c vmm/persist.c vmm/util.c
 FUZZERS         += fuzz_caps
 fuzz_caps_SRCS  := arm64/caps.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c vmm/json.c $(CMD_SRCS)
 FUZZ_CC      ?= clang

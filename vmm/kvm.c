@@ -82,6 +82,15 @@ static void *map_aligned(uint64_t size)
 	return start;
 }
 
+void *vm__map_ram(uint64_t size)
+{
+	void *ram = map_aligned(size);
+
+	if (ram)
+		madvise(ram, size, MADV_HUGEPAGE);
+	return ram;
+}
+
 int vm__setup_ram(struct vm *vm, uint64_t size)
 {
 	void *ram = map_aligned(size);

@@ -117,6 +117,16 @@ static const struct rule console_rules[] = {
 };
 
 /*
+ * A live migration's source: what a snapshot does (the api list: pause,
+ * the vcpus' registers, the devices' drain, KVM's dirty log through ioctl),
+ * and the link to the destination.
+ */
+static const struct rule migrate_rules[] = {
+	ANY(socket), ANY(connect), ANY(setsockopt), ANY(sendto), ANY(recvfrom),
+	END,
+};
+
+/*
  * The main loop: signals, console input, stopping the vcpus, the control
  * socket's and the devices' threads, the teardown.
  */
@@ -125,19 +135,21 @@ static const struct rule main_rules[] = {
 	ANY(io_getevents), ANY(io_pgetevents), ANY(io_destroy), ANY(epoll_ctl), ANY(openat),
 	ANY(unlinkat), ANY(fstat), ANY(newfstatat),
 	ANY(lseek), ANY(mincore),
+	ANY(shutdown),	/* ends a migration in flight at teardown (vmm/migrate.c) */
 	END,
 };
 
 static const struct kind {
 	const char *name;
 	const char *comm;	/* the thread's name; NULL: it keeps vmm's */
-	const struct rule *rules[2];
+	const struct rule *rules[3];
 } kinds[SECCOMP_NR_THREADS] = {
 	[SECCOMP_THREAD_MAIN] = { "main", NULL, { common_rules, main_rules } },
 	[SECCOMP_THREAD_VCPU] = { "vcpu", "vmm-vcpu", { common_rules, vcpu_rules } },
 	[SECCOMP_THREAD_IO] = { "device I/O", "vmm-io", { common_rules, io_rules } },
 	[SECCOMP_THREAD_API] = { "api", "vmm-api", { common_rules, api_rules } },
 	[SECCOMP_THREAD_CONSOLE] = { "console", "vmm-console", { common_rules, console_rules } },
+	[SECCOMP_THREAD_MIGRATE] = { "migrate", "vmm-migrate", { common_rules, api_rules, migrate_rules } },
 };
 
 #ifndef VMM_SECCOMP_DEFAULT

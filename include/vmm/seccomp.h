@@ -31,6 +31,7 @@ enum seccomp_thread {
 	SECCOMP_THREAD_IO,	/* a virtio device's I/O thread */
 	SECCOMP_THREAD_API,	/* the control socket: pause, resume, snapshot */
 	SECCOMP_THREAD_CONSOLE,	/* the console writer: guest output to stdout */
+	SECCOMP_THREAD_MIGRATE,	/* a live migration's source (vmm/migrate.c) */
 	SECCOMP_NR_THREADS,
 };
 

@@ -66,12 +66,44 @@ enum snap_device_type {
 
 struct snap_writer;
 struct memsave_stats;
+struct snap_section;
+
+/*
+ * The framing, shared with the migration stream (vmm/migstream.c), which
+ * carries the same sections over a socket: a 32-byte header (magic, arch,
+ * major, minor, section count, CRC), then sections of a 32-byte header
+ * (id, instance, version, 0, length, payload CRC, header CRC), the payload
+ * and zeros up to a multiple of 8 bytes.
+ */
+#define SNAP_HEADER_SIZE	32
+#define SNAP_SEC_HEADER_SIZE	32
+uint32_t snap__crc(const void *data, size_t n);
+/* The zeros after a payload of len bytes. */
+size_t snap__pad_len(uint64_t len);
+/* A state file's header for nr_sections sections. */
+void snap__state_header(uint8_t out[SNAP_HEADER_SIZE], unsigned nr_sections);
+/* A section's header for the payload data (len bytes). */
+void snap__section_header(uint8_t out[SNAP_SEC_HEADER_SIZE], uint32_t id, uint32_t instance,
+			  uint32_t version, const void *data, uint64_t len);
+/*
+ * Decodes a section header into s's id, instance and version, *len and the
+ * payload's CRC; false when the header's own CRC does not match.
+ */
+bool snap__read_section_header(const uint8_t in[SNAP_SEC_HEADER_SIZE], struct snap_section *s,
+			       uint64_t *len, uint32_t *payload_crc);
 
 /*
  * Starts a snapshot that will become dir. Fails with -EEXIST when dir
  * exists, or -errno. The temporary directory is dir's parent.
  */
 int snap__begin(const char *dir, struct snap_writer **w) __must_check;
+/*
+ * A writer that only collects sections in memory (snap__sections), for
+ * the migration stream: no directory, no memory file; snap__abort frees it.
+ */
+int snap__begin_memory(struct snap_writer **w) __must_check;
+/* The encoded sections added so far (*len bytes, *nr of them). */
+const uint8_t *snap__sections(const struct snap_writer *w, size_t *len, unsigned *nr);
 /* Adds a section (the payload is copied). */
 int snap__add(struct snap_writer *w, uint32_t id, uint32_t instance, uint32_t version,
 	      const void *data, size_t len) __must_check;

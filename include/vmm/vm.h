@@ -58,6 +58,8 @@ int kvm__open(struct vm *vm) __must_check;
 int kvm__check_cap(struct vm *vm, long cap);
 int vm__create(struct vm *vm, unsigned ipa_bits) __must_check;
 int vm__setup_ram(struct vm *vm, uint64_t size) __must_check;
+/* Anonymous memory for guest RAM, 2 MiB aligned (vmm receive fills it first); NULL on failure. */
+void *vm__map_ram(uint64_t size);
 /* Gives KVM an existing mapping as guest RAM at arch__ram_base() (unmapped on failure). */
 int vm__register_ram(struct vm *vm, void *ram, uint64_t size) __must_check;
 /* Host pointer for guest range [gpa, gpa + len), or NULL when outside RAM. */
@@ -113,6 +115,8 @@ int arch__set_boot_regs(struct vcpu *vcpu, uint64_t entry, uint64_t dtb) __must_
 int arch__freeze_time(struct vm *vm) __must_check;
 void arch__freeze_time_at(struct vm *vm, uint64_t counter);
 int arch__thaw_time(struct vm *vm) __must_check;
+/* Moves the frozen counter forward by ns nanoseconds (vmm receive --advance-clock). */
+void arch__advance_time(struct vm *vm, uint64_t ns);
 /* Raises or lowers device interrupt line spi (as arch__device_place gave it). */
 void arch__set_spi(struct vm *vm, unsigned spi, int level);
 /* The KVM_IRQFD gsi that raises device interrupt line spi. */
