@@ -44,7 +44,7 @@ enum {	/* vmm restore */
 };
 enum { INFO_OPT_JSON = 0x100, INFO_OPT_REGS };	/* vmm snapshot-info */
 enum { CAPS_OPT_JSON = 0x100, CAPS_OPT_PLAN, CAPS_OPT_LABELS, CAPS_OPT_ACCEPT, CAPS_OPT_CHECK_PLAN };	/* vmm caps */
-enum { CLIENT_OPT_API_SOCKET = 0x100, CLIENT_OPT_STOP };	/* pause, resume, stop, snapshot */
+enum { CLIENT_OPT_API_SOCKET = 0x100, CLIENT_OPT_STOP, CLIENT_OPT_BASE };	/* pause, resume, stop, snapshot */
 enum {	/* vmm exec (and -k, -c, -m as vmm run's) */
 	EXEC_OPT_EACH_VL = 0x100, EXEC_OPT_TIMEOUT, EXEC_OPT_DEBUG,
 };
