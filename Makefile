@@ -43,7 +43,7 @@ VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/arm64-obj/%.o) $(BUILD)/arm64-obj/exec/init-
 VMM_LIBS := -static -lfdt -lz -laio -lseccomp -lpthread
 
 # ---- freestanding test guests (arm64 Images) ----
-GUESTS      := hello sve-vl sve-state sve-state-short sve-state-broken virtio-bad flood idle memtouch
+GUESTS      := hello sve-vl sve-state sve-state-short sve-state-broken virtio-bad flood idle memtouch memtouch-idle
 GUEST_LIB   := guest/start.S guest/lib.c guest/sve.S
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib \
 	-mgeneral-regs-only -mstrict-align -fno-pic -fno-pie -fno-stack-protector \
@@ -194,6 +194,12 @@ $(BUILD)/guest-obj/guest/sve-state-asm.o: guest/sve-state.S
 	$(Q)mkdir -p $(@D)
 	$(Q)$(ARM_CC) $(GUEST_CFLAGS) -c -o $@ $<
 $(SVE_STATE_GUESTS:%=$(BUILD)/guest/%.elf): $(BUILD)/guest-obj/guest/sve-state-asm.o
+
+# guest/memtouch.c also builds memtouch-idle: it fills its buffer, then waits.
+$(BUILD)/guest-obj/guest/memtouch-idle.o: guest/memtouch.c
+	$(quiet) CC $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(ARM_CC) $(GUEST_CFLAGS) -DIDLE_AFTER_FILL -c -o $@ $<
 
 linux-progs: $(LINUX_PROGS:%=$(BUILD)/linux/%) $(BUILD)/linux/seccomp-probe
 # tests/bed/seccomp.sh's probe: vmm's own filters, on the test-bed host
