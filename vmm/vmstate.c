@@ -194,10 +194,12 @@ static int plan_increment(struct vm *vm, const char *base, struct snap_chain *c,
 }
 
 /*
- * Takes the dirty log's pages into pending, last thing before the memory
- * file: the state saved before it may have written guest memory (the GIC's
- * pending tables). An increment holds the pending pages; for a full
- * snapshot, this empties the log, so the next increment starts from here.
+ * Takes the dirty log's pages into pending, once the GIC is saved (saving
+ * it flushes its pending tables into guest memory); nothing after it writes
+ * guest memory while the VM is paused (the devices were drained at the
+ * pause, and saving them only reads). An increment holds the pending
+ * pages; for a full snapshot, this empties the log, so the next increment
+ * starts from here.
  */
 static int take_pages(struct vm *vm, struct snap_chain *c)
 {
@@ -308,6 +310,11 @@ static int save_all(struct vm *vm, struct snap_writer *w, struct snap_chain *c)
 		err = arch__save_host(w);
 	if (!err)
 		err = arch__save_state(vm, w);	/* the vcpus, then the GIC */
+	/* after the GIC, which may write guest memory; before the device sections */
+	if (!err)
+		err = take_pages(vm, c);
+	if (!err)
+		err = save_chain(w, c);
 	if (!err) {
 		pbuf__init(&b);
 		err = devcfg__save(vm->cfg, &b);
@@ -317,10 +324,6 @@ static int save_all(struct vm *vm, struct snap_writer *w, struct snap_chain *c)
 	}
 	if (!err)
 		err = devices__save(vm, w);
-	if (!err)
-		err = take_pages(vm, c);
-	if (!err)
-		err = save_chain(w, c);
 	if (!err)
 		err = save_memory(vm, w, c);
 	return err;
