@@ -34,7 +34,7 @@ VMM_SRCS := \
 	arm64/vcpu.c arm64/kvm-regs.c arm64/kvm.c arm64/boot.c arm64/vcpu-state.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/gic-state.c arm64/layout.c \
 	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c arm64/cpuplan-kvm.c arm64/snapshot-compare.c vmm/json.c \
 	hw/pl011.c hw/pl031.c hw/testdev.c
-VMM_SRCS += vmm/persist.c vmm/snapshot.c vmm/memsave.c vmm/devcfg.c vmm/saved-open.c vmm/vmstate-config.c arm64/snapshot.c arm64/snapshot-config.c arm64/snapshot-check.c arm64/snapshot-info.c
+VMM_SRCS += vmm/persist.c vmm/snapshot.c vmm/snapchain.c vmm/memsave.c vmm/devcfg.c vmm/saved-open.c vmm/vmstate-config.c arm64/snapshot.c arm64/snapshot-config.c arm64/snapshot-check.c arm64/snapshot-info.c
 VMM_SRCS += vmm/guest-mem.c vmm/dirty.c virtio/virtqueue.c
 VMM_SRCS += virtio/mmio.c virtio/core.c virtio/devices.c virtio/state.c virtio/blk.c virtio/net.c virtio/console.c virtio/rng.c
 # vmm exec: the command, its initramfs builder, and the guest init linked in
@@ -44,7 +44,7 @@ VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/arm64-obj/%.o) $(BUILD)/arm64-obj/exec/init-
 VMM_LIBS := -static -lfdt -lz -laio -lseccomp -lpthread
 
 # ---- freestanding test guests (arm64 Images) ----
-GUESTS      := hello sve-vl sve-state sve-state-short sve-state-broken virtio-bad flood idle memdirty
+GUESTS      := hello sve-vl sve-state sve-state-short sve-state-broken virtio-bad flood idle memdirty memtouch memtouch-idle
 GUEST_LIB   := guest/start.S guest/lib.c guest/sve.S
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib \
 	-mgeneral-regs-only -mstrict-align -fno-pic -fno-pie -fno-stack-protector \
@@ -116,6 +116,10 @@ UNIT_TESTS += test_virtqueue
 test_virtqueue_SRCS := virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 UNIT_TESTS += test_dirty
 test_dirty_SRCS := vmm/dirty.c vmm/guest-mem.c virtio/virtqueue.c vmm/persist.c vmm/util.c
+UNIT_TESTS += test_snapchain
+test_snapchain_SRCS := vmm/snapchain.c vmm/snapshot.c vmm/memsave.c vmm/persist.c vmm/devcfg.c \
+	vmm/saved-open.c vmm/util.c vmm/vmstate-config.c vmm/dirty.c vmm/guest-mem.c \
+	arm64/snapshot-config.c arm64/layout.c
 UNIT_TESTS += test_virtio_blk test_virtio_net
 test_virtio_blk_SRCS := virtio/blk.c vmm/saved-open.c tests/unit/fake-virtio.c tests/unit/unprivileged.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 test_virtio_net_SRCS := virtio/net.c tests/unit/fake-virtio.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
@@ -208,6 +212,12 @@ $(BUILD)/guest-obj/guest/sve-state-asm.o: guest/sve-state.S
 	$(Q)mkdir -p $(@D)
 	$(Q)$(ARM_CC) $(GUEST_CFLAGS) -c -o $@ $<
 $(SVE_STATE_GUESTS:%=$(BUILD)/guest/%.elf): $(BUILD)/guest-obj/guest/sve-state-asm.o
+
+# guest/memtouch.c also builds memtouch-idle: it fills its buffer, then waits.
+$(BUILD)/guest-obj/guest/memtouch-idle.o: guest/memtouch.c
+	$(quiet) CC $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(ARM_CC) $(GUEST_CFLAGS) -DIDLE_AFTER_FILL -c -o $@ $<
 
 linux-progs: $(LINUX_PROGS:%=$(BUILD)/linux/%) $(BUILD)/linux/seccomp-probe
 # tests/bed/seccomp.sh's probe: vmm's own filters, on the test-bed host
@@ -308,6 +318,9 @@ FUZZ_UAPI    := $(BUILD)/fuzz/arm64-uapi
 $(FUZZ_UAPI)/asm/kvm.h:
 	$(Q)mkdir -p $(@D)
 	$(Q)for h in kvm.h ptrace.h sve_context.h hwcap.h; do ln -sf $(ARM64_ASM)/$$h $(@D)/$$h; done
+FUZZERS         += fuzz_chain
+fuzz_chain_SRCS := vmm/snapchain.c $(FUZZ_SNAP_SRCS) vmm/vmstate-config.c vmm/devcfg.c \
+	vmm/saved-open.c vmm/dirty.c vmm/guest-mem.c arm64/snapshot-config.c arm64/layout.c
 FUZZERS         += fuzz_virtqueue
 fuzz_virtqueue_SRCS := virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 FUZZERS         += fuzz_elf

@@ -167,6 +167,41 @@ static bool is_paused(struct vm *vm)
 }
 
 /*
+ * "snapshot-base[-stop] N BASE DIR": BASE is the N bytes after the space
+ * (paths may hold spaces), then one space, then DIR.
+ */
+int api__parse_snapshot_base(char *req, const char **base, const char **dir, bool *stop)
+{
+	char *p, *end;
+	unsigned long n;
+
+	*stop = !strncmp(req, "snapshot-base-stop ", 19);
+	p = req + (*stop ? 19 : 14);
+	if (*p < '1' || *p > '9')
+		return -1;
+	n = strtoul(p, &end, 10);
+	if (*end != ' ' || n >= API_LINE_MAX || strnlen(end + 1, n + 1) < n + 1 || end[1 + n] != ' ' ||
+	    !end[2 + n])
+		return -1;
+	end[1 + n] = '\0';
+	*base = end + 1;
+	*dir = end + 2 + n;
+	return 0;
+}
+
+static int snapshot_on_base(struct vm *vm, char *req, char *out, size_t outlen)
+{
+	const char *base, *dir;
+	bool stop;
+
+	if (api__parse_snapshot_base(req, &base, &dir, &stop)) {
+		snprintf(out, outlen, "bad request: expected snapshot-base LENGTH BASE DIR");
+		return VMM_ERR_INPUT;
+	}
+	return vmstate__snapshot_on(vm, dir, base, stop, out, outlen);
+}
+
+/*
  * Runs one request; the reply text goes to out. Returns a status. Only
  * this thread pauses, resumes and snapshots, so requests never overlap;
  * the vcpus meet them under vm->lock (vcpu.c).
@@ -196,6 +231,8 @@ static int run_request(struct vm *vm, char *req, char *out, size_t outlen)
 
 		return vmstate__snapshot(vm, dir, stop, out, outlen);
 	}
+	if (!strncmp(req, "snapshot-base ", 14) || !strncmp(req, "snapshot-base-stop ", 19))
+		return snapshot_on_base(vm, req, out, outlen);
 	snprintf(out, outlen, "unknown request '%.64s'", req);
 	return VMM_ERR_INPUT;
 }

@@ -222,6 +222,8 @@ static const struct cmd_option snapshot_options[] = {
 	  'o', true },
 	{ "stop", 0, NULL, "end the VM after saving it, instead of resuming it",
 	  CLIENT_OPT_STOP, false },
+	{ "base", 0, "PREV", "save only the pages written since PREV, this VM's latest\n"
+	  "snapshot: an increment that restores with PREV's chain", CLIENT_OPT_BASE, false },
 	{ NULL },
 };
 
@@ -239,7 +241,8 @@ const struct cmd_spec commands__snapshot = {
 	.name = "snapshot",
 	.about =
 	"Pauses the VM, saves it into the new directory DIR, then resumes it, or\n"
-	"ends it with --stop (docs/snapshot.md).\n",
+	"ends it with --stop (docs/snapshot.md). With --base, DIR is an increment\n"
+	"on PREV: 'vmm restore DIR' follows the chain down to its full snapshot.\n",
 	.tables = { client_options, snapshot_options },
 };
 
