@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "arm64/arm64.h"
+#include "arm64/vcpu-state.h"
 #include "arm64/cpuplan-kvm.h"
 #include "vmm/vm.h"
 
@@ -183,13 +184,63 @@ void arch__freeze_time_at(struct vm *vm, uint64_t counter)
 	vm->arch.time_frozen = true;
 }
 
-/* Written on every vcpu, for kernels that keep an offset per vcpu. */
+void arch__advance_time(struct vm *vm, uint64_t ns)
+{
+	uint64_t freq = arm64__own_cntfrq();
+
+	if (vm->arch.time_frozen && freq)
+		vm->arch.frozen_counter += (uint64_t)((double)ns * (double)freq / 1e9);
+}
+
+/* Linux 6.4's VM-wide counter offset, for older UAPI headers. */
+#ifndef KVM_CAP_COUNTER_OFFSET
+#define KVM_CAP_COUNTER_OFFSET 227
+struct kvm_arm_counter_offset {
+	__u64 counter_offset;
+	__u64 reserved;
+};
+#define KVM_ARM_SET_COUNTER_OFFSET _IOW(KVMIO, 0xb5, struct kvm_arm_counter_offset)
+#endif
+
+/* This host's counter as vmm sees it (the guest's is it minus the offset). */
+static uint64_t host_counter(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v) :: "memory");
+	return v;
+}
+
+/*
+ * Where the host has it (Linux 6.4+), one VM-wide offset moves the virtual
+ * and the physical counter together. From then on KVM ignores counter
+ * writes through ONE_REG, so once used it is used for every later thaw
+ * (the registers restore wrote before it are overridden by it).
+ */
+static int thaw_by_offset(struct vm *vm)
+{
+	struct kvm_arm_counter_offset o = { 0 };
+
+	o.counter_offset = host_counter() - vm->arch.frozen_counter;
+	return ioctl(vm->vm_fd, KVM_ARM_SET_COUNTER_OFFSET, &o) ? -errno : 0;
+}
+
+/* Without it: written on every vcpu, for kernels that keep an offset per vcpu. */
 int arch__thaw_time(struct vm *vm)
 {
 	int err = 0;
 
 	if (!vm->arch.time_frozen)
 		return 0;
+	if (kvm__check_cap(vm, KVM_CAP_COUNTER_OFFSET) > 0) {
+		err = thaw_by_offset(vm);
+		if (err) {
+			pr_err("KVM_ARM_SET_COUNTER_OFFSET: %s", strerror(-err));
+			return -VMM_ERR_INTERNAL;
+		}
+		vm->arch.time_frozen = false;
+		return 0;
+	}
 	for (unsigned i = 0; i < vm->nr_vcpus && !err; i++)
 		err = set_reg64(&vm->vcpus[i], GUEST_COUNTER, vm->arch.frozen_counter);
 	if (err) {

@@ -6,10 +6,16 @@
  * and FPSR (guest/sve-state.S) and compares every byte with the pattern.
  *
  * Reports: vl (bits), fpcr, fpsr, ready=1 when the registers are loaded;
- * at the end passes (full checks) and sve_ok=1, or at the first mismatch
+ * at the end passes (full checks), cnt0 (the virtual counter when the
+ * window began), gap_us (the largest step of the counter between two
+ * passes: a jump across a pause or a move shows there) and sve_ok=1, or at the first mismatch
  * bad = REG * 65536 + BYTE, bad_got, bad_want, passes and sve_ok=0.
  * REG is 0-31 for Z0-Z31, 32-47 for P0-P15, 48 FFR, 49 FPCR, 50 FPSR,
  * and 51 when RDVL changed (bad_got and bad_want are then lengths in bits).
+ *
+ * With a second vcpu, vcpu 1 does the same at the smallest vector length
+ * (so two lengths are live at once) and vcpu 0 reports for it at the end,
+ * before its own passes: vl1, passes1, and sve_ok1=1 (or bad1 and sve_ok1=0).
  *
  * Built three ways (Makefile): sve-state (20 s), sve-state-short (3 s)
  * and sve-state-broken (3 s, BREAK_PATTERN: the last byte of Z13 is
@@ -54,6 +60,7 @@ u64 counter(void);
 u64 counter_freq(void);
 
 static struct sve_regs want, got;
+static struct sve_regs want1, got1;		/* vcpu 1's */
 static u8 scratch[MAX_VL_BYTES] __attribute__((aligned(256)));
 
 /*
@@ -114,7 +121,8 @@ static int compare(const u8 *g, const u8 *w, u32 len, u32 reg, struct mismatch *
 }
 
 /* 0 when every register matches; else -1 and the first difference. */
-static int check(u32 vl, struct mismatch *m)
+static int check(const struct sve_regs *g, const struct sve_regs *w, u32 vl,
+		 struct mismatch *m)
 {
 	u32 pl = vl / 8;
 	u64 now = sve_rdvl_bytes();
@@ -126,28 +134,79 @@ static int check(u32 vl, struct mismatch *m)
 		return -1;
 	}
 	for (u32 n = 0; n < NR_Z; n++)
-		if (compare(&got.z[n * vl], &want.z[n * vl], vl, n, m))
+		if (compare(&g->z[n * vl], &w->z[n * vl], vl, n, m))
 			return -1;
 	for (u32 n = 0; n < NR_P; n++)
-		if (compare(&got.p[n * pl], &want.p[n * pl], pl, REG_P0 + n, m))
+		if (compare(&g->p[n * pl], &w->p[n * pl], pl, REG_P0 + n, m))
 			return -1;
-	if (compare(got.ffr, want.ffr, pl, REG_FFR, m))
+	if (compare(g->ffr, w->ffr, pl, REG_FFR, m))
 		return -1;
 	for (u32 n = 0; n < 2; n++) {
-		if (got.fp[n] != want.fp[n]) {
+		if (g->fp[n] != w->fp[n]) {
 			m->code = (u64)(REG_FPCR + n) * 65536;
-			m->got = got.fp[n];
-			m->want = want.fp[n];
+			m->got = g->fp[n];
+			m->want = w->fp[n];
 			return -1;
 		}
 	}
 	return 0;
 }
 
+/*
+ * vcpu 1, when the VM has one: the same loads and checks at the smallest
+ * vector length, so the two vcpus hold different lengths at once. It
+ * tells vcpu 0 through memory (one reporter on the doorbell at a time).
+ */
+static struct {
+	volatile u64 state;	/* 0 not started, 1 loaded, 2 done and intact, 3 a mismatch */
+	volatile u64 end;	/* the counter value its window ends at */
+	u64 vl, passes;
+	struct mismatch m;
+} second;
+
+static void secondary(u64 arg)
+{
+	u32 vl;
+
+	sve_set_len(0);
+	vl = (u32)sve_rdvl_bytes();
+	fill(&want1, vl);
+	sve_state_load(want1.z, want1.p, want1.ffr, FPCR_PATTERN, FPSR_PATTERN);
+	sve_state_save(got1.z, got1.p, got1.ffr, want1.fp);
+	second.vl = vl;
+	second.state = 1;
+	while (!second.end)
+		;
+	do {
+		sve_state_save(got1.z, got1.p, got1.ffr, got1.fp);
+		if (check(&got1, &want1, vl, &second.m)) {
+			second.state = 3;
+			return;
+		}
+		second.passes++;
+	} while (counter() < second.end);
+	second.state = 2;
+}
+
+static void report_secondary(void)
+{
+	while (second.state < 2)
+		;
+	report("vl1", second.vl * 8);
+	report("passes1", second.passes);
+	if (second.state == 3) {
+		report("bad1", second.m.code);
+		report("sve_ok1", 0);
+	} else {
+		report("sve_ok1", 1);
+	}
+}
+
 int main(u64 dtb)
 {
 	u64 sve = (id_aa64pfr0() >> 32) & 0xf;
-	u64 passes = 0, end;
+	u64 passes = 0, end, start, last, now, max_gap = 0;
+	int two;
 	struct mismatch m;
 	u32 vl;
 
@@ -179,12 +238,18 @@ int main(u64 dtb)
 	report("fpcr", want.fp[0]);
 	report("fpsr", want.fp[1]);
 	report("window", WINDOW_SECONDS);
+	/* KVM gives vcpu 1 the MPIDR affinity 1; CPU_ON fails without one. */
+	two = cpu_on(1, secondary, 0) == 0;
+	while (two && !second.state)
+		;
+	start = last = counter();
+	end = start + WINDOW_SECONDS * counter_freq();
+	second.end = end;
 	report("ready", 1);
 
-	end = counter() + WINDOW_SECONDS * counter_freq();
 	do {
 		sve_state_save(got.z, got.p, got.ffr, got.fp);
-		if (check(vl, &m)) {
+		if (check(&got, &want, vl, &m)) {
 			report("bad", m.code);
 			report("bad_got", m.got);
 			report("bad_want", m.want);
@@ -194,9 +259,17 @@ int main(u64 dtb)
 			return 0;
 		}
 		passes++;
-	} while (counter() < end);
+		now = counter();
+		if (now - last > max_gap)
+			max_gap = now - last;
+		last = now;
+	} while (now < end);
 
+	if (two)
+		report_secondary();
 	report("passes", passes);
+	report("cnt0", start);
+	report("gap_us", max_gap * 1000000 / counter_freq());
 	report("sve_ok", 1);
 	puts("sve-state: done\n");
 	return 0;

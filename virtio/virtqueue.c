@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vmm/dirty.h"
 #include "vmm/persist.h"
 #include "vmm/virtqueue.h"
 
@@ -357,6 +358,41 @@ int vq__pop(struct virtqueue *vq, struct vq_chain *c, enum vq_expect expect)
 	return 1;
 }
 
+/*
+ * Dirty tracking (vmm/dirty.h): KVM does not see what the device wrote into
+ * a chain's device-writable buffers, so once the device is done with the
+ * chain (at push, after its writes) every writable buffer is marked, whole.
+ * The chain is walked again from its descriptors, quietly: pop checked it,
+ * and a guest that rewrote descriptors it had handed over only loses
+ * tracking of its own buffers. Bounded like pop's walk.
+ */
+static void mark_table(struct virtqueue *vq, uint64_t table, uint32_t size, uint32_t i,
+		       bool in_indirect)
+{
+	struct desc d;
+
+	for (uint32_t seen = 0; seen < size && read_desc(vq->mem, table, i, &d); seen++) {
+		if (d.flags & VRING_DESC_F_INDIRECT) {
+			if (!in_indirect && vq->indirect && d.len / DESC_SIZE <= vq->num)
+				mark_table(vq, d.addr, d.len / DESC_SIZE, 0, true);
+			return;
+		}
+		if (d.flags & VRING_DESC_F_WRITE)
+			dirty__mark(vq->mem, d.addr, d.len);
+		if (!(d.flags & VRING_DESC_F_NEXT) || d.next >= size)
+			return;
+		i = d.next;
+	}
+}
+
+static void mark_written(struct virtqueue *vq, uint16_t head)
+{
+	const struct dirty_log *log = vq->mem->dirty;
+
+	if (log && __atomic_load_n(&log->on, __ATOMIC_ACQUIRE))
+		mark_table(vq, vq->desc, vq->num, head, false);
+}
+
 int vq__push_many(struct virtqueue *vq, const struct vq_used *u, unsigned n)
 {
 	uint64_t elem;
@@ -372,6 +408,7 @@ int vq__push_many(struct virtqueue *vq, const struct vq_used *u, unsigned n)
 		    guest_mem__write32(vq->mem, elem + 4, u[i].len))
 			return bad(vq, "used ring element at 0x%" PRIx64 " is outside guest memory",
 				   elem);
+		mark_written(vq, u[i].head);
 	}
 	/* The elements before the index that publishes them, all at once. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);

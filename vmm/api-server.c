@@ -18,10 +18,13 @@
 #include <unistd.h>
 
 #include "vmm/api.h"
+#include "vmm/seccomp.h"
+#include "vmm/migrate.h"
 #include "vmm/vm.h"
 #include "vmm/vmstate.h"
 
 #define API_CLIENTS_MAX	8		/* connections whose request is being read */
+#define API_THREAD_STACK	(256 << 10)	/* see start_thread() */
 
 int api_request_deadline_ms = 5000;
 
@@ -42,12 +45,12 @@ static struct api_server {
 	struct api_client clients[API_CLIENTS_MAX];
 } server = { .listen_fd = -1, .wake_fd = -1 };
 
-int api__make_addr(const char *path, struct sockaddr_un *addr)
+static int make_addr(const char *what, const char *path, struct sockaddr_un *addr)
 {
 	memset(addr, 0, sizeof(*addr));
 	addr->sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(addr->sun_path)) {
-		pr_err("--api-socket %s: path longer than %zu bytes", path,
+		pr_err("%s %s: path longer than %zu bytes", what, path,
 		       sizeof(addr->sun_path) - 1);
 		return -VMM_ERR_INPUT;
 	}
@@ -55,8 +58,13 @@ int api__make_addr(const char *path, struct sockaddr_un *addr)
 	return 0;
 }
 
+int api__make_addr(const char *path, struct sockaddr_un *addr)
+{
+	return make_addr("--api-socket", path, addr);
+}
+
 /* A socket file nobody listens on is left over from a dead vmm: replace it. */
-static int remove_stale(const char *path, const struct sockaddr_un *addr)
+static int remove_stale(const char *what, const char *path, const struct sockaddr_un *addr)
 {
 	struct stat st;
 	int fd, live;
@@ -64,7 +72,7 @@ static int remove_stale(const char *path, const struct sockaddr_un *addr)
 	if (lstat(path, &st) < 0)
 		return 0;
 	if (!S_ISSOCK(st.st_mode)) {
-		pr_err("--api-socket %s: exists and is not a socket", path);
+		pr_err("%s %s: exists and is not a socket", what, path);
 		return -VMM_ERR_INPUT;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -72,7 +80,7 @@ static int remove_stale(const char *path, const struct sockaddr_un *addr)
 	if (fd >= 0)
 		close(fd);
 	if (live) {
-		pr_err("--api-socket %s: another vmm is listening there", path);
+		pr_err("%s %s: another vmm is listening there", what, path);
 		return -VMM_ERR_INPUT;
 	}
 	unlink(path);
@@ -97,17 +105,22 @@ static int bind_private(int fd, const struct sockaddr_un *addr)
 
 int api__listen(const char *path)
 {
+	return api__listen_as("--api-socket", path);
+}
+
+int api__listen_as(const char *what, const char *path)
+{
 	struct sockaddr_un addr;
 	int fd, err;
 
-	err = api__make_addr(path, &addr);
+	err = make_addr(what, path, &addr);
 	if (!err)
-		err = remove_stale(path, &addr);
+		err = remove_stale(what, path, &addr);
 	if (err)
 		return err;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || bind_private(fd, &addr) < 0 || listen(fd, API_CLIENTS_MAX) < 0) {
-		pr_err("--api-socket %s: %s", path, strerror(errno));
+		pr_err("%s %s: %s", what, path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -VMM_ERR_INPUT;
@@ -161,6 +174,10 @@ static bool is_paused(struct vm *vm)
 static int run_request(struct vm *vm, char *req, char *out, size_t outlen)
 {
 	out[0] = 0;
+	if (migrate__busy() && strcmp(req, "status") && strcmp(req, "stop")) {
+		snprintf(out, outlen, "a migration is running; only status and stop are served");
+		return VMM_ERR_INPUT;
+	}
 	if (!strcmp(req, "pause"))
 		return vmstate__pause(vm, out, outlen);
 	if (!strcmp(req, "resume"))
@@ -219,12 +236,22 @@ static void read_client(struct api_server *s, struct api_client *c)
 		answer(c, VMM_ERR_INPUT, "request with a NUL byte");
 		return;
 	case API_FRAME_LINE:
+		if (!strncmp(c->line, "migrate ", 8) && !migrate__busy()) {
+			int status = migrate__request(s->vm, c->fd, c->line + 8, out, sizeof(out));
+
+			if (!status) {
+				c->fd = -1;	/* the migration thread answers and closes it */
+				return;
+			}
+			answer(c, status, out);
+			return;
+		}
 		answer(c, run_request(s->vm, c->line, out, sizeof(out)), out);
 		return;
 	}
 }
 
-static bool peer_allowed(int fd, struct ucred *cred)
+bool api__peer_allowed(int fd, struct ucred *cred)
 {
 	socklen_t len = sizeof(*cred);
 
@@ -264,7 +291,7 @@ static void accept_client(struct api_server *s, struct api_client *c)
 
 	if (fd < 0)
 		return;
-	if (!peer_allowed(fd, &cred)) {
+	if (!api__peer_allowed(fd, &cred)) {
 		refuse(s, fd, &cred);
 		return;
 	}
@@ -309,6 +336,10 @@ static void *server_thread(void *arg)
 	sigdelset(&all, SIGBUS);
 	sigdelset(&all, SIGSEGV);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);	/* other signals are the main loop's */
+	if (seccomp__enter(SECCOMP_THREAD_API)) {
+		vm__request_stop(s->vm, VMM_ERR_INTERNAL);
+		return NULL;
+	}
 	for (;;) {
 		fds[0] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
 		/*
@@ -352,7 +383,13 @@ int api__start(struct vm *vm, int listen_fd)
 		pr_err("api: eventfd: %s", strerror(errno));
 		return -VMM_ERR_INTERNAL;
 	}
-	err = pthread_create(&s->thread, NULL, server_thread, s);
+	/* Started now, before any seccomp filter forbids starting threads. */
+	if (migrate__thread_start(vm)) {
+		close(s->wake_fd);
+		s->wake_fd = -1;
+		return -VMM_ERR_INTERNAL;
+	}
+	err = start_thread(&s->thread, API_THREAD_STACK, server_thread, s);
 	if (err) {
 		pr_err("api: cannot start the control socket's thread: %s", strerror(err));
 		close(s->wake_fd);
@@ -385,6 +422,7 @@ void api__close(int listen_fd, const char *path)
 {
 	if (listen_fd < 0)
 		return;
+	migrate__thread_stop();		/* a migration before its commit fails: the VM resumes */
 	if (server.listen_fd == listen_fd)
 		stop_server(&server);
 	server.listen_fd = -1;

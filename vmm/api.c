@@ -13,6 +13,7 @@
 
 #include "vmm/api.h"
 #include "vmm/commands.h"
+#include "vmm/migrate.h"
 #include "vmm/util.h"
 
 #define CLIENT_TIMEOUT_MS 60000		/* the wait for a reply, but for snapshots */
@@ -35,6 +36,7 @@ static int send_all(int fd, const char *buf, size_t len)
 
 struct progress {
 	const char *dir;	/* a snapshot's DIR, or NULL */
+	bool lines;		/* the server sends "progress ..." lines (migrate) */
 	bool shown;
 };
 
@@ -52,6 +54,36 @@ static void show_progress(struct progress *p)
 	p->shown = true;
 }
 
+/* A "progress TEXT" line the server sent: TEXT on a terminal, in place. */
+static void show_line(struct progress *p, const char *text)
+{
+	if (!isatty(STDERR_FILENO))
+		return;
+	fprintf(stderr, "\r%-70s", text);
+	p->shown = true;
+}
+
+/*
+ * Takes the whole lines among the len bytes of line: a progress line is
+ * shown and dropped; the first other line ends in a NUL (returns true).
+ */
+static bool take_lines(char *line, size_t *len, struct progress *p)
+{
+	char *nl;
+
+	while ((nl = memchr(line, '\n', *len))) {
+		size_t n = (size_t)(nl - line) + 1;
+
+		*nl = 0;
+		if (!p->lines || strncmp(line, "progress ", 9))
+			return true;
+		show_line(p, line + 9);
+		memmove(line, line + n, *len - n);
+		*len -= n;
+	}
+	return false;
+}
+
 /*
  * Reads the reply line. timeout_ms < 0 waits as long as vmm keeps the
  * connection open (a snapshot of a large guest takes what it takes).
@@ -66,7 +98,6 @@ static int read_reply(int fd, char *line, size_t size, int timeout_ms, struct pr
 		double left = end - vmm_uptime_ms();
 		int wait = 1000, n;
 		ssize_t got;
-		char *nl;
 
 		if (timeout_ms >= 0 && left <= 0)
 			return -1;
@@ -82,12 +113,9 @@ static int read_reply(int fd, char *line, size_t size, int timeout_ms, struct pr
 		got = read(fd, line + len, size - 1 - len);
 		if (got <= 0)
 			return -1;	/* vmm closed the connection without a whole line */
-		nl = memchr(line + len, '\n', (size_t)got);
 		len += (size_t)got;
-		if (nl) {
-			*nl = 0;
+		if (take_lines(line, &len, p))
 			return 0;
-		}
 	}
 	return -1;
 }
@@ -109,7 +137,8 @@ static int send_request(const char *path, const char *req, struct progress *p)
 	}
 	snprintf(line, sizeof(line), "%s\n", req);
 	got = send_all(fd, line, strlen(line)) == 0 &&
-	      read_reply(fd, line, sizeof(line), p->dir ? -1 : CLIENT_TIMEOUT_MS, p) == 0;
+	      read_reply(fd, line, sizeof(line), p->dir || p->lines ? -1 : CLIENT_TIMEOUT_MS,
+			 p) == 0;
 	close(fd);
 	if (p->shown)
 		fputc('\n', stderr);
@@ -135,6 +164,10 @@ static int send_request(const char *path, const char *req, struct progress *p)
 struct client_args {
 	const char *path, *dir;
 	bool stop;
+	/* vmm migrate */
+	const char *to, *auth_file;
+	uint64_t max_downtime, abort_above;
+	bool advance_clock;
 };
 
 static int client_option(void *ctx, int id, char *arg, char *err, size_t errlen)
@@ -145,8 +178,65 @@ static int client_option(void *ctx, int id, char *arg, char *err, size_t errlen)
 	case CLIENT_OPT_API_SOCKET: a->path = arg; break;
 	case 'o': a->dir = arg; break;
 	case CLIENT_OPT_STOP: a->stop = true; break;
+	case MIGRATE_OPT_TO: a->to = arg; break;
+	case MIGRATE_OPT_AUTH_FILE: a->auth_file = arg; break;
+	case MIGRATE_OPT_ADVANCE_CLOCK: a->advance_clock = true; break;
+	case MIGRATE_OPT_MAX_DOWNTIME:
+	case MIGRATE_OPT_ABORT_ABOVE:
+		if (!parse_uint(arg, id == MIGRATE_OPT_ABORT_ABOVE, 3600000,
+				id == MIGRATE_OPT_MAX_DOWNTIME ? &a->max_downtime : &a->abort_above)) {
+			set_err(err, errlen, "--%s %s: expected milliseconds, up to 3600000",
+				id == MIGRATE_OPT_MAX_DOWNTIME ? "max-downtime" : "abort-above", arg);
+			return -VMM_ERR_INPUT;
+		}
+		break;
 	}
 	return 0;
+}
+
+/* The server's working directory is not ours: an absolute path (into out). */
+static int absolute(const char *path, char *out, size_t len)
+{
+	char cwd[2048];
+
+	if (path[0] != '/' && !getcwd(cwd, sizeof(cwd))) {
+		pr_err("cannot find the working directory: %s", strerror(errno));
+		return -1;
+	}
+	if ((size_t)snprintf(out, len, "%s%s%s", path[0] == '/' ? "" : cwd,
+			     path[0] == '/' ? "" : "/", path) >= len) {
+		pr_err("%s: path too long", path);
+		return -1;
+	}
+	return 0;
+}
+
+int migrate__client_main(int argc, char **argv)
+{
+	struct client_args a = { .max_downtime = 300 };
+	char request[API_LINE_MAX], auth[3072] = "", err[256];
+	int first, ret;
+
+	ret = cmdline__parse(&commands__migrate, argc, argv, client_option, &a, &first, err,
+			     sizeof(err));
+	if (ret == CMDLINE_HELP) {
+		cmdline__print_help(&commands__migrate, stdout);
+		return 0;
+	}
+	if (ret) {
+		pr_err("%s", err);
+		return -ret;
+	}
+	if (strchr(a.to, ' ') || strchr(a.to, '\n')) {
+		pr_err("--to %s: an address has no spaces", a.to);
+		return VMM_ERR_INPUT;
+	}
+	if (a.auth_file && absolute(a.auth_file, auth, sizeof(auth)))
+		return VMM_ERR_INTERNAL;
+	snprintf(request, sizeof(request), "migrate %llu %llu %d %s %s",
+		 (unsigned long long)a.max_downtime, (unsigned long long)a.abort_above,
+		 a.advance_clock, a.to, auth);
+	return send_request(a.path, request, &(struct progress){ .lines = true });
 }
 
 int api__request(const char *path, const char *req)
@@ -160,7 +250,7 @@ int api__client_main(int argc, char **argv)
 {
 	const char *cmd = argv[0];
 	const struct command *command = commands__find(cmd);
-	struct client_args a = { NULL, NULL, false };
+	struct client_args a = { 0 };
 	char request[API_LINE_MAX], err[256];
 	const char *dir;
 	bool stop, snapshot = !strcmp(cmd, "snapshot");

@@ -7,6 +7,7 @@
 
 #include "vmm/commands.h"
 #include "vmm/config.h"
+#include "vmm/migrate.h"
 #include "vmm/run.h"
 #include "vmm/util.h"
 
@@ -40,8 +41,8 @@ static const struct cmd_option run_device_options[] = {
 	{ "testdev", 0, NULL, "add the test device the guests in guest/ report through",
 	  RUN_OPT_TESTDEV, false },
 	{ "seccomp", 0, "kill|log|off", "seccomp filters per thread (docs/security.md): a system\n"
-	  "call outside a thread's list kills vmm (kill), is logged\n"
-	  "by the kernel (log), or no filter (off, the default)", RUN_OPT_SECCOMP, false },
+	  "call outside a thread's list kills vmm (kill, the\n"
+	  "default), is logged by the kernel (log), or no filter (off)", RUN_OPT_SECCOMP, false },
 	{ "ksm", 0, NULL, "let the host's KSM merge guest memory pages (off by\n"
 	  "default: merging leaks across VMs)", RUN_OPT_KSM, false },
 	{ "debug", 0, NULL, "log unclaimed MMIO accesses and more on stderr", RUN_OPT_DEBUG, false },
@@ -242,6 +243,71 @@ const struct cmd_spec commands__snapshot = {
 	.tables = { client_options, snapshot_options },
 };
 
+/* ---- live migration: vmm migrate, vmm receive ---- */
+
+static const struct cmd_option migrate_options[] = {
+	{ "to", 0, "ADDR", "where 'vmm receive' listens: unix:PATH or tcp:HOST:PORT", MIGRATE_OPT_TO,
+	  true },
+	{ "max-downtime", 0, "MS", "the pause to aim for (default 300): memory is sent while\n"
+	  "the VM runs until what is left can be sent in that time", MIGRATE_OPT_MAX_DOWNTIME,
+	  false },
+	{ "abort-above", 0, "MS", "if the downtime cannot be brought under MS, give up (the\n"
+	  "VM runs on here) instead of moving it anyway", MIGRATE_OPT_ABORT_ABOVE, false },
+	{ "advance-clock", 0, NULL, "move the guest's counter forward by the downtime (by\n"
+	  "default it stands still while the VM is paused)", MIGRATE_OPT_ADVANCE_CLOCK, false },
+	{ "auth-file", 0, "FILE", "the shared secret the destination was given (required\n"
+	  "over tcp; mode 0600)", MIGRATE_OPT_AUTH_FILE, false },
+	{ NULL },
+};
+
+const struct cmd_spec commands__migrate = {
+	.name = "migrate",
+	.about =
+	"Moves a running VM to 'vmm receive' on this or another host, live\n"
+	"(docs/migration.md). The destination checks first, as 'vmm restore --check'\n"
+	"does, before any memory is sent; then memory is sent while the VM runs,\n"
+	"and the VM pauses only for the last pages and its registers. On a terminal,\n"
+	"it shows each round; it prints the total time, the downtime and the bytes.\n",
+	.tables = { client_options, migrate_options },
+	.notes =
+	"Exit status: 0 the VM runs on the destination and this vmm has ended; 3 the\n"
+	"destination cannot give the VM (its reason named); 2 bad input; 1 the\n"
+	"transfer failed: the VM runs on here, unless the link failed after the\n"
+	"commit (then it may run on the destination and stays stopped here).\n",
+};
+
+static const struct cmd_option receive_options[] = {
+	{ "listen", 0, "ADDR", "wait for one VM at unix:PATH or tcp:HOST:PORT",
+	  RECEIVE_OPT_LISTEN, true },
+	{ "auth-file", 0, "FILE", "the secret the sender must prove (required over tcp;\n"
+	  "mode 0600)", RECEIVE_OPT_AUTH_FILE, false },
+	{ "api-socket", 0, "PATH", "listen for control requests once the VM runs",
+	  RESTORE_OPT_API_SOCKET, false },
+	{ "disk", 'd', "PATH[,ro]", "the files backing the VM's disks, in its order (as\n"
+	  "'vmm restore -d'); without -d, the source's paths (shared storage)", 'd', false },
+	{ "net", 'n', "tap=NAME", "the taps of the VM's network devices, in its order",
+	  'n', false },
+	{ "debug", 0, NULL, "log more on stderr", RESTORE_OPT_DEBUG, false },
+	{ "seccomp", 0, "kill|log|off", "seccomp filters per thread, as vmm run has them",
+	  RESTORE_OPT_SECCOMP, false },
+	{ "ksm", 0, NULL, "let the host's KSM merge guest memory pages, as vmm run",
+	  RESTORE_OPT_KSM, false },
+	{ NULL },
+};
+
+const struct cmd_spec commands__receive = {
+	.name = "receive",
+	.about =
+	"Waits for one VM sent by 'vmm migrate', checks that this host can give it\n"
+	"(the checks of 'vmm restore --check') before taking its memory, then runs\n"
+	"it as 'vmm restore' would (docs/migration.md).\n",
+	.tables = { receive_options },
+	.notes =
+	"Exit status: as vmm run once the VM runs; 3 this host cannot give the VM\n"
+	"(refused in the check, nothing created); 2 bad input, or a corrupted or\n"
+	"truncated stream (nothing kept); 1 internal error.\n",
+};
+
 /* ---- the table ---- */
 
 static int run_main(int argc, char **argv)
@@ -284,6 +350,10 @@ const struct command commands__table[] = {
 	{ "snapshot", "save a running VM into a directory", &commands__snapshot, api__client_main },
 	{ "restore", "restore a snapshot, here or on another host", &commands__restore,
 	  restore__main },
+	{ "migrate", "move a running VM to another vmm, live", &commands__migrate,
+	  migrate__client_main },
+	{ "receive", "wait for a VM that vmm migrate sends, and run it", &commands__receive,
+	  receive__main },
 	{ "snapshot-info", "describe a snapshot", &commands__snapshot_info, snapinfo__main },
 	{ "caps", "what this host's KVM can give", &commands__caps, caps__main },
 	{ "exec", "run a program in a throwaway VM, for CI", &commands__exec, exec__main },

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "vmm/dirty.h"
 #include "vmm/vm.h"
 
 int kvm__open(struct vm *vm)
@@ -81,6 +82,15 @@ static void *map_aligned(uint64_t size)
 	return start;
 }
 
+void *vm__map_ram(uint64_t size)
+{
+	void *ram = map_aligned(size);
+
+	if (ram)
+		madvise(ram, size, MADV_HUGEPAGE);
+	return ram;
+}
+
 int vm__setup_ram(struct vm *vm, uint64_t size)
 {
 	void *ram = map_aligned(size);
@@ -109,6 +119,13 @@ int vm__register_ram(struct vm *vm, void *ram, uint64_t size)
 		.memory_size = size,
 		.userspace_addr = (uintptr_t)ram,
 	};
+	vm->dirty = dirty_log__new(region.guest_phys_addr, size);
+	if (!vm->dirty) {
+		pr_err("cannot allocate the dirty log of %llu MiB of RAM",
+		       (unsigned long long)(size >> 20));
+		munmap(ram, size);
+		return -VMM_ERR_INTERNAL;
+	}
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
 		pr_err("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 		munmap(ram, size);
@@ -206,6 +223,8 @@ void vm__destroy(struct vm *vm)
 		munmap(vm->ram, vm->ram_size);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
+	dirty_log__free(vm->dirty);
+	vm->dirty = NULL;
 	vm->ram = NULL;
 	vm->kvm_fd = -1;
 }

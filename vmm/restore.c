@@ -19,6 +19,7 @@
 
 #include "vmm/commands.h"
 #include "vmm/devices.h"
+#include "vmm/restore.h"
 #include "vmm/run.h"
 #include "vmm/saved-open.h"
 #include "vmm/snapshot.h"
@@ -29,19 +30,10 @@
 
 struct restore_args {
 	const char *dir;
-	const char *api_socket;
-	bool paused, check, copy_memory, debug, ksm;
-	struct restore_backing backing;		/* -d and -n */
-	enum seccomp_mode seccomp;
+	bool paused, check, copy_memory;
+	struct restore_opts o;			/* -d, -n and the run options */
 };
 
-struct saved_vm {
-	struct snap_reader snap;
-	struct vm_saved_config cfg;
-	struct arch_saved_state arch;	/* the vcpus' and the GIC's */
-	char *memory_path;
-	int memory_fd;
-};
 
 /*
  * The memory file a restored VM maps (MAP_PRIVATE): if it shrinks under
@@ -114,7 +106,7 @@ static void watch_mapped_memory(const char *path, int fd, uint8_t *ram, uint64_t
 }
 
 /* The memory file stays open (and its path kept) while a VM maps it. */
-static void saved_vm__free(struct saved_vm *s)
+void restore__free(struct saved_vm *s)
 {
 	arch__free_saved(&s->arch);
 	snap__close(&s->snap);
@@ -138,21 +130,18 @@ static int open_memory_file(struct saved_vm *s, char *err, size_t errlen)
 	return s->memory_fd < 0 ? s->memory_fd : 0;
 }
 
-static int read_saved(const struct restore_args *a, struct saved_vm *s, char *err,
-		      size_t errlen)
+/* The sections restore reads, and the disks and taps b names (or the snapshot's). */
+int restore__read(struct saved_vm *s, const struct restore_backing *b, char *err, size_t errlen)
 {
 	char boot_id[40];
-	int ret = snap__open(a->dir, &s->snap, err, errlen);
+	int ret;
 
 	saved_open__boot_id(boot_id, sizeof(boot_id));
-	if (!ret)
-		ret = vmstate__parse_config(&s->snap, &s->cfg, err, errlen);
+	ret = vmstate__parse_config(&s->snap, &s->cfg, err, errlen);
 	if (!ret)
 		ret = arch__read_saved(&s->snap, &s->cfg, &s->arch, err, errlen);
 	if (!ret)
-		ret = open_memory_file(s, err, errlen);
-	if (!ret)
-		ret = devcfg__expect(&s->cfg.dev, &a->backing, boot_id, err, errlen);
+		ret = devcfg__expect(&s->cfg.dev, b, boot_id, err, errlen);
 	if (!ret)
 		ret = devcfg__check_disks(&s->cfg.dev, err, errlen);
 	return ret;
@@ -181,6 +170,26 @@ static int check_host(struct vm *vm, const struct saved_vm *s, char *err, size_t
 	}
 	/* the IPA size, the VL set, the vcpu features and ID registers */
 	return arch__restore_check(vm, &s->cfg, &s->arch, err, errlen);
+}
+
+/*
+ * The checks of `vmm restore --check`, also what `vmm receive` runs on the
+ * sections a migrating VM sends before its memory: one function, so the
+ * two never differ. On its own /dev/kvm fd, before the VM exists.
+ */
+int restore__check(struct saved_vm *s, const struct restore_backing *b, char *err,
+		   size_t errlen)
+{
+	struct vm probe = { .kvm_fd = -1, .vm_fd = -1 };
+	int ret = restore__read(s, b, err, errlen);
+
+	if (!ret)
+		ret = kvm__open(&probe);
+	if (!ret)
+		ret = check_host(&probe, s, err, errlen);
+	if (probe.kvm_fd >= 0)
+		close(probe.kvm_fd);
+	return ret;
 }
 
 /* ---- building the VM ---- */
@@ -215,7 +224,7 @@ static int map_memory(struct vm *vm, const char *path, int fd, uint64_t size, bo
 }
 
 /* Steps 1-6 of docs/snapshot.md. */
-static int build(struct vm *vm, struct saved_vm *s, bool copy_memory)
+int restore__build(struct vm *vm, struct saved_vm *s, void *ram, bool copy_memory)
 {
 	char err[MSG_MAX] = "";
 	int ret;
@@ -223,8 +232,10 @@ static int build(struct vm *vm, struct saved_vm *s, bool copy_memory)
 	vm->restoring = true;
 	arch__restore_prepare(vm, &s->cfg.arch);
 	ret = vm__create(vm, s->cfg.ipa_bits);
-	ret = ret ? ret : map_memory(vm, s->memory_path, s->memory_fd, s->cfg.ram_size,
-				     copy_memory);
+	if (!ret && ram)
+		ret = vm__register_ram(vm, ram, s->cfg.ram_size);
+	else if (!ret)
+		ret = map_memory(vm, s->memory_path, s->memory_fd, s->cfg.ram_size, copy_memory);
 	ret = ret ? ret : arch__vm_init(vm);
 	/* INIT, then VLS, then FINALIZE, per vcpu (arch__vcpu_init) */
 	ret = ret ? ret : vcpu__create_all(vm, s->cfg.nr_vcpus);
@@ -234,12 +245,12 @@ static int build(struct vm *vm, struct saved_vm *s, bool copy_memory)
 	ret = ret ? ret : devices__init(vm);
 	ret = ret ? ret : devices__restore(vm, &s->snap, err, sizeof(err));
 	if (ret && err[0])
-		pr_err("snapshot %s: %s", s->snap.dir, err);
+		pr_err("%s: %s", s->snap.dir ? s->snap.dir : "migrated VM", err);
 	return ret;
 }
 
-static void config_from_saved(const struct vm_saved_config *c, const struct restore_args *a,
-			      struct vm_config *cfg)
+void restore__config(const struct vm_saved_config *c, const struct restore_opts *a,
+		     struct vm_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->name = c->name[0] ? c->name : "vmm";
@@ -257,7 +268,7 @@ static void config_from_saved(const struct vm_saved_config *c, const struct rest
 }
 
 /* -d PATH[,ro]: the path is made absolute and canonical, as `vmm run` does. */
-static int disk_option(struct restore_backing *b, char *arg, char *err, size_t errlen)
+int restore__disk_option(struct restore_backing *b, char *arg, char *err, size_t errlen)
 {
 	size_t len = strlen(arg);
 	struct disk_config *d;
@@ -282,7 +293,7 @@ static int disk_option(struct restore_backing *b, char *arg, char *err, size_t e
 }
 
 /* -n tap=NAME: the MAC is the snapshot's, as the guest knows it. */
-static int net_option(struct restore_backing *b, char *arg, char *err, size_t errlen)
+int restore__net_option(struct restore_backing *b, char *arg, char *err, size_t errlen)
 {
 	if (b->nr_nets == VMM_MAX_NETS) {
 		set_err(err, errlen, "-n %s: at most %d network devices", arg, VMM_MAX_NETS);
@@ -301,15 +312,15 @@ static int restore_option(void *ctx, int id, char *arg, char *err, size_t errlen
 	struct restore_args *a = ctx;
 
 	switch (id) {
-	case 'd': return disk_option(&a->backing, arg, err, errlen);
-	case 'n': return net_option(&a->backing, arg, err, errlen);
-	case RESTORE_OPT_API_SOCKET: a->api_socket = arg; break;
+	case 'd': return restore__disk_option(&a->o.backing, arg, err, errlen);
+	case 'n': return restore__net_option(&a->o.backing, arg, err, errlen);
+	case RESTORE_OPT_API_SOCKET: a->o.api_socket = arg; break;
 	case RESTORE_OPT_PAUSED: a->paused = true; break;
 	case RESTORE_OPT_CHECK: a->check = true; break;
 	case RESTORE_OPT_COPY_MEMORY: a->copy_memory = true; break;
-	case RESTORE_OPT_DEBUG: a->debug = true; break;
-	case RESTORE_OPT_SECCOMP: return seccomp__parse_mode(arg, &a->seccomp, err, errlen);
-	case RESTORE_OPT_KSM: a->ksm = true; break;
+	case RESTORE_OPT_DEBUG: a->o.debug = true; break;
+	case RESTORE_OPT_SECCOMP: return seccomp__parse_mode(arg, &a->o.seccomp, err, errlen);
+	case RESTORE_OPT_KSM: a->o.ksm = true; break;
 	default:
 		set_err(err, errlen, "restore: option id %#x has no parser", id);
 		return -VMM_ERR_INTERNAL;
@@ -345,20 +356,14 @@ int restore__main(int argc, char **argv)
 	struct vm_config cfg;
 	struct vm vm = { .kvm_fd = -1, .vm_fd = -1 };
 	char err[MSG_MAX] = "";
-	bool prepared = false;
 	int ret = parse_args(argc, argv, &a);
 
 	if (ret)
 		return ret > 0 ? 0 : -ret;
-	vmm_debug = vmm_debug || a.debug;
-	ret = read_saved(&a, &s, err, sizeof(err));
-	if (!ret) {
-		config_from_saved(&s.cfg, &a, &cfg);
-		ret = vm__prepare(&vm, &cfg);
-		prepared = true;
-	}
-	ret = ret ? ret : kvm__open(&vm);
-	ret = ret ? ret : check_host(&vm, &s, err, sizeof(err));
+	vmm_debug = vmm_debug || a.o.debug;
+	ret = snap__open(a.dir, &s.snap, err, sizeof(err));
+	ret = ret ? ret : restore__check(&s, &a.o.backing, err, sizeof(err));
+	ret = ret ? ret : open_memory_file(&s, err, sizeof(err));
 	if (ret || a.check) {
 		if (ret && err[0])
 			pr_err("snapshot %s: %s", a.dir, err);
@@ -366,15 +371,16 @@ int restore__main(int argc, char **argv)
 			printf("%s: this host can restore it\n", a.dir);
 			print_backing(&s.cfg.dev);
 		}
-		if (prepared)
-			vm__teardown(&vm);
-		saved_vm__free(&s);
+		restore__free(&s);
 		return -ret;
 	}
 	pr_debug("snapshot %s checked", a.dir);
-	mapped.api_socket = a.api_socket;
-	ret = build(&vm, &s, a.copy_memory);
-	saved_vm__free(&s);
+	restore__config(&s.cfg, &a.o, &cfg);
+	ret = vm__prepare(&vm, &cfg);
+	ret = ret ? ret : kvm__open(&vm);
+	mapped.api_socket = a.o.api_socket;
+	ret = ret ? ret : restore__build(&vm, &s, NULL, a.copy_memory);
+	restore__free(&s);
 	if (ret) {
 		vm__teardown(&vm);
 		return -ret;

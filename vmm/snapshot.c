@@ -30,8 +30,8 @@
 #define MAGIC_LEN		8
 #define ARCH_LEN		8
 
-#define HEADER_SIZE		32	/* magic, arch, major, minor, count, crc */
-#define SEC_HEADER_SIZE		32	/* id, instance, version, 0, length, 2 crcs */
+#define HEADER_SIZE		SNAP_HEADER_SIZE	/* magic, arch, major, minor, count, crc */
+#define SEC_HEADER_SIZE		SNAP_SEC_HEADER_SIZE	/* id, instance, version, 0, length, 2 crcs */
 #define SEC_HEADER_CRC_LEN	24	/* the bytes the section header CRC covers */
 #define SEC_ALIGN		8
 
@@ -42,8 +42,9 @@
 #define STATE_FILE		"state"
 #define MEMORY_FILE		"memory"
 
-static uint32_t crc(const uint8_t *p, size_t n)
+uint32_t snap__crc(const void *data, size_t n)
 {
+	const uint8_t *p = data;
 	uLong c = crc32(0L, Z_NULL, 0);
 
 	while (n) {
@@ -56,7 +57,8 @@ static uint32_t crc(const uint8_t *p, size_t n)
 	return (uint32_t)c;
 }
 
-static size_t pad_len(uint64_t len)
+
+size_t snap__pad_len(uint64_t len)
 {
 	return (SEC_ALIGN - len % SEC_ALIGN) % SEC_ALIGN;
 }
@@ -74,6 +76,7 @@ static const struct {
 	{ SNAP_SEC_DEVICE, "device", SNAP_VER_DEVICE, 1 },
 	{ SNAP_SEC_MEMORY, "memory", SNAP_VER_MEMORY, 1 },
 	{ SNAP_SEC_DEVICES, "devices", SNAP_VER_DEVICES, 1 },
+	{ SNAP_SEC_CPU_PLAN, "cpu plan", SNAP_VER_CPU_PLAN, 1 },
 };
 
 static int known_index(uint32_t id)
@@ -256,10 +259,37 @@ int snap__begin(const char *dir, struct snap_writer **wp)
 	return 0;
 }
 
+int snap__begin_memory(struct snap_writer **wp)
+{
+	struct snap_writer *w = calloc(1, sizeof(*w));
+
+	*wp = NULL;
+	if (!w)
+		return -ENOMEM;
+	w->parent_fd = -1;
+	w->tmp_fd = -1;
+	pbuf__init(&w->sections);
+	w->keys = calloc(SNAP_MAX_SECTIONS, sizeof(*w->keys));
+	if (!w->keys) {
+		writer_free(w);
+		return -ENOMEM;
+	}
+	*wp = w;
+	return 0;
+}
+
+const uint8_t *snap__sections(const struct snap_writer *w, size_t *len, unsigned *nr)
+{
+	*len = w->sections.len;
+	*nr = w->nr_sections;
+	return w->sections.data;
+}
+
 int snap__add(struct snap_writer *w, uint32_t id, uint32_t instance, uint32_t version,
 	      const void *data, size_t len)
 {
 	static const uint8_t zeros[SEC_ALIGN];
+	uint8_t hdr[SNAP_SEC_HEADER_SIZE];
 	size_t start = w->sections.len;
 	unsigned i;
 
@@ -270,22 +300,16 @@ int snap__add(struct snap_writer *w, uint32_t id, uint32_t instance, uint32_t ve
 	if (w->nr_sections >= SNAP_MAX_SECTIONS)
 		return -E2BIG;
 	if (len > SNAP_STATE_MAX ||
-	    HEADER_SIZE + start + SEC_HEADER_SIZE + len + pad_len(len) > SNAP_STATE_MAX)
+	    HEADER_SIZE + start + SEC_HEADER_SIZE + len + snap__pad_len(len) > SNAP_STATE_MAX)
 		return -EFBIG;
 	for (i = 0; i < w->nr_sections; i++)
 		if (w->keys[i].id == id && w->keys[i].instance == instance)
 			return -EINVAL;	/* not -EEXIST, which means DIR exists */
 
-	pbuf__put_u32(&w->sections, id);
-	pbuf__put_u32(&w->sections, instance);
-	pbuf__put_u32(&w->sections, version);
-	pbuf__put_u32(&w->sections, 0);
-	pbuf__put_u64(&w->sections, len);
-	pbuf__put_u32(&w->sections, crc(data, len));
-	if (!w->sections.failed)
-		pbuf__put_u32(&w->sections, crc(w->sections.data + start, SEC_HEADER_CRC_LEN));
+	snap__section_header(hdr, id, instance, version, data, len);
+	pbuf__put_bytes(&w->sections, hdr, sizeof(hdr));
 	pbuf__put_bytes(&w->sections, data, len);
-	pbuf__put_bytes(&w->sections, zeros, pad_len(len));
+	pbuf__put_bytes(&w->sections, zeros, snap__pad_len(len));
 	if (w->sections.failed)
 		return -ENOMEM;
 	w->keys[w->nr_sections].id = id;
@@ -317,7 +341,7 @@ int snap__write_memory(struct snap_writer *w, const void *ram, uint64_t size,
 {
 	int fd, err;
 
-	if (w->has_memory || size % SNAP_PAGE || (size && !ram) || size > INT64_MAX)
+	if (w->tmp_fd < 0 || w->has_memory || size % SNAP_PAGE || (size && !ram) || size > INT64_MAX)
 		return -EINVAL;
 	fd = openat(w->tmp_fd, MEMORY_FILE, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -334,14 +358,37 @@ int snap__write_memory(struct snap_writer *w, const void *ram, uint64_t size,
 	return err;
 }
 
-static void encode_header(uint8_t out[HEADER_SIZE], unsigned nr_sections)
+void snap__section_header(uint8_t out[SNAP_SEC_HEADER_SIZE], uint32_t id, uint32_t instance,
+			  uint32_t version, const void *data, uint64_t len)
+{
+	put_le(out, id, 4);
+	put_le(out + 4, instance, 4);
+	put_le(out + 8, version, 4);
+	put_le(out + 12, 0, 4);
+	put_le(out + 16, len, 8);
+	put_le(out + 24, snap__crc(data, len), 4);
+	put_le(out + 28, snap__crc(out, SEC_HEADER_CRC_LEN), 4);
+}
+
+bool snap__read_section_header(const uint8_t in[SNAP_SEC_HEADER_SIZE], struct snap_section *s,
+			       uint64_t *len, uint32_t *payload_crc)
+{
+	s->id = (uint32_t)get_le(in, 4);
+	s->instance = (uint32_t)get_le(in + 4, 4);
+	s->version = (uint32_t)get_le(in + 8, 4);
+	*len = get_le(in + 16, 8);
+	*payload_crc = (uint32_t)get_le(in + 24, 4);
+	return snap__crc(in, SEC_HEADER_CRC_LEN) == (uint32_t)get_le(in + 28, 4);
+}
+
+void snap__state_header(uint8_t out[SNAP_HEADER_SIZE], unsigned nr_sections)
 {
 	memcpy(out, SNAP_MAGIC, MAGIC_LEN);
 	memcpy(out + MAGIC_LEN, SNAP_ARCH, ARCH_LEN);
 	put_le(out + 16, SNAP_FORMAT_MAJOR, 4);
 	put_le(out + 20, SNAP_FORMAT_MINOR, 4);
 	put_le(out + 24, nr_sections, 4);
-	put_le(out + 28, crc(out, HEADER_SIZE - 4), 4);
+	put_le(out + 28, snap__crc(out, HEADER_SIZE - 4), 4);
 }
 
 static int write_state(struct snap_writer *w)
@@ -351,7 +398,7 @@ static int write_state(struct snap_writer *w)
 
 	if (w->sections.failed)
 		return -ENOMEM;
-	encode_header(header, w->nr_sections);
+	snap__state_header(header, w->nr_sections);
 	fd = openat(w->tmp_fd, STATE_FILE, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
@@ -392,7 +439,7 @@ int snap__commit(struct snap_writer *w)
 {
 	int err;
 
-	err = write_state(w);
+	err = w->tmp_fd < 0 ? -EINVAL : write_state(w);
 	if (!err && fsync(w->tmp_fd))
 		err = -errno;
 	if (!err)
@@ -487,7 +534,7 @@ static int parse_header(struct parser *p, uint32_t *nr_sections)
 	minor = preader__get_u32(&pr);
 	*nr_sections = preader__get_u32(&pr);
 	hcrc = preader__get_u32(&pr);
-	if (crc(p->buf, HEADER_SIZE - 4) != hcrc) {
+	if (snap__crc(p->buf, HEADER_SIZE - 4) != hcrc) {
 		if (major != SNAP_FORMAT_MAJOR)
 			return bad(p, "header: CRC mismatch (it reads format %" PRIu32 ".%" PRIu32
 				   "; this vmm reads %u.x)", major, minor, SNAP_FORMAT_MAJOR);
@@ -542,21 +589,21 @@ static int parse_section(struct parser *p, unsigned idx, uint32_t nr_sections, s
 	len = preader__get_u64(&pr);
 	pcrc = preader__get_u32(&pr);
 	hcrc = preader__get_u32(&pr);
-	if (crc(hdr, SEC_HEADER_CRC_LEN) != hcrc)
+	if (snap__crc(hdr, SEC_HEADER_CRC_LEN) != hcrc)
 		return bad(p, "%s: header CRC mismatch", name);
 
 	left -= SEC_HEADER_SIZE;
 	if (len > left)
 		return bad(p, "%s: truncated or a bad length: the payload is %" PRIu64
 			   " bytes, the file has %zu left", name, len, left);
-	if (pad_len(len) > left - len)
+	if (snap__pad_len(len) > left - len)
 		return bad(p, "%s: truncated: the file ends in the padding after the payload",
 			   name);
 	s->data = hdr + SEC_HEADER_SIZE;
 	s->len = len;
-	if (crc(s->data, s->len) != pcrc)
+	if (snap__crc(s->data, s->len) != pcrc)
 		return bad(p, "%s: payload CRC mismatch", name);
-	if (!all_zero(s->data + s->len, pad_len(len)))
+	if (!all_zero(s->data + s->len, snap__pad_len(len)))
 		return bad(p, "%s: the padding after the payload is not zero", name);
 	for (i = 0; i < idx; i++) {
 		const struct snap_section *o = &p->r->sections[i];
@@ -564,7 +611,7 @@ static int parse_section(struct parser *p, unsigned idx, uint32_t nr_sections, s
 		if (o->id == s->id && o->instance == s->instance)
 			return bad(p, "%s: duplicate of section %u", name, i);
 	}
-	*off += SEC_HEADER_SIZE + s->len + pad_len(len);
+	*off += SEC_HEADER_SIZE + s->len + snap__pad_len(len);
 	return 0;
 }
 
@@ -577,7 +624,7 @@ static int check_end(struct parser *p, uint32_t nr_sections, size_t off)
 	if (!left)
 		return 0;
 	if (left >= SEC_HEADER_SIZE &&
-	    crc(hdr, SEC_HEADER_CRC_LEN) == (uint32_t)get_le(hdr + SEC_HEADER_CRC_LEN + 4, 4))
+	    snap__crc(hdr, SEC_HEADER_CRC_LEN) == (uint32_t)get_le(hdr + SEC_HEADER_CRC_LEN + 4, 4))
 		return bad(p, "section count mismatch: the header counts %" PRIu32
 			   " sections, but another follows at offset %zu", nr_sections, off);
 	return bad(p, "%zu bytes of trailing garbage after the last section (offset %zu)",

@@ -71,7 +71,7 @@ static int save_memory(struct vm *vm, struct snap_writer *w)
 	return 0;
 }
 
-static int save_all(struct vm *vm, struct snap_writer *w)
+int vmstate__save_state(struct vm *vm, struct snap_writer *w)
 {
 	struct pbuf b;
 	int err;
@@ -92,9 +92,14 @@ static int save_all(struct vm *vm, struct snap_writer *w)
 	}
 	if (!err)
 		err = devices__save(vm, w);
-	if (!err)
-		err = save_memory(vm, w);
 	return err;
+}
+
+static int save_all(struct vm *vm, struct snap_writer *w)
+{
+	int err = vmstate__save_state(vm, w);
+
+	return err ? err : save_memory(vm, w);
 }
 
 /*

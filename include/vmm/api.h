@@ -9,12 +9,14 @@
  * The server runs on its own thread (api__start), so a slow or hostile
  * client never holds up the VM; docs/security.md says what it defends.
  */
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "vmm/compiler.h"
 
 struct vm;
 struct sockaddr_un;
+struct ucred;
 
 #define API_LINE_MAX	4096	/* a request line, its newline included */
 
@@ -27,6 +29,10 @@ extern int api_request_deadline_ms;
  * Returns the fd or -status.
  */
 int api__listen(const char *path);
+/* The same, naming the option what in messages (vmm receive's --listen). */
+int api__listen_as(const char *what, const char *path);
+/* The peer of a connected UNIX socket is root or vmm's own uid (its credentials in cred). */
+bool api__peer_allowed(int fd, struct ucred *cred);
 /* Serves the listening fd from a new thread; nothing to do for fd -1. 0 or -status. */
 int api__start(struct vm *vm, int listen_fd) __must_check;
 /* Ends the thread once its running request is done, closes, removes path. */

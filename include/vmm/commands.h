@@ -31,7 +31,7 @@ void commands__print_help(FILE *out);
 /* Each command's options; their ids are below. */
 extern const struct cmd_spec commands__run, commands__restore, commands__snapshot_info,
 	commands__caps, commands__pause, commands__resume, commands__stop, commands__status,
-	commands__snapshot, commands__exec;
+	commands__snapshot, commands__exec, commands__migrate, commands__receive;
 
 enum {	/* vmm run */
 	RUN_OPT_IPA_BITS = 0x100, RUN_OPT_DUMP_DTB, RUN_OPT_NAME, RUN_OPT_API_SOCKET,
@@ -45,6 +45,13 @@ enum {	/* vmm restore */
 enum { INFO_OPT_JSON = 0x100, INFO_OPT_REGS };	/* vmm snapshot-info */
 enum { CAPS_OPT_JSON = 0x100, CAPS_OPT_PLAN, CAPS_OPT_LABELS, CAPS_OPT_ACCEPT, CAPS_OPT_CHECK_PLAN };	/* vmm caps */
 enum { CLIENT_OPT_API_SOCKET = 0x100, CLIENT_OPT_STOP };	/* pause, resume, stop, snapshot */
+enum {	/* vmm migrate (and --api-socket as the clients') */
+	MIGRATE_OPT_TO = 0x200, MIGRATE_OPT_MAX_DOWNTIME, MIGRATE_OPT_ABORT_ABOVE,
+	MIGRATE_OPT_ADVANCE_CLOCK, MIGRATE_OPT_AUTH_FILE,
+};
+enum {	/* vmm receive (and restore's ids for the options they share) */
+	RECEIVE_OPT_LISTEN = 0x200, RECEIVE_OPT_AUTH_FILE,
+};
 enum {	/* vmm exec (and -k, -c, -m as vmm run's) */
 	EXEC_OPT_EACH_VL = 0x100, EXEC_OPT_TIMEOUT, EXEC_OPT_DEBUG,
 };

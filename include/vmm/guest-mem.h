@@ -12,11 +12,15 @@
 
 #include "vmm/util.h"
 
+struct dirty_log;
+
 struct guest_mem {
 	uint8_t *host;		/* host mapping of guest address base */
 	uint64_t base, size;
+	struct dirty_log *dirty;	/* where vmm's writes are marked (vmm/dirty.h), or NULL */
 };
 
+/* dirty starts NULL: the VM's log is set by whoever owns one (virtio__alloc). */
 void guest_mem__init(struct guest_mem *m, void *host, uint64_t base, uint64_t size);
 
 /*

@@ -32,6 +32,7 @@ enum snap_section_id {
 	SNAP_SEC_DEVICE = 5,	/* one per device (instance = SNAP_DEVICE_KEY) */
 	SNAP_SEC_MEMORY = 6,	/* format 1.0 only: the memory size (read, not written) */
 	SNAP_SEC_DEVICES = 7,	/* the devices asked for: console, disks, nets, rng */
+	SNAP_SEC_CPU_PLAN = 8,	/* the --cpu-plan file the VM was started with (optional) */
 };
 
 /*
@@ -47,6 +48,7 @@ enum snap_section_id {
 #define SNAP_VER_DEVICE		1
 #define SNAP_VER_MEMORY		1
 #define SNAP_VER_DEVICES	2	/* 2: the boot id, each disk's device and inode */
+#define SNAP_VER_CPU_PLAN	1
 
 /*
  * Device section instances (format 1.1): the device type in the high 16
@@ -64,12 +66,44 @@ enum snap_device_type {
 
 struct snap_writer;
 struct memsave_stats;
+struct snap_section;
+
+/*
+ * The framing, shared with the migration stream (vmm/migstream.c), which
+ * carries the same sections over a socket: a 32-byte header (magic, arch,
+ * major, minor, section count, CRC), then sections of a 32-byte header
+ * (id, instance, version, 0, length, payload CRC, header CRC), the payload
+ * and zeros up to a multiple of 8 bytes.
+ */
+#define SNAP_HEADER_SIZE	32
+#define SNAP_SEC_HEADER_SIZE	32
+uint32_t snap__crc(const void *data, size_t n);
+/* The zeros after a payload of len bytes. */
+size_t snap__pad_len(uint64_t len);
+/* A state file's header for nr_sections sections. */
+void snap__state_header(uint8_t out[SNAP_HEADER_SIZE], unsigned nr_sections);
+/* A section's header for the payload data (len bytes). */
+void snap__section_header(uint8_t out[SNAP_SEC_HEADER_SIZE], uint32_t id, uint32_t instance,
+			  uint32_t version, const void *data, uint64_t len);
+/*
+ * Decodes a section header into s's id, instance and version, *len and the
+ * payload's CRC; false when the header's own CRC does not match.
+ */
+bool snap__read_section_header(const uint8_t in[SNAP_SEC_HEADER_SIZE], struct snap_section *s,
+			       uint64_t *len, uint32_t *payload_crc);
 
 /*
  * Starts a snapshot that will become dir. Fails with -EEXIST when dir
  * exists, or -errno. The temporary directory is dir's parent.
  */
 int snap__begin(const char *dir, struct snap_writer **w) __must_check;
+/*
+ * A writer that only collects sections in memory (snap__sections), for
+ * the migration stream: no directory, no memory file; snap__abort frees it.
+ */
+int snap__begin_memory(struct snap_writer **w) __must_check;
+/* The encoded sections added so far (*len bytes, *nr of them). */
+const uint8_t *snap__sections(const struct snap_writer *w, size_t *len, unsigned *nr);
 /* Adds a section (the payload is copied). */
 int snap__add(struct snap_writer *w, uint32_t id, uint32_t instance, uint32_t version,
 	      const void *data, size_t len) __must_check;

@@ -10,6 +10,7 @@
 #include "arch/vm-arch.h"
 
 struct kvm_run;
+struct dirty_log;
 
 /* How a VM ended: the exit status of `vmm run` (see docs/usage.md). */
 enum vm_exit {
@@ -35,6 +36,7 @@ struct vm {
 	uint8_t *ram;			/* host mapping of guest RAM at ram_base */
 	uint64_t ram_base;		/* where the arch puts RAM (arch__ram_base) */
 	uint64_t ram_size;
+	struct dirty_log *dirty;	/* dirty tracking of RAM (vmm/dirty.h), with RAM */
 	long run_size;			/* the size of each vcpu's kvm_run mapping */
 	unsigned nr_vcpus;
 	struct vcpu *vcpus;
@@ -56,6 +58,8 @@ int kvm__open(struct vm *vm) __must_check;
 int kvm__check_cap(struct vm *vm, long cap);
 int vm__create(struct vm *vm, unsigned ipa_bits) __must_check;
 int vm__setup_ram(struct vm *vm, uint64_t size) __must_check;
+/* Anonymous memory for guest RAM, 2 MiB aligned (vmm receive fills it first); NULL on failure. */
+void *vm__map_ram(uint64_t size);
 /* Gives KVM an existing mapping as guest RAM at arch__ram_base() (unmapped on failure). */
 int vm__register_ram(struct vm *vm, void *ram, uint64_t size) __must_check;
 /* Host pointer for guest range [gpa, gpa + len), or NULL when outside RAM. */
@@ -76,8 +80,9 @@ void vcpu__resume_all(struct vm *vm);
  * Hooks each architecture provides (arm64/), in the order `vmm run` calls
  * them: vm__init_struct -> arch__vm_struct_init; arch__boot_read (before
  * any KVM call); kvm__open -> arch__host_probe; vm__create -> arch__vm_type;
- * arch__vm_init; each vcpu -> arch__vcpu_init; arch__vm_finish; devices;
- * arch__boot_load -> arch__set_boot_regs; at teardown, vm__destroy ->
+ * vm__setup_ram; arch__boot_start; arch__vm_init; each vcpu ->
+ * arch__vcpu_init; arch__vm_finish; devices; arch__boot_load ->
+ * arch__set_boot_regs; at teardown, vm__destroy ->
  * arch__vm_close.
  */
 void arch__vm_struct_init(struct vm *vm);		/* fds to -1 */
@@ -91,11 +96,13 @@ int arch__vcpu_init(struct vcpu *vcpu) __must_check;	/* vcpu features, vector le
 int arch__vm_finish(struct vm *vm) __must_check;	/* after all vcpus: irqchip init */
 void arch__vm_close(struct vm *vm);			/* closes the irqchip's fd */
 
-/* What boots: opened and checked first, read into the built VM's RAM later. */
+/* What boots: opened and checked first, read into the VM's RAM once it has some. */
 struct arch_boot;
 /* Opens the kernel and initrd cfg names, checks headers (bad files: -2); *out to free in any case. */
 int arch__boot_read(const struct vm_config *cfg, struct arch_boot **out) __must_check;
-/* Reads them straight into RAM, writes the device tree (devices__fdt), sets the boot vcpu. */
+/* Once RAM exists: starts reading them straight into it, on threads of their own. */
+int arch__boot_start(struct vm *vm, struct arch_boot *b) __must_check;
+/* Waits for them to be in RAM, writes the device tree (devices__fdt), sets the boot vcpu. */
 int arch__boot_load(struct vm *vm, struct arch_boot *b) __must_check;
 void arch__boot_free(struct arch_boot *b);
 int arch__set_boot_regs(struct vcpu *vcpu, uint64_t entry, uint64_t dtb) __must_check;
@@ -108,6 +115,8 @@ int arch__set_boot_regs(struct vcpu *vcpu, uint64_t entry, uint64_t dtb) __must_
 int arch__freeze_time(struct vm *vm) __must_check;
 void arch__freeze_time_at(struct vm *vm, uint64_t counter);
 int arch__thaw_time(struct vm *vm) __must_check;
+/* Moves the frozen counter forward by ns nanoseconds (vmm receive --advance-clock). */
+void arch__advance_time(struct vm *vm, uint64_t ns);
 /* Raises or lowers device interrupt line spi (as arch__device_place gave it). */
 void arch__set_spi(struct vm *vm, unsigned spi, int level);
 /* The KVM_IRQFD gsi that raises device interrupt line spi. */

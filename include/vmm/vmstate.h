@@ -37,6 +37,11 @@ int vmstate__pause(struct vm *vm, char *out, size_t outlen);
 int vmstate__resume(struct vm *vm, char *out, size_t outlen);
 int vmstate__snapshot(struct vm *vm, const char *dir, bool stop, char *out, size_t outlen);
 
+/*
+ * Adds every section but memory (config, host, vcpus, GIC, devices) to w;
+ * the VM paused. A snapshot and a migration write the same sections.
+ */
+int vmstate__save_state(struct vm *vm, struct snap_writer *w) __must_check;
 /* Writes the config section of a running VM. */
 void vmstate__encode_config(const struct vm *vm, struct pbuf *b);
 /*

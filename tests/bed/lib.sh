@@ -6,6 +6,7 @@ fail() {
 	echo "FAIL: $*"
 	# A vmm left in the background would hold its socket against a retry.
 	[ -n "${VMM_PID:-}" ] && kill -9 "$VMM_PID" 2>/dev/null
+	[ -n "${RECV_PID:-}" ] && kill -9 "$RECV_PID" 2>/dev/null
 	exit 1
 }
 
@@ -119,6 +120,49 @@ wait_vmm() {
 # The distinct-per-line register dump of a snapshot, for bit-exact comparison.
 snapshot_regs() {
 	"$VMM" snapshot-info "$1" --regs
+}
+
+# ---- live migration (docs/migration.md) ----
+
+# start_receiver OUT ADDR ARGS...: starts `vmm receive --listen ADDR ARGS`
+# in the background (pid in RECV_PID) and, for a unix: ADDR, waits until it
+# listens.
+start_receiver() {
+	_out=$1 _addr=$2
+	shift 2
+	"$VMM" receive --listen "$_addr" "$@" < /dev/null > "$_out" 2>&1 &
+	RECV_PID=$!
+	case "$_addr" in
+	unix:*)
+		_i=0
+		while [ ! -S "${_addr#unix:}" ] && [ "$_i" -lt 300 ]; do
+			kill -0 "$RECV_PID" 2>/dev/null || { cat "$_out"; fail "vmm receive ended before it listened"; }
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+		[ -S "${_addr#unix:}" ] || fail "vmm receive does not listen on $_addr" ;;
+	*) sleep 1 ;;
+	esac
+}
+
+# wait_receiver: waits for the background vmm receive; its status in RECV_RC.
+wait_receiver() {
+	wait "$RECV_PID"
+	RECV_RC=$?
+	RECV_PID=
+}
+
+# migrate_vm OUT API_SOCKET ADDR ARGS...: `vmm migrate` under a time limit
+# (as run_vmm); its exit status in RC.
+migrate_vm() {
+	_out=$1 _api=$2 _addr=$3
+	shift 3
+	run_vmm "$_out" migrate --api-socket "$_api" --to "$_addr" "$@"
+}
+
+# The figure NAME (ms or MB) of migrate's final line in FILE, e.g. downtime.
+migrate_figure() {
+	sed -n "s/.* $1 \([0-9.]*\) .*/\1/p; s/.*, \([0-9.]*\) MB $1.*/\1/p" "$2" | tail -n 1
 }
 
 # ---- Pair tests (a "# pair: PROFILE_A PROFILE_B" line; docs/testing.md) ----

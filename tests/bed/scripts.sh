@@ -27,7 +27,7 @@ expect_rc 2 none
 # vm-migrate to this host: snapshot --stop, restore --check, restore.
 start_vmm /tmp/m1.out run --testdev -m 64 --api-socket $api -k "$GUESTS/sve-state.img"
 wait_for /tmp/m1.out "testdev: ready=1"
-VMM_TIMEOUT=90 run_vmm migrated "$SCRIPTS/vm-migrate" $api $base/migrated
+VMM_TIMEOUT=90 run_vmm migrated "$SCRIPTS/vm-migrate" --stop-and-copy $api $base/migrated
 wait_vmm
 [ "$RC" = 0 ] || fail "the source vmm exited with $RC"
 expect_line "vm-migrate: saved" migrated

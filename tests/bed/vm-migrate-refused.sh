@@ -25,7 +25,7 @@ migrate() {
 	start_vmm /tmp/$_name-source.out run --testdev -m 64 --sve-vls=128,256,512 \
 		--api-socket $api -k "$GUESTS/sve-state.img"
 	wait_for /tmp/$_name-source.out "testdev: ready=1"
-	VMM_TIMEOUT=90 run_vmm $_name "$SCRIPTS/vm-migrate" $api $base $dest "$@"
+	VMM_TIMEOUT=90 run_vmm $_name "$SCRIPTS/vm-migrate" --stop-and-copy $api $base $dest "$@"
 	MIGRATE_RC=$RC
 	wait_vmm
 	cp /tmp/$_name-source.out $_name-source.out

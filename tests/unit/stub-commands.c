@@ -3,6 +3,7 @@
 
 #include "stub-commands.h"
 #include "vmm/commands.h"
+#include "vmm/migrate.h"
 #include "vmm/run.h"
 
 struct stub_call stub_last_call;
@@ -41,4 +42,14 @@ int caps__main(int argc, char **argv)
 int exec__main(int argc, char **argv)
 {
 	return record("exec__main", argc, argv[0]);
+}
+
+int migrate__client_main(int argc, char **argv)
+{
+	return record("migrate__client_main", argc, argv[0]);
+}
+
+int receive__main(int argc, char **argv)
+{
+	return record("receive__main", argc, argv[0]);
 }
