@@ -205,3 +205,27 @@ pair_rx_bytes() {
 pair_tx_bytes() {
 	cat "/sys/class/net/$PAIR_IF/statistics/tx_bytes"
 }
+
+# pair_auth FILE: a shared secret for migration over tcp (--auth-file), the
+# same in FILE (mode 0600) on both hosts: host a makes it, host b takes it.
+pair_auth() {
+	if [ "$PAIR_ROLE" = a ]; then
+		_secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+		pair_mark auth "$_secret"
+	else
+		pair_wait auth
+		_secret=$(pair_get auth)
+	fi
+	(umask 077 && printf '%s\n' "$_secret" > "$1") || fail "cannot write $1"
+}
+
+# wait_listening PORT [SECONDS]: waits until something on this host listens
+# on tcp PORT (start_receiver only sleeps a second for a tcp address).
+wait_listening() {
+	_i=0
+	while ! netstat -ltn 2>/dev/null | grep -q ":$1 "; do
+		[ "$_i" -lt "$((${2:-30} * 5))" ] || fail "nothing listens on tcp port $1 after ${2:-30}s"
+		usleep 200000
+		_i=$((_i + 1))
+	done
+}
