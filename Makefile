@@ -34,7 +34,7 @@ VMM_SRCS := \
 	arm64/vcpu.c arm64/kvm-regs.c arm64/kvm.c arm64/boot.c arm64/vcpu-state.c arm64/image.c arm64/fdt.c arm64/gic.c arm64/gic-state.c arm64/layout.c \
 	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c arm64/cpuplan-kvm.c arm64/snapshot-compare.c vmm/json.c \
 	hw/pl011.c hw/pl031.c hw/testdev.c
-VMM_SRCS += vmm/persist.c vmm/snapshot.c vmm/memsave.c vmm/devcfg.c vmm/saved-open.c vmm/vmstate-config.c arm64/snapshot.c arm64/snapshot-config.c arm64/snapshot-check.c arm64/snapshot-info.c
+VMM_SRCS += vmm/persist.c vmm/snapshot.c vmm/snapchain.c vmm/memsave.c vmm/devcfg.c vmm/saved-open.c vmm/vmstate-config.c arm64/snapshot.c arm64/snapshot-config.c arm64/snapshot-check.c arm64/snapshot-info.c
 VMM_SRCS += vmm/guest-mem.c vmm/dirty.c virtio/virtqueue.c
 VMM_SRCS += virtio/mmio.c virtio/core.c virtio/devices.c virtio/state.c virtio/blk.c virtio/net.c virtio/console.c virtio/rng.c
 # vmm exec: the command, its initramfs builder, and the guest init linked in
@@ -44,7 +44,7 @@ VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/arm64-obj/%.o) $(BUILD)/arm64-obj/exec/init-
 VMM_LIBS := -static -lfdt -lz -laio -lseccomp -lpthread
 
 # ---- freestanding test guests (arm64 Images) ----
-GUESTS      := hello sve-vl sve-state sve-state-short sve-state-broken virtio-bad flood idle memdirty
+GUESTS      := hello sve-vl sve-state sve-state-short sve-state-broken virtio-bad flood idle memdirty memtouch memtouch-idle
 GUEST_LIB   := guest/start.S guest/lib.c guest/sve.S
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib \
 	-mgeneral-regs-only -mstrict-align -fno-pic -fno-pie -fno-stack-protector \
@@ -52,7 +52,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib 
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments -T guest/guest.ld
 
 # ---- static aarch64 programs for the Linux guests (tests/progs/) ----
-LINUX_PROGS := sve-probe ptyrun vmmbench sve-stress iobench apiprobe pipehold hwcap
+LINUX_PROGS := sve-probe ptyrun vmmbench sve-stress iobench apiprobe pipehold hwcap netpipe
 LINUX_PROG_CFLAGS := -std=gnu11 -O2 -g $(WARN) -static -march=armv8.2-a+sve
 
 # ---- vmm exec's guest init (static aarch64), and what tests it ----
@@ -116,6 +116,10 @@ UNIT_TESTS += test_virtqueue
 test_virtqueue_SRCS := virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 UNIT_TESTS += test_dirty
 test_dirty_SRCS := vmm/dirty.c vmm/guest-mem.c virtio/virtqueue.c vmm/persist.c vmm/util.c
+UNIT_TESTS += test_snapchain
+test_snapchain_SRCS := vmm/snapchain.c vmm/snapshot.c vmm/memsave.c vmm/persist.c vmm/devcfg.c \
+	vmm/saved-open.c vmm/util.c vmm/vmstate-config.c vmm/dirty.c vmm/guest-mem.c \
+	arm64/snapshot-config.c arm64/layout.c
 UNIT_TESTS += test_virtio_blk test_virtio_net
 test_virtio_blk_SRCS := virtio/blk.c vmm/saved-open.c tests/unit/fake-virtio.c tests/unit/unprivileged.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 test_virtio_net_SRCS := virtio/net.c tests/unit/fake-virtio.c virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
@@ -128,13 +132,15 @@ test_elfdeps_SRCS := vmm/elf.c vmm/elfdeps.c vmm/cpio.c vmm/util.c
 UNIT_TESTS += test_exec_job
 UNIT_TESTS += test_seccomp
 test_seccomp_SRCS := vmm/seccomp.c vmm/util.c
+# a default other than vmm's, to show that SECCOMP_DEFAULT means the build's
+$(BUILD)/unit/test_seccomp: CPPFLAGS += -DVMM_SECCOMP_DEFAULT=SECCOMP_LOG
 test_exec_job_SRCS := vmm/exec-job.c vmm/exec-status.c
 UNIT_TESTS += test_term test_api
-test_term_SRCS := vmm/term.c vmm/util.c
-test_api_SRCS  := vmm/api-server.c vmm/api-progress.c vmm/util.c
+test_term_SRCS := vmm/term.c vmm/seccomp.c vmm/util.c
+test_api_SRCS  := vmm/api-server.c vmm/api-progress.c vmm/seccomp.c vmm/util.c
 UNIT_TESTS += test_migstream
 test_migstream_SRCS := vmm/migstream.c vmm/migrate-net.c vmm/sha256.c vmm/api-server.c vmm/api-progress.c \
-	vmm/snapshot.c vmm/memsave.c vmm/persist.c vmm/util.c
+	vmm/snapshot.c vmm/memsave.c vmm/persist.c vmm/seccomp.c vmm/util.c
 UNIT_TESTS += test_exec
 test_exec_SRCS := vmm/exec-plan.c vmm/cpio.c vmm/elf.c vmm/elfdeps.c vmm/exec-job.c vmm/exec-status.c \
 	$(CMD_SRCS)
@@ -157,6 +163,18 @@ $(BUILD)/arm64-obj/%.o: %.c
 	$(quiet) CC $<
 	$(Q)mkdir -p $(@D)
 	$(Q)$(ARM_CC) $(CPPFLAGS) $(ARM_CFLAGS) -c -o $@ $<
+# --seccomp's default (docs/security.md): `make SECCOMP_DEFAULT=log` builds a
+# vmm that logs what its lists lack instead of dying, to derive the lists
+# from a test-bed run. build/seccomp-default rebuilds vmm/seccomp.c when it changes.
+SECCOMP_DEFAULT ?= kill
+ifeq ($(filter kill log off,$(SECCOMP_DEFAULT)),)
+$(error SECCOMP_DEFAULT=$(SECCOMP_DEFAULT): expected kill, log or off)
+endif
+$(BUILD)/arm64-obj/vmm/seccomp.o: CPPFLAGS += -DVMM_SECCOMP_DEFAULT=SECCOMP_$(shell echo $(SECCOMP_DEFAULT) | tr a-z A-Z)
+$(BUILD)/arm64-obj/vmm/seccomp.o: $(BUILD)/seccomp-default
+$(BUILD)/seccomp-default: seccomp-default-check
+	$(Q)mkdir -p $(@D) && echo $(SECCOMP_DEFAULT) | cmp -s - $@ || echo $(SECCOMP_DEFAULT) > $@
+.PHONY: seccomp-default-check
 $(BUILD)/arm64-obj/exec/init-blob.o: exec/init-blob.S $(BUILD)/exec-init
 	$(quiet) AS $<
 	$(Q)mkdir -p $(@D)
@@ -194,6 +212,12 @@ $(BUILD)/guest-obj/guest/sve-state-asm.o: guest/sve-state.S
 	$(Q)mkdir -p $(@D)
 	$(Q)$(ARM_CC) $(GUEST_CFLAGS) -c -o $@ $<
 $(SVE_STATE_GUESTS:%=$(BUILD)/guest/%.elf): $(BUILD)/guest-obj/guest/sve-state-asm.o
+
+# guest/memtouch.c also builds memtouch-idle: it fills its buffer, then waits.
+$(BUILD)/guest-obj/guest/memtouch-idle.o: guest/memtouch.c
+	$(quiet) CC $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(ARM_CC) $(GUEST_CFLAGS) -DIDLE_AFTER_FILL -c -o $@ $<
 
 linux-progs: $(LINUX_PROGS:%=$(BUILD)/linux/%) $(BUILD)/linux/seccomp-probe
 # tests/bed/seccomp.sh's probe: vmm's own filters, on the test-bed host
@@ -294,6 +318,9 @@ FUZZ_UAPI    := $(BUILD)/fuzz/arm64-uapi
 $(FUZZ_UAPI)/asm/kvm.h:
 	$(Q)mkdir -p $(@D)
 	$(Q)for h in kvm.h ptrace.h sve_context.h hwcap.h; do ln -sf $(ARM64_ASM)/$$h $(@D)/$$h; done
+FUZZERS         += fuzz_chain
+fuzz_chain_SRCS := vmm/snapchain.c $(FUZZ_SNAP_SRCS) vmm/vmstate-config.c vmm/devcfg.c \
+	vmm/saved-open.c vmm/dirty.c vmm/guest-mem.c arm64/snapshot-config.c arm64/layout.c
 FUZZERS         += fuzz_virtqueue
 fuzz_virtqueue_SRCS := virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 FUZZERS         += fuzz_elf

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +25,48 @@
 #define INITRD_MAX_SIZE (1ULL << 30)
 
 /*
+ * Reading the boot files is nearly all of vmm's set-up (docs/benchmarks.md),
+ * so it starts as soon as guest RAM exists (arch__boot_start), on two
+ * threads that run while the main thread creates the vcpus, the GIC and
+ * the devices; arch__boot_load waits for them. A raw Image is split at a
+ * 2 MiB boundary so that each thread copies about half of the bytes (the
+ * second one the initrd too); a gzip stream is inflated by one thread.
+ *
+ * The Image is read, never mapped: a private mapping of the file copies
+ * nothing before the guest runs, but its 4 KiB page-cache pages reach the
+ * guest one stage-2 fault at a time instead of in the 2 MiB blocks of
+ * guest RAM's huge pages, and those faults cost the guest's boot far more
+ * than the copy (docs/benchmarks.md).
+ */
+#define LOADERS			2
+#define LOADER_STACK		(128 << 10)
+
+struct loader {
+	struct arch_boot *b;
+	uint8_t *kernel;		/* where the Image goes in guest RAM */
+	bool inflate;			/* the whole gzip stream */
+	size_t from, to;		/* or these bytes of a raw Image */
+	bool initrd;			/* then the initrd */
+	uint8_t *initrd_dst;
+	pthread_t thread;
+	bool started;
+	int err;
+	bool initrd_failed;		/* err is the initrd's, not the kernel's */
+	char why[256];
+};
+
+/*
  * The kernel and initrd, opened and checked before any KVM call; read
- * once, straight into guest RAM, when the VM exists (arch__boot_load).
+ * once, straight into guest RAM, when the VM exists (arch__boot_start).
  */
 struct arch_boot {
 	struct arm64_image kernel;
+	const char *kernel_path, *initrd_path;
 	int initrd_fd;
 	const uint8_t *initrd_mem;	/* vmm exec's, built in memory: borrowed */
 	size_t initrd_len;
+	struct boot_layout bl;
+	struct loader loaders[LOADERS];
 };
 
 static int open_initrd(const char *path, struct arch_boot *f)
@@ -62,6 +97,8 @@ static int open_boot_files(const struct vm_config *cfg, struct arch_boot *f)
 		pr_err("kernel %s: %s", cfg->kernel, why);
 		return -VMM_ERR_INPUT;
 	}
+	f->kernel_path = cfg->kernel;
+	f->initrd_path = cfg->initrd;
 	pr_debug("kernel %s: %s, text_offset 0x%llx, image_size %llu", cfg->kernel,
 		 f->kernel.gzip ? "gzip" : "raw", (unsigned long long)f->kernel.text_offset,
 		 (unsigned long long)f->kernel.image_size);
@@ -84,47 +121,120 @@ int arch__boot_read(const struct vm_config *cfg, struct arch_boot **out)
 	return open_boot_files(cfg, b);
 }
 
+static int load_kernel_part(struct loader *l)
+{
+	struct arm64_image *img = &l->b->kernel;
+	int err;
+
+	if (l->inflate)
+		return image__read(img, l->kernel, l->why, sizeof(l->why));
+	if (l->from == l->to)
+		return 0;
+	err = read_exact(img->fd, l->kernel + l->from, l->to - l->from, l->from);
+	if (err)
+		set_err(l->why, sizeof(l->why), "cannot read: %s", strerror(-err));
+	return err ? -VMM_ERR_INPUT : 0;
+}
+
+static int load_initrd(struct loader *l)
+{
+	struct arch_boot *b = l->b;
+	int err;
+
+	if (b->initrd_mem) {
+		memcpy(l->initrd_dst, b->initrd_mem, b->initrd_len);
+		return 0;
+	}
+	err = read_exact(b->initrd_fd, l->initrd_dst, b->initrd_len, 0);
+	if (err)
+		set_err(l->why, sizeof(l->why), "cannot read: %s", strerror(-err));
+	return err ? -VMM_ERR_INPUT : 0;
+}
+
+static void *loader_main(void *arg)
+{
+	struct loader *l = arg;
+
+	l->err = load_kernel_part(l);
+	if (!l->err && l->initrd) {
+		l->err = load_initrd(l);
+		l->initrd_failed = l->err != 0;
+	}
+	return NULL;
+}
+
+/* Runs l on a thread of its own; where none can be had, right here. */
+static void loader_start(struct loader *l)
+{
+	if (!l->inflate && l->from == l->to && !l->initrd)
+		return;		/* nothing to read */
+	l->started = !start_thread(&l->thread, LOADER_STACK, loader_main, l);
+	if (!l->started)
+		loader_main(l);
+}
+
+static void loaders_join(struct arch_boot *b)
+{
+	for (unsigned i = 0; i < LOADERS; i++)
+		if (b->loaders[i].started)
+			pthread_join(b->loaders[i].thread, NULL);
+	for (unsigned i = 0; i < LOADERS; i++)
+		b->loaders[i].started = false;
+}
+
+/* Waits for the loaders; the first failure is reported. */
+static int loaders_wait(struct arch_boot *b)
+{
+	loaders_join(b);
+	for (unsigned i = 0; i < LOADERS; i++) {
+		struct loader *l = &b->loaders[i];
+
+		if (l->err) {
+			pr_err("%s %s: %s", l->initrd_failed ? "initrd" : "kernel",
+			       l->initrd_failed ? b->initrd_path : b->kernel_path, l->why);
+			return l->err;
+		}
+	}
+	return 0;
+}
+
 void arch__boot_free(struct arch_boot *b)
 {
 	if (!b)
 		return;
+	loaders_join(b);	/* a VM that failed to build: its RAM goes next */
 	image__close(&b->kernel);
 	if (b->initrd_fd >= 0)
 		close(b->initrd_fd);
 	free(b);
 }
 
-/*
- * The kernel and initrd, read (or inflated) from their files straight into
- * guest RAM, once. Mapping a raw Image there copy-on-write instead copies
- * nothing before the guest runs, but its 4 KiB page-cache pages cannot be
- * given to the guest as 2 MiB stage-2 blocks like the huge pages of guest
- * RAM, and the guest's faults on them cost far more than the copy
- * (docs/benchmarks.md).
- */
-static int read_into_ram(struct vm *vm, struct arch_boot *f, const struct boot_layout *bl)
+int arch__boot_start(struct vm *vm, struct arch_boot *b)
 {
-	const struct vm_config *cfg = vm->cfg;
-	uint8_t *kernel = vm__gpa_to_host(vm, bl->kernel, f->kernel.image_size);
+	struct boot_layout *bl = &b->bl;
+	size_t klen = b->kernel.len, half;
 	char why[256];
-	int err;
 
-	if (image__read(&f->kernel, kernel, why, sizeof(why))) {
-		pr_err("kernel %s: %s", cfg->kernel, why);
+	if (layout__boot(vm->ram_size, b->kernel.text_offset, b->kernel.image_size,
+			 b->initrd_len, bl, why, sizeof(why))) {
+		pr_err("%s", why);
 		return -VMM_ERR_INPUT;
 	}
-	if (!f->initrd_len)
-		return 0;
-	if (f->initrd_mem) {
-		memcpy(vm__gpa_to_host(vm, bl->initrd, f->initrd_len), f->initrd_mem, f->initrd_len);
-		return 0;
-	}
-	err = read_exact(f->initrd_fd, vm__gpa_to_host(vm, bl->initrd, f->initrd_len),
-			 f->initrd_len, 0);
-	if (err) {
-		pr_err("initrd %s: cannot read: %s", cfg->initrd, strerror(-err));
-		return -VMM_ERR_INPUT;
-	}
+	/* gzip: one inflate stream, all on the first loader; klen is known after it */
+	half = b->kernel.gzip ? 0 : align_down((klen + b->initrd_len) / 2, SZ_2M);
+	half = half < klen ? half : klen;
+	for (unsigned i = 0; i < LOADERS; i++)
+		b->loaders[i] = (struct loader){
+			.b = b,
+			.kernel = vm__gpa_to_host(vm, bl->kernel, b->kernel.image_size),
+			.inflate = !i && b->kernel.gzip,
+			.from = i ? half : 0,
+			.to = i ? klen : half,
+			.initrd = i == LOADERS - 1 && b->initrd_len,
+			.initrd_dst = vm__gpa_to_host(vm, bl->initrd, b->initrd_len),
+		};
+	for (unsigned i = 0; i < LOADERS; i++)
+		loader_start(&b->loaders[i]);
 	return 0;
 }
 
@@ -201,26 +311,19 @@ static int build_fdt(struct vm *vm, const struct boot_layout *bl, size_t initrd_
 	return err;
 }
 
-/* Reads the kernel and initrd into guest RAM, writes the DTB, sets vcpu 0's registers. */
+/* Waits for the kernel and initrd to be in guest RAM, writes the DTB, sets vcpu 0's registers. */
 int arch__boot_load(struct vm *vm, struct arch_boot *f)
 {
-	struct boot_layout bl;
-	char why[256];
-	int err;
+	const struct boot_layout *bl = &f->bl;
+	int err = loaders_wait(f);
 
-	if (layout__boot(vm->ram_size, f->kernel.text_offset, f->kernel.image_size,
-			 f->initrd_len, &bl, why, sizeof(why))) {
-		pr_err("%s", why);
-		return -VMM_ERR_INPUT;
-	}
-	err = read_into_ram(vm, f, &bl);
 	if (err)
 		return err;
 	pr_debug("kernel (%zu bytes) at 0x%llx, initrd at 0x%llx, DTB at 0x%llx", f->kernel.len,
-		 (unsigned long long)bl.kernel, (unsigned long long)bl.initrd,
-		 (unsigned long long)bl.dtb);
-	err = build_fdt(vm, &bl, f->initrd_len);
+		 (unsigned long long)bl->kernel, (unsigned long long)bl->initrd,
+		 (unsigned long long)bl->dtb);
+	err = build_fdt(vm, bl, f->initrd_len);
 	if (!err)
-		err = arch__set_boot_regs(&vm->vcpus[0], bl.kernel, bl.dtb);
+		err = arch__set_boot_regs(&vm->vcpus[0], bl->kernel, bl->dtb);
 	return err;
 }

@@ -225,18 +225,17 @@ static uint32_t host_vcpu_features(int kvm_fd)
 	return f;
 }
 
-static void read_masks(int kvm_fd, int vm_fd, struct cpu_desc *d)
+bool caps__writable_masks(int kvm_fd, int vm_fd, uint64_t mask[IDREG_COUNT])
 {
 	struct reg_mask_range range = {
-		.addr = (uintptr_t)d->mask, .range = FEATURE_ID_RANGE,
+		.addr = (uintptr_t)mask, .range = FEATURE_ID_RANGE,
 	};
 
-	if (!(check_cap(kvm_fd, KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES) & 1 << FEATURE_ID_RANGE))
-		return;
-	if (ioctl(vm_fd, KVM_ARM_GET_REG_WRITABLE_MASKS, &range) == 0)
-		d->has_masks = true;
-	else
-		memset(d->mask, 0, sizeof(d->mask));
+	if ((check_cap(kvm_fd, KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES) & 1 << FEATURE_ID_RANGE) &&
+	    ioctl(vm_fd, KVM_ARM_GET_REG_WRITABLE_MASKS, &range) == 0)
+		return true;
+	memset(mask, 0, IDREG_COUNT * sizeof(*mask));
+	return false;
 }
 
 /* The registers KVM lists; the ids are kept in d, the CCSIDR values read. */
@@ -319,7 +318,7 @@ static int probe_cpu(int kvm_fd, struct host_caps *c)
 	}
 	d->present = true;
 	d->vcpu_features = features[0];
-	read_masks(kvm_fd, s.vm_fd, d);
+	d->has_masks = caps__writable_masks(kvm_fd, s.vm_fd, d->mask);
 	read_id_regs(s.vcpu_fd, d);
 	err = read_reg_list(s.vcpu_fd, d);
 	arm64__scratch_close(&s);

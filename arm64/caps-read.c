@@ -217,12 +217,18 @@ static int read_sve(struct reader *r, int root, vq_mask_t *out)
 	return check_valid_sets(r, sve, set);
 }
 
-static int read_format(struct reader *r, int root)
+/* The top level, an object, and its "format" (a caps file's and a plan file's). */
+static int read_format(struct reader *r)
 {
 	int64_t v;
 	int i, ret;
 
-	ret = member(r, root, "format", "format", JSON_NUMBER, true, &i);
+	if (json__type(r->doc, 0) != JSON_OBJECT) {
+		set_err(r->err, r->errlen, "the top level is %s, expected an object",
+			json__type_name(json__type(r->doc, 0)));
+		return -VMM_ERR_INPUT;
+	}
+	ret = member(r, 0, "format", "format", JSON_NUMBER, true, &i);
 	if (!ret)
 		ret = integer(r, i, "format", 0, INT32_MAX, &v);
 	if (ret)
@@ -308,9 +314,10 @@ static int read_vcpu_features(struct reader *r, int cpu, const char *path, uint3
 	return ret;
 }
 
+typedef int (*read_reg_fn)(struct reader *r, int node, const char *at, unsigned idx, void *ctx);
+
 /* An object of "REGISTER": value, each value read by one(). */
-static int read_regs(struct reader *r, int obj, const char *path, void *ctx,
-		     int (*one)(struct reader *, int node, const char *at, unsigned idx, void *ctx))
+static int read_regs(struct reader *r, int obj, const char *path, void *ctx, read_reg_fn one)
 {
 	char name[40], at[96];
 	int k, idx, ret = 0;
@@ -415,6 +422,32 @@ static int read_reg_list(struct reader *r, int cpu, struct cpu_desc *d)
 	return 0;
 }
 
+/*
+ * What a caps file's "cpu" and a plan file's have in common, in this
+ * order: vcpu_features, cntfrq_el0, dczid_el0, and id_regs, each register
+ * read by one() into ctx.
+ */
+static int read_cpu_common(struct reader *r, int cpu, uint32_t *features, uint64_t *cntfrq,
+			   uint64_t *dczid, read_reg_fn one, void *ctx)
+{
+	int obj, ret;
+	int64_t v;
+
+	ret = read_vcpu_features(r, cpu, "cpu.vcpu_features", features);
+	if (!ret)
+		ret = member(r, cpu, "cntfrq_el0", "cpu.cntfrq_el0", JSON_NUMBER, true, &obj);
+	if (!ret)
+		ret = integer(r, obj, "cpu.cntfrq_el0", 0, UINT32_MAX, &v);
+	*cntfrq = ret ? 0 : (uint64_t)v;
+	if (!ret)
+		ret = read_hex(r, cpu, "dczid_el0", "cpu.dczid_el0", true, dczid);
+	if (!ret)
+		ret = member(r, cpu, "id_regs", "cpu.id_regs", JSON_OBJECT, true, &obj);
+	if (!ret)
+		ret = read_regs(r, obj, "cpu.id_regs", ctx, one);
+	return ret;
+}
+
 /* The optional "cpu" object: the ID registers and what goes with them. */
 static int read_cpu(struct reader *r, int root, struct cpu_desc *d)
 {
@@ -424,21 +457,7 @@ static int read_cpu(struct reader *r, int root, struct cpu_desc *d)
 	if (ret || cpu < 0)
 		return ret;
 	d->present = true;
-	ret = read_vcpu_features(r, cpu, "cpu.vcpu_features", &d->vcpu_features);
-	if (!ret)
-		ret = member(r, cpu, "cntfrq_el0", "cpu.cntfrq_el0", JSON_NUMBER, true, &obj);
-	if (!ret) {
-		int64_t v;
-
-		ret = integer(r, obj, "cpu.cntfrq_el0", 0, UINT32_MAX, &v);
-		d->cntfrq = v;
-	}
-	if (!ret)
-		ret = read_hex(r, cpu, "dczid_el0", "cpu.dczid_el0", true, &d->dczid);
-	if (!ret)
-		ret = member(r, cpu, "id_regs", "cpu.id_regs", JSON_OBJECT, true, &obj);
-	if (!ret)
-		ret = read_regs(r, obj, "cpu.id_regs", d, one_value);
+	ret = read_cpu_common(r, cpu, &d->vcpu_features, &d->cntfrq, &d->dczid, one_value, d);
 	if (!ret)
 		ret = read_bool(r, cpu, "writable_masks", "cpu.writable_masks", true, &d->has_masks);
 	if (!ret && d->has_masks)
@@ -457,12 +476,7 @@ static int read_caps(struct reader *r, struct host_caps *c)
 	unsigned api = 0;
 	int ret;
 
-	if (json__type(r->doc, 0) != JSON_OBJECT) {
-		set_err(r->err, r->errlen, "the top level is %s, expected an object",
-			json__type_name(json__type(r->doc, 0)));
-		return -VMM_ERR_INPUT;
-	}
-	ret = read_format(r, 0);
+	ret = read_format(r);
 	if (!ret)
 		ret = read_string(r, 0, "host", true, c->host, sizeof(c->host));
 	if (!ret)
@@ -557,22 +571,11 @@ static int one_planned(struct reader *r, int node, const char *at, unsigned idx,
 
 static int read_plan_cpu(struct reader *r, int cpu, struct cpu_plan *plan)
 {
-	int obj, ret;
-	int64_t v;
+	int ret;
 
 	plan->has_cpu = true;
-	ret = read_vcpu_features(r, cpu, "cpu.vcpu_features", &plan->vcpu_features);
-	if (!ret)
-		ret = member(r, cpu, "cntfrq_el0", "cpu.cntfrq_el0", JSON_NUMBER, true, &obj);
-	if (!ret)
-		ret = integer(r, obj, "cpu.cntfrq_el0", 0, UINT32_MAX, &v);
-	plan->cntfrq = ret ? 0 : v;
-	if (!ret)
-		ret = read_hex(r, cpu, "dczid_el0", "cpu.dczid_el0", true, &plan->dczid);
-	if (!ret)
-		ret = member(r, cpu, "id_regs", "cpu.id_regs", JSON_OBJECT, true, &obj);
-	if (!ret)
-		ret = read_regs(r, obj, "cpu.id_regs", plan, one_planned);
+	ret = read_cpu_common(r, cpu, &plan->vcpu_features, &plan->cntfrq, &plan->dczid,
+			      one_planned, plan);
 	if (!ret)
 		ret = read_ccsidr(r, cpu, "cpu.ccsidr", &plan->nr_ccsidr, plan->ccsidr);
 	return ret;
@@ -582,12 +585,7 @@ static int read_plan(struct reader *r, struct cpu_plan *plan)
 {
 	int arr, cpu, ret;
 
-	if (json__type(r->doc, 0) != JSON_OBJECT) {
-		set_err(r->err, r->errlen, "the top level is %s, expected an object",
-			json__type_name(json__type(r->doc, 0)));
-		return -VMM_ERR_INPUT;
-	}
-	ret = read_format(r, 0);
+	ret = read_format(r);
 	if (!ret)
 		ret = member(r, 0, "common_vector_lengths", "common_vector_lengths", JSON_ARRAY,
 			     true, &arr);
@@ -634,9 +632,12 @@ static int load_text(const char *path, uint8_t **text, size_t *len, char *err, s
 	return 0;
 }
 
-/* Reads the JSON file at path with read; errors are "path: why" in err. */
+/*
+ * Reads the JSON file at path with read; errors are "path: why" in err.
+ * keep (NULL: none) gets the file's text and keep_len its length.
+ */
 static int load_with(const char *path, int (*read)(struct reader *, void *), void *out,
-		     char *err, size_t errlen)
+		     char **keep, size_t *keep_len, char *err, size_t errlen)
 {
 	char why[400];
 	uint8_t *text;
@@ -647,21 +648,32 @@ static int load_with(const char *path, int (*read)(struct reader *, void *), voi
 	if (ret)
 		return ret;
 	ret = parse_with((const char *)text, len, read, out, why, sizeof(why));
-	free(text);
 	if (ret)
 		set_err(err, errlen, "%s: %s", path, why);
-	return ret;
+	if (ret || !keep) {
+		free(text);
+		return ret;
+	}
+	*keep = (char *)text;
+	*keep_len = len;
+	return 0;
+}
+
+int cpuplan__load_text(const char *path, struct cpu_plan *plan, char **text, size_t *len,
+		       char *err, size_t errlen)
+{
+	memset(plan, 0, sizeof(*plan));
+	return load_with(path, read_plan_root, plan, text, len, err, errlen);
 }
 
 int cpuplan__load(const char *path, struct cpu_plan *plan, char *err, size_t errlen)
 {
-	memset(plan, 0, sizeof(*plan));
-	return load_with(path, read_plan_root, plan, err, errlen);
+	return cpuplan__load_text(path, plan, NULL, NULL, err, errlen);
 }
 
 int caps__load(const char *path, struct host_caps *caps, char *err, size_t errlen)
 {
 	memset(caps, 0, sizeof(*caps));
-	return load_with(path, read_caps_root, caps, err, errlen);
+	return load_with(path, read_caps_root, caps, NULL, NULL, err, errlen);
 }
 

@@ -360,17 +360,6 @@ static void print_plan(FILE *f, const char *const *files, const struct host_caps
 	fputs("\nlaunch with: --sve-vls=off\n", f);
 }
 
-/* The plan's registers as a description, to name its features. */
-static void plan_as_desc(const struct cpu_plan *plan, struct cpu_desc *d)
-{
-	memset(d, 0, sizeof(*d));
-	d->present = true;
-	for (unsigned idx = 0; idx < IDREG_COUNT; idx++) {
-		d->valid[idx] = plan->planned[idx];
-		d->value[idx] = plan->value[idx];
-	}
-}
-
 /* "sve2: off (a.json (a), b.json (b) have none)" for each feature some host has and the plan not. */
 static void print_features_off(FILE *f, const char *const *files, const struct host_caps *hosts,
 			       unsigned n, const struct cpu_desc *plan)
@@ -465,7 +454,7 @@ static void print_cpu_plan(FILE *f, const char *const *files, const struct host_
 		fputs(" has no \"cpu\" (caps --json of an older vmm)\n", f);
 		return;
 	}
-	plan_as_desc(&r->plan, scratch);
+	cpuplan__as_desc(&r->plan, scratch);
 	fputs("CPU features:", f);
 	for (unsigned k = 0; (name = idregs__feature(k, scratch, &has)); k++)
 		if (has)
@@ -531,7 +520,7 @@ static void put_cpu_plan_json(FILE *f, const char *const *files, const struct ho
 	const char *sep = "";
 	char name[32];
 
-	plan_as_desc(plan, scratch);
+	cpuplan__as_desc(plan, scratch);
 	fputs("{\n    \"vcpu_features\": ", f);
 	put_vcpu_features(f, plan->vcpu_features);
 	fprintf(f, ",\n    \"cntfrq_el0\": %llu,\n    \"dczid_el0\": ",

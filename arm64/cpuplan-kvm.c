@@ -89,7 +89,8 @@ int cpuplan__prepare(struct vm *vm)
 	plan = malloc(sizeof(*plan));
 	if (!plan)
 		return -VMM_ERR_INTERNAL;
-	ret = cpuplan__load(path, plan, err, sizeof(err));
+	ret = cpuplan__load_text(path, plan, &vm->arch.cpu_plan_text, &vm->arch.cpu_plan_len, err,
+				 sizeof(err));
 	if (ret)
 		pr_err("--cpu-plan %s", err);
 	ret = ret ? ret : check_vls(vm, plan, path);
@@ -97,6 +98,8 @@ int cpuplan__prepare(struct vm *vm)
 	ret = ret ? ret : check_host(plan, path);
 	if (ret) {
 		free(plan);
+		free(vm->arch.cpu_plan_text);
+		vm->arch.cpu_plan_text = NULL;
 		return ret;
 	}
 	vm->arch.cpu_plan = plan;
@@ -147,6 +150,7 @@ int cpuplan__apply(struct vcpu *vcpu)
 		err = apply_reg(vcpu, plan, idx);
 		written++;
 	}
-	pr_debug("vcpu %u: --cpu-plan: %u ID registers checked", vcpu->id, written);
+	if (plan)
+		pr_debug("vcpu %u: --cpu-plan: %u ID registers checked", vcpu->id, written);
 	return err;
 }

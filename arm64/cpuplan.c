@@ -268,6 +268,16 @@ int cpuplan__plan(const struct cpu_desc *const *descs, const vq_mask_t *sve, uns
 	return err;
 }
 
+void cpuplan__as_desc(const struct cpu_plan *plan, struct cpu_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->present = true;
+	for (unsigned idx = 0; idx < IDREG_COUNT; idx++) {
+		d->valid[idx] = plan->planned[idx];
+		d->value[idx] = plan->value[idx];
+	}
+}
+
 void cpuplan__free(struct cpu_plan_result *res)
 {
 	free(res->conflicts);

@@ -164,6 +164,36 @@ uint64_t idregs__reg_id(unsigned idx)
 	return base | 3u << 14 | op1 << 11 | ((idx >> 3) & 7) << 3 | (idx & 7);
 }
 
+int idregs__index(uint64_t id)
+{
+	for (unsigned idx = 0; idx < IDREG_COUNT; idx++)
+		if (idregs__reg_id(idx) == id)
+			return (int)idx;
+	return -1;
+}
+
+bool idregs__blocking_field(unsigned idx, uint64_t want, uint64_t have, uint64_t writable,
+			    struct idreg_field *f, bool *is_writable)
+{
+	struct idreg_field k_field;
+	bool found = false;
+
+	for (unsigned k = 0; idregs__field(idx, k, &k_field); k++) {
+		uint64_t bits = idregs__field_mask(&k_field);
+
+		if (!((want ^ have) & bits))
+			continue;
+		if ((bits & ~writable) || !found) {
+			*f = k_field;
+			*is_writable = !(bits & ~writable);
+			found = true;
+		}
+		if (!*is_writable)
+			return true;
+	}
+	return found;
+}
+
 static const struct idreg_info *info(unsigned idx)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(regs); i++)

@@ -16,6 +16,8 @@
 #include <sys/ioctl.h>
 
 #include "arm64/arm64.h"
+#include "arm64/caps.h"
+#include "arm64/cpuid.h"
 #include "arm64/snapshot-compare.h"
 #include "arm64/vcpu-state.h"
 #include "vmm/vm.h"
@@ -89,12 +91,40 @@ static bool must_match(const struct saved_reg *reg)
 }
 
 /*
+ * A register KVM would not take the saved value of: for an ID register,
+ * the field that stops it (not writable here, or more than this host has)
+ * with both values, then the register's.
+ */
+static void name_refused(char *diff, size_t len, uint64_t id, uint64_t saved, uint64_t host,
+			 const uint64_t *writable)
+{
+	int idx = idregs__index(id);
+	struct idreg_field f;
+	bool is_writable;
+	char name[48];
+
+	if (idx >= 0)
+		idregs__name(idx, name, sizeof(name));	/* it names the AArch32 ones too */
+	else
+		vcpu_state__reg_name(id, name, sizeof(name));
+	if (idx >= 0 && idregs__blocking_field(idx, saved, host, writable[idx], &f, &is_writable))
+		append(diff, len, "%s.%s saved %u, this host %u (%s; the register saved 0x%llx, "
+		       "this host 0x%llx)", name, f.name, idregs__field_get(&f, saved),
+		       idregs__field_get(&f, host), is_writable ? "KVM refused the value" :
+		       "not writable here", (unsigned long long)saved, (unsigned long long)host);
+	else
+		append(diff, len, "%s saved 0x%llx, this host 0x%llx", name,
+		       (unsigned long long)saved, (unsigned long long)host);
+}
+
+/*
  * Compares the saved ID and other invariant registers with a scratch vcpu
  * of this host built like the VM's, and writes the saved values there. A
  * difference KVM lets userspace write is fine (restore writes it too); one
  * it refuses is named, with both values.
  */
-static int check_id_regs(int scratch_fd, const struct vcpu_state *st, char *err, size_t errlen)
+static int check_id_regs(int scratch_fd, const struct vcpu_state *st, const uint64_t *writable,
+			 char *err, size_t errlen)
 {
 	char diff[MSG_MAX] = "", name[48];
 
@@ -116,8 +146,7 @@ static int check_id_regs(int scratch_fd, const struct vcpu_state *st, char *err,
 			append(diff, sizeof(diff), "%s saved 0x%llx, this host cannot read it: %s",
 			       name, (unsigned long long)saved, strerror(-get));
 		else
-			append(diff, sizeof(diff), "%s saved 0x%llx, this host 0x%llx", name,
-			       (unsigned long long)saved, (unsigned long long)host);
+			name_refused(diff, sizeof(diff), reg->id, saved, host, writable);
 	}
 	if (!diff[0])
 		return 0;
@@ -174,6 +203,7 @@ static int check_on_scratch(struct vm *vm, const struct vm_saved_config *c,
 		.type = KVM_DEV_TYPE_ARM_VGIC_V3, .flags = KVM_CREATE_DEVICE_TEST,
 	};
 	struct scratch_vcpu sc;
+	uint64_t writable[IDREG_COUNT];
 	struct vm scratch = { .kvm_fd = vm->kvm_fd };
 	struct vcpu vcpu = { .vm = &scratch, .id = 0 };
 	bool init_failed;
@@ -195,8 +225,9 @@ static int check_on_scratch(struct vm *vm, const struct vm_saved_config *c,
 		scratch.vm_fd = sc.vm_fd;
 		scratch.arch.sve_set = c->arch.sve_set;
 		vcpu.fd = sc.vcpu_fd;
+		caps__writable_masks(vm->kvm_fd, sc.vm_fd, writable);
 		ret = c->arch.sve_set && sve__configure_vcpu(&vcpu, c->arch.sve_set) ?
-		      -VMM_ERR_INTERNAL : check_id_regs(vcpu.fd, &st->vcpus[0], err, errlen);
+		      -VMM_ERR_INTERNAL : check_id_regs(vcpu.fd, &st->vcpus[0], writable, err, errlen);
 		/* After the ID registers: which registers KVM lists can depend on them. */
 		if (!ret)
 			ret = check_reg_list(vcpu.fd, &st->vcpus[0], err, errlen);

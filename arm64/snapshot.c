@@ -11,6 +11,7 @@
 
 #include "arm64/arm64.h"
 #include "arm64/caps.h"
+#include "arm64/cpuid.h"
 #include "arm64/vcpu-state.h"
 #include "vmm/persist.h"
 #include "vmm/snapshot.h"
@@ -69,6 +70,14 @@ int arch__save_state(struct vm *vm, struct snap_writer *w)
 
 	if (err)
 		return err;
+	if (vm->arch.cpu_plan_text) {
+		err = snap__add(w, SNAP_SEC_CPU_PLAN, 0, SNAP_VER_CPU_PLAN, vm->arch.cpu_plan_text,
+				vm->arch.cpu_plan_len);
+		if (err) {
+			pr_err("snapshot: cannot add the cpu plan section: %s", strerror(-err));
+			return err;
+		}
+	}
 	pbuf__init(&b);
 	err = gic__save(vm, &b);
 	if (err) {
@@ -76,6 +85,32 @@ int arch__save_state(struct vm *vm, struct snap_writer *w)
 		return err;
 	}
 	return vmstate__add_pbuf(w, SNAP_SEC_GIC, 0, SNAP_VER_GIC, &b);
+}
+
+/*
+ * The plan a VM was started with (optional): its registers are in the vcpu
+ * sections, so it is only checked to be a plan, kept, and saved again.
+ */
+static int read_cpu_plan(const struct snap_reader *r, struct arch_saved_state *st, char *err,
+			 size_t errlen)
+{
+	const struct snap_section *sec = snap__find(r, SNAP_SEC_CPU_PLAN, 0);
+	struct cpu_plan *plan;
+	char why[256];
+	int ret;
+
+	if (!sec)
+		return 0;
+	plan = malloc(sizeof(*plan));
+	if (!plan)
+		return -VMM_ERR_INTERNAL;
+	ret = cpuplan__parse((const char *)sec->data, sec->len, plan, why, sizeof(why));
+	free(plan);
+	if (ret == -VMM_ERR_INPUT)
+		snprintf(err, errlen, "section cpu plan: %s", why);
+	else if (!ret)
+		st->cpu_plan = sec;
+	return ret;
 }
 
 /* Each vcpu section, which must agree with the config's features and VL set. */
@@ -110,7 +145,7 @@ int arch__read_saved(const struct snap_reader *r, const struct vm_saved_config *
 		snprintf(err, errlen, "section gic: missing");
 		return -VMM_ERR_INPUT;
 	}
-	return 0;
+	return read_cpu_plan(r, st, err, errlen);
 }
 
 void arch__free_saved(struct arch_saved_state *st)
@@ -133,6 +168,14 @@ int arch__restore_state(struct vm *vm, const struct arch_saved_state *st, char *
 		ret = vcpu_state__restore(&vm->vcpus[i], &st->vcpus[i]);
 	if (ret)
 		return ret;
+	/* A snapshot of this VM keeps the plan it was started with. */
+	if (st->cpu_plan) {
+		vm->arch.cpu_plan_text = malloc(st->cpu_plan->len ? st->cpu_plan->len : 1);
+		if (!vm->arch.cpu_plan_text)
+			return -VMM_ERR_INTERNAL;
+		memcpy(vm->arch.cpu_plan_text, st->cpu_plan->data, st->cpu_plan->len);
+		vm->arch.cpu_plan_len = st->cpu_plan->len;
+	}
 	/* Guest time goes on from the saved counter when the vcpus first run. */
 	if (vcpu_state__counter(&st->vcpus[0], &counter) == 0)
 		arch__freeze_time_at(vm, counter);

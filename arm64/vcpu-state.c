@@ -181,26 +181,61 @@ void vcpu_state__free(struct vcpu_state *st)
 	st->nr_regs = 0;
 }
 
+/*
+ * The ID space's registers (the CPU the guest saw): where this host's
+ * differ, KVM takes the saved values only before the vcpu first runs, and
+ * what it allows in other registers can follow them, so they go first and
+ * are read back.
+ */
+static bool is_id_reg(const struct saved_reg *reg)
+{
+	return (reg->id & KVM_REG_ARM_COPROC_MASK) == KVM_REG_ARM64_SYSREG && reg->len == 8 &&
+	       vcpu_state__is_invariant(reg->id);
+}
+
+static int restore_reg(struct vcpu *vcpu, const struct saved_reg *reg)
+{
+	uint8_t value[VCPU_MAX_REG_BYTES];
+	uint64_t back = 0, saved = 0;
+	char name[48];
+	int err;
+
+	memcpy(value, reg->value, reg->len);
+	err = arm64__set_reg(vcpu->fd, reg->id, value);
+	vcpu_state__reg_name(reg->id, name, sizeof(name));
+	if (err) {
+		pr_err("vcpu %u: cannot restore %s (0x%llx): %s", vcpu->id, name,
+		       (unsigned long long)reg->id, strerror(-err));
+		return err == -EINVAL ? -VMM_ERR_HOST : -VMM_ERR_INTERNAL;
+	}
+	if (!is_id_reg(reg))
+		return 0;
+	memcpy(&saved, reg->value, 8);
+	err = arm64__get_reg(vcpu->fd, reg->id, &back);
+	if (err || back != saved) {
+		pr_err("vcpu %u: %s reads 0x%llx after restoring 0x%llx", vcpu->id, name,
+		       (unsigned long long)back, (unsigned long long)saved);
+		return -VMM_ERR_HOST;
+	}
+	return 0;
+}
+
 int vcpu_state__restore(struct vcpu *vcpu, const struct vcpu_state *st)
 {
 	struct kvm_mp_state mp = { .mp_state = st->mp_state };
-	char name[48];
 
-	for (unsigned i = 0; i < st->nr_regs; i++) {
-		const struct saved_reg *reg = &st->regs[i];
-		uint8_t value[VCPU_MAX_REG_BYTES];
-		int err;
+	/* Two passes: the ID registers, then the rest. */
+	for (unsigned pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < st->nr_regs; i++) {
+			const struct saved_reg *reg = &st->regs[i];
+			int err;
 
-		/* VLS was written before FINALIZE; KVM refuses it after (EPERM). */
-		if (reg->id == KVM_REG_ARM64_SVE_VLS)
-			continue;
-		memcpy(value, reg->value, reg->len);
-		err = arm64__set_reg(vcpu->fd, reg->id, value);
-		if (err) {
-			vcpu_state__reg_name(reg->id, name, sizeof(name));
-			pr_err("vcpu %u: cannot restore %s (0x%llx): %s", vcpu->id, name,
-			       (unsigned long long)reg->id, strerror(-err));
-			return err == -EINVAL ? -VMM_ERR_HOST : -VMM_ERR_INTERNAL;
+			/* VLS was written before FINALIZE; KVM refuses it after (EPERM). */
+			if (reg->id == KVM_REG_ARM64_SVE_VLS || is_id_reg(reg) != (pass == 0))
+				continue;
+			err = restore_reg(vcpu, reg);
+			if (err)
+				return err;
 		}
 	}
 	if (ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp) < 0) {

@@ -19,6 +19,7 @@
 
 #define VIRTIO_INT_USED		1	/* InterruptStatus: a used buffer */
 #define VIRTIO_INT_CONFIG	2	/* InterruptStatus: config or status changed */
+#define IO_THREAD_STACK		(256 << 10)	/* as a vcpu's: see start_thread() */
 
 /* epoll data: what became ready */
 enum { EV_WAKE = 0, EV_KICK = 1, EV_FD = 2 };
@@ -332,7 +333,7 @@ void virtio__add(struct virtio_dev *dev)
 
 int virtio__start(struct virtio_dev *dev)
 {
-	int err = pthread_create(&dev->thread, NULL, io_thread, dev);
+	int err = start_thread(&dev->thread, IO_THREAD_STACK, io_thread, dev);
 
 	if (err) {
 		pr_err("%s: cannot start its I/O thread: %s", dev->ops->name, strerror(err));

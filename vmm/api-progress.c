@@ -12,8 +12,9 @@
 
 /*
  * Bytes of memory a running snapshot into dir has written so far: the
- * blocks of the memory file in the temporary directory vmm writes it in
- * (".NAME.tmp-XXXXXX" beside dir, vmm/snapshot.c). -1 when there is none.
+ * blocks of the memory file (memory, or an increment's memory-incr) in the
+ * temporary directory vmm writes it in (".NAME.tmp-XXXXXX" beside dir,
+ * vmm/snapshot.c). -1 when there is none.
  */
 long long api__snapshot_progress(const char *dir)
 {
@@ -34,9 +35,12 @@ long long api__snapshot_progress(const char *dir)
 	while ((e = readdir(d))) {
 		if (strncmp(e->d_name, prefix, strlen(prefix)))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/memory", parent, e->d_name);
-		if (stat(path, &st) == 0 && (long long)st.st_blocks * 512 > bytes)
-			bytes = (long long)st.st_blocks * 512;
+		for (int incr = 0; incr < 2; incr++) {
+			snprintf(path, sizeof(path), "%s/%s/memory%s", parent, e->d_name,
+				 incr ? "-incr" : "");
+			if (stat(path, &st) == 0 && (long long)st.st_blocks * 512 > bytes)
+				bytes = (long long)st.st_blocks * 512;
+		}
 	}
 	closedir(d);
 	return bytes;

@@ -18,11 +18,13 @@
 #include <unistd.h>
 
 #include "vmm/api.h"
+#include "vmm/seccomp.h"
 #include "vmm/migrate.h"
 #include "vmm/vm.h"
 #include "vmm/vmstate.h"
 
 #define API_CLIENTS_MAX	8		/* connections whose request is being read */
+#define API_THREAD_STACK	(256 << 10)	/* see start_thread() */
 
 int api_request_deadline_ms = 5000;
 
@@ -165,6 +167,41 @@ static bool is_paused(struct vm *vm)
 }
 
 /*
+ * "snapshot-base[-stop] N BASE DIR": BASE is the N bytes after the space
+ * (paths may hold spaces), then one space, then DIR.
+ */
+int api__parse_snapshot_base(char *req, const char **base, const char **dir, bool *stop)
+{
+	char *p, *end;
+	unsigned long n;
+
+	*stop = !strncmp(req, "snapshot-base-stop ", 19);
+	p = req + (*stop ? 19 : 14);
+	if (*p < '1' || *p > '9')
+		return -1;
+	n = strtoul(p, &end, 10);
+	if (*end != ' ' || n >= API_LINE_MAX || strnlen(end + 1, n + 1) < n + 1 || end[1 + n] != ' ' ||
+	    !end[2 + n])
+		return -1;
+	end[1 + n] = '\0';
+	*base = end + 1;
+	*dir = end + 2 + n;
+	return 0;
+}
+
+static int snapshot_on_base(struct vm *vm, char *req, char *out, size_t outlen)
+{
+	const char *base, *dir;
+	bool stop;
+
+	if (api__parse_snapshot_base(req, &base, &dir, &stop)) {
+		snprintf(out, outlen, "bad request: expected snapshot-base LENGTH BASE DIR");
+		return VMM_ERR_INPUT;
+	}
+	return vmstate__snapshot_on(vm, dir, base, stop, out, outlen);
+}
+
+/*
  * Runs one request; the reply text goes to out. Returns a status. Only
  * this thread pauses, resumes and snapshots, so requests never overlap;
  * the vcpus meet them under vm->lock (vcpu.c).
@@ -194,6 +231,8 @@ static int run_request(struct vm *vm, char *req, char *out, size_t outlen)
 
 		return vmstate__snapshot(vm, dir, stop, out, outlen);
 	}
+	if (!strncmp(req, "snapshot-base ", 14) || !strncmp(req, "snapshot-base-stop ", 19))
+		return snapshot_on_base(vm, req, out, outlen);
 	snprintf(out, outlen, "unknown request '%.64s'", req);
 	return VMM_ERR_INPUT;
 }
@@ -334,6 +373,10 @@ static void *server_thread(void *arg)
 	sigdelset(&all, SIGBUS);
 	sigdelset(&all, SIGSEGV);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);	/* other signals are the main loop's */
+	if (seccomp__enter(SECCOMP_THREAD_API)) {
+		vm__request_stop(s->vm, VMM_ERR_INTERNAL);
+		return NULL;
+	}
 	for (;;) {
 		fds[0] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
 		/*
@@ -383,7 +426,7 @@ int api__start(struct vm *vm, int listen_fd)
 		s->wake_fd = -1;
 		return -VMM_ERR_INTERNAL;
 	}
-	err = pthread_create(&s->thread, NULL, server_thread, s);
+	err = start_thread(&s->thread, API_THREAD_STACK, server_thread, s);
 	if (err) {
 		pr_err("api: cannot start the control socket's thread: %s", strerror(err));
 		close(s->wake_fd);

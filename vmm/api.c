@@ -162,7 +162,7 @@ static int send_request(const char *path, const char *req, struct progress *p)
 }
 
 struct client_args {
-	const char *path, *dir;
+	const char *path, *dir, *base;
 	bool stop;
 	/* vmm migrate */
 	const char *to, *auth_file;
@@ -190,31 +190,31 @@ static int client_option(void *ctx, int id, char *arg, char *err, size_t errlen)
 			return -VMM_ERR_INPUT;
 		}
 		break;
+	case CLIENT_OPT_BASE: a->base = arg; break;
 	}
 	return 0;
 }
 
-/* The server's working directory is not ours: an absolute path (into out). */
-static int absolute(const char *path, char *out, size_t len)
+/* The server's working directory is not ours: paths go absolute. */
+static char *absolute(const char *path)
 {
-	char cwd[2048];
+	char cwd[2048], *out;
 
-	if (path[0] != '/' && !getcwd(cwd, sizeof(cwd))) {
+	if (path[0] == '/')
+		return strdup(path);
+	if (!getcwd(cwd, sizeof(cwd))) {
 		pr_err("cannot find the working directory: %s", strerror(errno));
-		return -1;
+		return NULL;
 	}
-	if ((size_t)snprintf(out, len, "%s%s%s", path[0] == '/' ? "" : cwd,
-			     path[0] == '/' ? "" : "/", path) >= len) {
-		pr_err("%s: path too long", path);
-		return -1;
-	}
-	return 0;
+	if (asprintf(&out, "%s/%s", cwd, path) < 0)
+		return NULL;
+	return out;
 }
 
 int migrate__client_main(int argc, char **argv)
 {
 	struct client_args a = { .max_downtime = 300 };
-	char request[API_LINE_MAX], auth[3072] = "", err[256];
+	char request[API_LINE_MAX], *auth = NULL, err[256];
 	int first, ret;
 
 	ret = cmdline__parse(&commands__migrate, argc, argv, client_option, &a, &first, err,
@@ -231,11 +231,16 @@ int migrate__client_main(int argc, char **argv)
 		pr_err("--to %s: an address has no spaces", a.to);
 		return VMM_ERR_INPUT;
 	}
-	if (a.auth_file && absolute(a.auth_file, auth, sizeof(auth)))
+	if (a.auth_file && !(auth = absolute(a.auth_file)))
 		return VMM_ERR_INTERNAL;
-	snprintf(request, sizeof(request), "migrate %llu %llu %d %s %s",
-		 (unsigned long long)a.max_downtime, (unsigned long long)a.abort_above,
-		 a.advance_clock, a.to, auth);
+	ret = snprintf(request, sizeof(request), "migrate %llu %llu %d %s %s",
+		       (unsigned long long)a.max_downtime, (unsigned long long)a.abort_above,
+		       a.advance_clock, a.to, auth ? auth : "");
+	free(auth);
+	if (ret < 0 || ret + 1 >= (int)sizeof(request)) {
+		pr_err("migrate: the address and --auth-file are longer than a request line takes");
+		return VMM_ERR_INPUT;
+	}
 	return send_request(a.path, request, &(struct progress){ .lines = true });
 }
 
@@ -246,14 +251,41 @@ int api__request(const char *path, const char *req)
 	return send_request(path, req, &p);
 }
 
+/* "snapshot[-stop] DIR", or "snapshot-base[-stop] N BASE DIR" (api__parse_snapshot_base). */
+static int snapshot_request(const struct client_args *a)
+{
+	char request[API_LINE_MAX], *dir = absolute(a->dir), *base = NULL;
+	int n, ret = VMM_ERR_INTERNAL;
+
+	if (a->base)
+		base = absolute(a->base);
+	if (!dir || (a->base && !base))
+		goto out;
+	if (base)
+		n = snprintf(request, sizeof(request), "snapshot-base%s %zu %s %s",
+			     a->stop ? "-stop" : "", strlen(base), base, dir);
+	else
+		n = snprintf(request, sizeof(request), "snapshot%s %s", a->stop ? "-stop" : "", dir);
+	if (n < 0 || n + 1 >= (int)sizeof(request)) {
+		pr_err("snapshot: paths longer than a request line takes (%d bytes)",
+		       API_LINE_MAX - 1);
+		ret = VMM_ERR_INPUT;
+		goto out;
+	}
+	ret = send_request(a->path, request, &(struct progress){ .dir = dir });
+out:
+	free(dir);
+	free(base);
+	return ret;
+}
+
 int api__client_main(int argc, char **argv)
 {
 	const char *cmd = argv[0];
 	const struct command *command = commands__find(cmd);
 	struct client_args a = { 0 };
 	char request[API_LINE_MAX], err[256];
-	const char *dir;
-	bool stop, snapshot = !strcmp(cmd, "snapshot");
+	bool snapshot = !strcmp(cmd, "snapshot");
 	int first, ret;
 
 	if (!command) {
@@ -270,21 +302,8 @@ int api__client_main(int argc, char **argv)
 		pr_err("%s", err);
 		return -ret;
 	}
-	dir = a.dir;
-	stop = a.stop;
-	if (snapshot) {
-		char cwd[2048];
-
-		/* The server's working directory is not ours: send an absolute path. */
-		if (dir[0] != '/' && !getcwd(cwd, sizeof(cwd))) {
-			pr_err("snapshot: cannot find the working directory: %s", strerror(errno));
-			return VMM_ERR_INTERNAL;
-		}
-		snprintf(request, sizeof(request), "%s %s%s%s", stop ? "snapshot-stop" : "snapshot",
-			 dir[0] == '/' ? "" : cwd, dir[0] == '/' ? "" : "/", dir);
-		return send_request(a.path, request,
-				    &(struct progress){ .dir = strchr(request, ' ') + 1 });
-	}
+	if (snapshot)
+		return snapshot_request(&a);
 	snprintf(request, sizeof(request), "%s", cmd);
 	return api__request(a.path, request);
 }

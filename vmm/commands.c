@@ -41,8 +41,8 @@ static const struct cmd_option run_device_options[] = {
 	{ "testdev", 0, NULL, "add the test device the guests in guest/ report through",
 	  RUN_OPT_TESTDEV, false },
 	{ "seccomp", 0, "kill|log|off", "seccomp filters per thread (docs/security.md): a system\n"
-	  "call outside a thread's list kills vmm (kill), is logged\n"
-	  "by the kernel (log), or no filter (off, the default)", RUN_OPT_SECCOMP, false },
+	  "call outside a thread's list kills vmm (kill, the\n"
+	  "default), is logged by the kernel (log), or no filter (off)", RUN_OPT_SECCOMP, false },
 	{ "ksm", 0, NULL, "let the host's KSM merge guest memory pages (off by\n"
 	  "default: merging leaks across VMs)", RUN_OPT_KSM, false },
 	{ "debug", 0, NULL, "log unclaimed MMIO accesses and more on stderr", RUN_OPT_DEBUG, false },
@@ -222,6 +222,8 @@ static const struct cmd_option snapshot_options[] = {
 	  'o', true },
 	{ "stop", 0, NULL, "end the VM after saving it, instead of resuming it",
 	  CLIENT_OPT_STOP, false },
+	{ "base", 0, "PREV", "save only the pages written since PREV, this VM's latest\n"
+	  "snapshot: an increment that restores with PREV's chain", CLIENT_OPT_BASE, false },
 	{ NULL },
 };
 
@@ -239,7 +241,8 @@ const struct cmd_spec commands__snapshot = {
 	.name = "snapshot",
 	.about =
 	"Pauses the VM, saves it into the new directory DIR, then resumes it, or\n"
-	"ends it with --stop (docs/snapshot.md).\n",
+	"ends it with --stop (docs/snapshot.md). With --base, DIR is an increment\n"
+	"on PREV: 'vmm restore DIR' follows the chain down to its full snapshot.\n",
 	.tables = { client_options, snapshot_options },
 };
 

@@ -55,6 +55,7 @@ struct saver {
 	int fd;
 	const uint8_t *ram;
 	uint64_t size;
+	const uint64_t *held;		/* only these 4 KiB pages, or NULL: all */
 	uint64_t page;			/* the host's page size */
 	int pagemap_fd;			/* -1: every page counts as populated */
 	struct segment *segs;
@@ -267,6 +268,24 @@ static int add_page(struct saver *s, uint64_t off)
 	return err;
 }
 
+static bool is_held(const struct saver *s, uint64_t off)
+{
+	uint64_t i = off / ZPAGE;
+
+	return !s->held || (s->held[i / 64] >> (i % 64) & 1);
+}
+
+/* Whether any 4 KiB page of the host page at off is to be saved. */
+static bool host_page_held(const struct saver *s, uint64_t off)
+{
+	uint64_t end = off + s->page < s->size ? off + s->page : s->size;
+
+	for (; off < end; off += ZPAGE)
+		if (is_held(s, off))
+			return true;
+	return false;
+}
+
 /* Checks and adds the 4 KiB pages of the host page at off. */
 static int save_host_page(struct saver *s, uint64_t off)
 {
@@ -274,6 +293,8 @@ static int save_host_page(struct saver *s, uint64_t off)
 	int err = 0;
 
 	for (; !err && off < end; off += ZPAGE) {
+		if (!is_held(s, off))
+			continue;
 		s->st.read += ZPAGE;
 		if (!page_is_zero(s->ram + off))
 			err = add_page(s, off);
@@ -293,7 +314,8 @@ static int save_batch(struct saver *s, uint64_t off, size_t n, uint64_t *pm)
 		s->st.pagemap = false;
 	}
 	for (size_t i = 0; !err && i < n; i++, off += s->page)
-		if (may_hold_data(s, base + i * s->page, s->pagemap_fd >= 0 ? pm[i] : 0))
+		if (host_page_held(s, off) &&
+		    may_hold_data(s, base + i * s->page, s->pagemap_fd >= 0 ? pm[i] : 0))
 			err = save_host_page(s, off);
 	return err;
 }
@@ -324,7 +346,13 @@ static void close_sources(struct saver *s)
 
 int memsave__write(int fd, const void *ram, uint64_t size, struct memsave_stats *stats)
 {
-	struct saver s = { .fd = fd, .ram = ram, .size = size, .pagemap_fd = -1 };
+	return memsave__write_pages(fd, ram, size, NULL, stats);
+}
+
+int memsave__write_pages(int fd, const void *ram, uint64_t size, const uint64_t *held,
+			 struct memsave_stats *stats)
+{
+	struct saver s = { .fd = fd, .ram = ram, .size = size, .held = held, .pagemap_fd = -1 };
 	uint64_t *pm = malloc(BATCH * sizeof(*pm));
 	uint64_t off = 0;
 	int err = pm ? 0 : -ENOMEM;

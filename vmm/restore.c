@@ -22,6 +22,7 @@
 #include "vmm/restore.h"
 #include "vmm/run.h"
 #include "vmm/saved-open.h"
+#include "vmm/snapchain.h"
 #include "vmm/snapshot.h"
 #include "vmm/vm.h"
 #include "vmm/vmstate.h"
@@ -109,6 +110,7 @@ static void watch_mapped_memory(const char *path, int fd, uint8_t *ram, uint64_t
 void restore__free(struct saved_vm *s)
 {
 	arch__free_saved(&s->arch);
+	snapchain__free_links(&s->links);
 	snap__close(&s->snap);
 	if (s->memory_fd >= 0 && s->memory_fd != mapped.fd)
 		close(s->memory_fd);
@@ -120,13 +122,26 @@ void restore__free(struct saved_vm *s)
 
 /* ---- reading the snapshot: corruption is bad input (2) ---- */
 
-/* Kept open while the VM runs: vmstate__memory_lost looks at it. */
+/*
+ * The full snapshot's memory file, kept open while the VM runs
+ * (vmstate__memory_lost looks at it); each increment's is opened here once
+ * to check it, and again when it is laid over the memory.
+ */
 static int open_memory_file(struct saved_vm *s, char *err, size_t errlen)
 {
-	s->memory_path = snap__memory_path(s->snap.dir);
+	unsigned full = s->links.nr - 1;
+	int fd;
+
+	for (unsigned i = 0; i < full; i++) {
+		fd = snapchain__open_memory(&s->links, i, s->cfg.ram_size, err, errlen);
+		if (fd < 0)
+			return fd;
+		close(fd);
+	}
+	s->memory_path = snap__memory_path(s->links.link[full].dir);
 	if (!s->memory_path)
 		return -VMM_ERR_INTERNAL;
-	s->memory_fd = vmstate__open_memory(s->memory_path, s->cfg.ram_size, err, errlen);
+	s->memory_fd = snapchain__open_memory(&s->links, full, s->cfg.ram_size, err, errlen);
 	return s->memory_fd < 0 ? s->memory_fd : 0;
 }
 
@@ -142,9 +157,23 @@ int restore__read(struct saved_vm *s, const struct restore_backing *b, char *err
 		ret = arch__read_saved(&s->snap, &s->cfg, &s->arch, err, errlen);
 	if (!ret)
 		ret = devcfg__expect(&s->cfg.dev, b, boot_id, err, errlen);
+	/* a snapshot directory's chain of bases (a migrating VM has none) */
+	if (!ret && s->snap.dir)
+		ret = snapchain__follow(&s->snap, s->cfg.ram_size, &s->links, err, errlen);
 	if (!ret)
 		ret = devcfg__check_disks(&s->cfg.dev, err, errlen);
 	return ret;
+}
+
+/* `--check`: an increment's bases, down to the full snapshot. */
+static void print_chain(const struct snap_links *l)
+{
+	for (unsigned i = 1; i < l->nr; i++) {
+		printf("base %u: ", i);
+		fput_printable(l->link[i].dir, stdout);
+		printf(l->link[i].chain.depth ? " (increment %u)\n" : " (full)\n",
+		       l->link[i].chain.depth);
+	}
 }
 
 /* `--check`: the disks and taps in the order -d and -n name them. */
@@ -223,6 +252,21 @@ static int map_memory(struct vm *vm, const char *path, int fd, uint64_t size, bo
 	return err;
 }
 
+/* An increment's pages over the full snapshot's (copy-on-write when mapped). */
+static int apply_increments(struct vm *vm, const struct saved_vm *s, char *err, size_t errlen)
+{
+	double start = vmm_uptime_ms();
+	int ret;
+
+	if (s->links.nr < 2)
+		return 0;
+	ret = snapchain__apply(&s->links, vm->ram, vm->ram_size, err, errlen);
+	if (!ret)
+		pr_debug("%u increments laid over %s in %.1f ms", s->links.nr - 1,
+			 s->links.link[s->links.nr - 1].dir, vmm_uptime_ms() - start);
+	return ret;
+}
+
 /* Steps 1-6 of docs/snapshot.md. */
 int restore__build(struct vm *vm, struct saved_vm *s, void *ram, bool copy_memory)
 {
@@ -236,6 +280,7 @@ int restore__build(struct vm *vm, struct saved_vm *s, void *ram, bool copy_memor
 		ret = vm__register_ram(vm, ram, s->cfg.ram_size);
 	else if (!ret)
 		ret = map_memory(vm, s->memory_path, s->memory_fd, s->cfg.ram_size, copy_memory);
+	ret = ret ? ret : apply_increments(vm, s, err, sizeof(err));
 	ret = ret ? ret : arch__vm_init(vm);
 	/* INIT, then VLS, then FINALIZE, per vcpu (arch__vcpu_init) */
 	ret = ret ? ret : vcpu__create_all(vm, s->cfg.nr_vcpus);
@@ -369,6 +414,7 @@ int restore__main(int argc, char **argv)
 			pr_err("snapshot %s: %s", a.dir, err);
 		if (!ret) {
 			printf("%s: this host can restore it\n", a.dir);
+			print_chain(&s.links);
 			print_backing(&s.cfg.dev);
 		}
 		restore__free(&s);

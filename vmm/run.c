@@ -21,7 +21,8 @@
 #include "vmm/virtio.h"
 #include "vmm/vm.h"
 
-static int create_vm(struct vm *vm)
+/* Reading the boot files (boot) runs while the vcpus, irqchip and devices are built. */
+static int create_vm(struct vm *vm, struct arch_boot *boot)
 {
 	const struct vm_config *cfg = vm->cfg;
 	uint64_t ram_size = cfg->ram_mib << 20;
@@ -35,6 +36,8 @@ static int create_vm(struct vm *vm)
 		err = vm__create(vm, ipa);
 	if (!err)
 		err = vm__setup_ram(vm, ram_size);
+	if (!err)
+		err = arch__boot_start(vm, boot);
 	if (!err)
 		err = arch__vm_init(vm);
 	if (!err)
@@ -162,12 +165,12 @@ int vm__run_until_stop(struct vm *vm, bool paused)
 		pr_err("guest time jumped");
 	if (!vm->cfg->exec)
 		term__setup();
-	term__start();
 	/*
-	 * The main thread's filter last: threads started after it would
-	 * inherit it, and it does not allow clone.
+	 * Each thread enters its own filter; the main thread's goes last:
+	 * threads started after it would inherit it, and it does not allow clone.
 	 */
-	if (vcpu__start_all(vm) || api__start(vm, api_fd) || seccomp__enter(SECCOMP_THREAD_MAIN))
+	if (term__start() || vcpu__start_all(vm) || api__start(vm, api_fd) ||
+	    seccomp__enter(SECCOMP_THREAD_MAIN))
 		status = VMM_ERR_INTERNAL;
 	else
 		status = main_loop(vm, vm->sig_fd);
@@ -210,7 +213,7 @@ int vmm__run(const struct vm_config *cfg)
 	if (!err)
 		err = arch__boot_read(cfg, &boot);
 	if (!err)
-		err = create_vm(&vm);
+		err = create_vm(&vm, boot);
 	if (!err)
 		err = arch__boot_load(&vm, boot);
 	arch__boot_free(boot);

@@ -7,6 +7,7 @@
 
 #include "vmm/commands.h"
 #include "vmm/json.h"
+#include "vmm/snapchain.h"
 #include "vmm/snapshot.h"
 #include "vmm/util.h"
 #include "vmm/vmstate.h"
@@ -32,9 +33,9 @@ static void print_regs(const struct snap_reader *r, unsigned nr_vcpus)
 	print_other_state(r);
 }
 
-static unsigned long long allocated_kib(const char *dir)
+static unsigned long long allocated_kib(const char *dir, bool incr)
 {
-	char *path = snap__memory_path(dir);
+	char *path = incr ? snap__memory_incr_path(dir) : snap__memory_path(dir);
 	struct stat st;
 	unsigned long long kib = 0;
 
@@ -69,7 +70,52 @@ static void print_devices(const struct saved_devices *d)
 		printf("rng: yes\n");
 }
 
-static void print_text(const struct snap_reader *r, const struct vm_saved_config *c)
+/* What the chain section says: the id, full or which increment, the pages held. */
+static void print_chain_text(const struct snap_chain *own, const struct snap_links *l)
+{
+	char hex[2 * SNAP_ID_BYTES + 1];
+
+	if (!own->pages) {
+		printf("id: none (an older vmm's snapshot: full)\n");
+		return;
+	}
+	snapchain__id_hex(own->id, hex);
+	printf("id: %s\n", hex);
+	if (!own->depth) {
+		printf("chain: full snapshot\n");
+		return;
+	}
+	printf("chain: increment %u, %llu of %llu pages\n", own->depth,
+	       (unsigned long long)own->nr_held, (unsigned long long)own->pages);
+	for (unsigned i = 1; l && i < l->nr; i++) {
+		snapchain__id_hex(l->link[i].chain.id, hex);
+		printf("  base %u: ", i);
+		fput_printable(l->link[i].dir, stdout);
+		printf(" (%s%.0u, id %s)\n", l->link[i].chain.depth ? "increment " : "full",
+		       l->link[i].chain.depth, hex);
+	}
+}
+
+static void print_chain_json(const struct snap_chain *own, const struct snap_links *l)
+{
+	char hex[2 * SNAP_ID_BYTES + 1];
+
+	if (!own->pages)
+		return;
+	snapchain__id_hex(own->id, hex);
+	printf("  \"id\": \"%s\",\n  \"depth\": %u,\n  \"held_pages\": %llu,\n  \"chain\": [",
+	       hex, own->depth, (unsigned long long)own->nr_held);
+	for (unsigned i = 1; l && i < l->nr; i++) {
+		snapchain__id_hex(l->link[i].chain.id, hex);
+		printf("%s{\"dir\": ", i > 1 ? ", " : "");
+		json__write_string(stdout, l->link[i].dir);
+		printf(", \"id\": \"%s\", \"depth\": %u}", hex, l->link[i].chain.depth);
+	}
+	printf("],\n");
+}
+
+static void print_text(const struct snap_reader *r, const struct vm_saved_config *c,
+		       const struct snap_chain *own, const struct snap_links *l)
 {
 	fputs("snapshot ", stdout);
 	fput_printable(r->dir, stdout);
@@ -79,8 +125,9 @@ static void print_text(const struct snap_reader *r, const struct vm_saved_config
 	arch__info_host(r, false);
 	arch__info_config(&c->arch, false);
 	printf("vcpus: %u\nmemory: %llu MiB (%llu KiB on disk)\nIPA size: %u bits\n",
-	       c->nr_vcpus, (unsigned long long)(c->ram_size >> 20), allocated_kib(r->dir),
-	       c->ipa_bits);
+	       c->nr_vcpus, (unsigned long long)(c->ram_size >> 20),
+	       allocated_kib(r->dir, own->depth), c->ipa_bits);
+	print_chain_text(own, l);
 	print_devices(&c->dev);
 	printf("sections:\n");
 	for (unsigned i = 0; i < r->nr_sections; i++) {
@@ -113,7 +160,8 @@ static void print_json_devices(const struct saved_devices *d)
 	printf("],\n");
 }
 
-static void print_json(const struct snap_reader *r, const struct vm_saved_config *c)
+static void print_json(const struct snap_reader *r, const struct vm_saved_config *c,
+		       const struct snap_chain *own, const struct snap_links *l)
 {
 	printf("{\n  \"format\": \"%u.%u\",\n  \"name\": ", r->major, r->minor);
 	json__write_string(stdout, c->name);
@@ -122,6 +170,7 @@ static void print_json(const struct snap_reader *r, const struct vm_saved_config
 	printf("  \"vcpus\": %u,\n  \"memory_bytes\": %llu,\n  \"ipa_bits\": %u,\n",
 	       c->nr_vcpus, (unsigned long long)c->ram_size, c->ipa_bits);
 	arch__info_host(r, true);
+	print_chain_json(own, l);
 	print_json_devices(&c->dev);
 	printf("  \"sections\": [");
 	for (unsigned i = 0; i < r->nr_sections; i++) {
@@ -154,8 +203,10 @@ int snapinfo__main(int argc, char **argv)
 	const char *dir;
 	struct vm_saved_config c;
 	struct snap_reader r;
+	struct snap_chain own = { 0 };
+	struct snap_links links;
 	char err[1024];
-	int first, ret;
+	int first, ret, chain;
 
 	ret = cmdline__parse(&commands__snapshot_info, argc, argv, info_option, &a, &first, err,
 			     sizeof(err));
@@ -175,7 +226,11 @@ int snapinfo__main(int argc, char **argv)
 	}
 	ret = vmstate__parse_config(&r, &c, err, sizeof(err));
 	if (!ret) {
-		char *memory = snap__memory_path(dir);
+		ret = snapchain__read(&r, c.ram_size, &own, err, sizeof(err));
+		ret = ret == 1 ? 0 : ret;
+	}
+	if (!ret) {
+		char *memory = own.depth ? snap__memory_incr_path(dir) : snap__memory_path(dir);
 
 		ret = memory ? vmstate__open_memory(memory, c.ram_size, err, sizeof(err)) :
 			       -VMM_ERR_INTERNAL;
@@ -187,15 +242,23 @@ int snapinfo__main(int argc, char **argv)
 	}
 	if (ret) {
 		pr_err("snapshot %s: %s", dir, err);
+		snapchain__free(&own);
 		snap__close(&r);
 		return -ret;
 	}
+	/* A broken chain is shown as far as this snapshot, then named. */
+	chain = a.regs ? 0 : snapchain__follow(&r, c.ram_size, &links, err, sizeof(err));
 	if (a.regs)
 		print_regs(&r, c.nr_vcpus);
 	else if (a.json)
-		print_json(&r, &c);
+		print_json(&r, &c, &own, chain ? NULL : &links);
 	else
-		print_text(&r, &c);
+		print_text(&r, &c, &own, chain ? NULL : &links);
+	if (chain)
+		pr_err("snapshot %s: %s", dir, err);
+	else if (!a.regs)
+		snapchain__free_links(&links);
+	snapchain__free(&own);
 	snap__close(&r);
-	return 0;
+	return -chain;
 }

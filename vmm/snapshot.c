@@ -41,6 +41,7 @@
 
 #define STATE_FILE		"state"
 #define MEMORY_FILE		"memory"
+#define MEMORY_INCR_FILE	"memory-incr"
 
 uint32_t snap__crc(const void *data, size_t n)
 {
@@ -76,6 +77,8 @@ static const struct {
 	{ SNAP_SEC_DEVICE, "device", SNAP_VER_DEVICE, 1 },
 	{ SNAP_SEC_MEMORY, "memory", SNAP_VER_MEMORY, 1 },
 	{ SNAP_SEC_DEVICES, "devices", SNAP_VER_DEVICES, 1 },
+	{ SNAP_SEC_CPU_PLAN, "cpu plan", SNAP_VER_CPU_PLAN, 1 },
+	{ SNAP_SEC_CHAIN, "chain", SNAP_VER_CHAIN, 1 },
 };
 
 static int known_index(uint32_t id)
@@ -335,23 +338,24 @@ static int pwrite_full(int fd, const uint8_t *p, size_t n, off_t off)
 	return 0;
 }
 
-int snap__write_memory(struct snap_writer *w, const void *ram, uint64_t size,
-		       struct memsave_stats *stats)
+int snap__write_memory_pages(struct snap_writer *w, const void *ram, uint64_t size,
+			     const uint64_t *held, struct memsave_stats *stats)
 {
+	const char *name = held ? MEMORY_INCR_FILE : MEMORY_FILE;
 	int fd, err;
 
 	if (w->tmp_fd < 0 || w->has_memory || size % SNAP_PAGE || (size && !ram) || size > INT64_MAX)
 		return -EINVAL;
-	fd = openat(w->tmp_fd, MEMORY_FILE, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	fd = openat(w->tmp_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	err = memsave__write(fd, ram, size, stats);
+	err = memsave__write_pages(fd, ram, size, held, stats);
 	if (!err && fsync(fd))
 		err = -errno;
 	if (close(fd) && !err)
 		err = -errno;
 	if (err)
-		unlinkat(w->tmp_fd, MEMORY_FILE, 0);
+		unlinkat(w->tmp_fd, name, 0);
 	else
 		w->has_memory = true;
 	return err;
@@ -378,6 +382,12 @@ bool snap__read_section_header(const uint8_t in[SNAP_SEC_HEADER_SIZE], struct sn
 	*len = get_le(in + 16, 8);
 	*payload_crc = (uint32_t)get_le(in + 24, 4);
 	return snap__crc(in, SEC_HEADER_CRC_LEN) == (uint32_t)get_le(in + 28, 4);
+}
+
+int snap__write_memory(struct snap_writer *w, const void *ram, uint64_t size,
+		       struct memsave_stats *stats)
+{
+	return snap__write_memory_pages(w, ram, size, NULL, stats);
 }
 
 void snap__state_header(uint8_t out[SNAP_HEADER_SIZE], unsigned nr_sections)
@@ -780,6 +790,15 @@ char *snap__memory_path(const char *dir)
 	char *path;
 
 	if (asprintf(&path, "%s/" MEMORY_FILE, dir) < 0)
+		return NULL;
+	return path;
+}
+
+char *snap__memory_incr_path(const char *dir)
+{
+	char *path;
+
+	if (asprintf(&path, "%s/" MEMORY_INCR_FILE, dir) < 0)
 		return NULL;
 	return path;
 }

@@ -14,11 +14,13 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "vmm/seccomp.h"
 #include "vmm/term.h"
 #include "vmm/util.h"
 
 #define ESCAPE_KEY	0x01	/* Ctrl-A */
 #define WRITER_POLL_MS	1000	/* the writer looks at the drop count this often */
+#define WRITER_STACK	(128 << 10)	/* see start_thread() */
 
 static struct termios saved;
 static bool raw_mode;
@@ -34,6 +36,7 @@ static struct {
 	uint64_t dropped;		/* bytes dropped because the ring was full */
 	bool drop_reported;
 	bool gone;			/* the output failed (EPIPE...): discard everything */
+	int writer_state;		/* 0 starting, 1 running, -1 could not start */
 	int fd;
 	unsigned generation;		/* bumped by term__output_to */
 } out = {
@@ -124,10 +127,19 @@ static void report_drops(void)
 static void *writer_thread(void *arg)
 {
 	sigset_t all;
+	int err;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	err = seccomp__enter(SECCOMP_THREAD_CONSOLE);
 	pthread_mutex_lock(&out.lock);
+	out.writer_state = err ? -1 : 1;
+	out.gone = out.gone || err;
+	pthread_cond_broadcast(&out.cond);	/* start_writer waits for this */
+	if (err) {
+		pthread_mutex_unlock(&out.lock);
+		return NULL;
+	}
 	for (;;) {
 		while (!out.len)
 			pthread_cond_wait(&out.cond, &out.lock);
@@ -141,19 +153,26 @@ static void *writer_thread(void *arg)
 static void start_writer(void)
 {
 	pthread_t t;
-	int err = pthread_create(&t, NULL, writer_thread, NULL);
+	int err = start_thread(&t, WRITER_STACK, writer_thread, NULL);
 
 	if (err) {
 		pr_err("console: cannot start the output thread: %s", strerror(err));
 		out.gone = true;
+		out.writer_state = -1;
 		return;
 	}
 	pthread_detach(t);
+	/* Until its seccomp filter is on: a thread it started later would inherit it. */
+	pthread_mutex_lock(&out.lock);
+	while (!out.writer_state)
+		pthread_cond_wait(&out.cond, &out.lock);
+	pthread_mutex_unlock(&out.lock);
 }
 
-void term__start(void)
+int term__start(void)
 {
 	pthread_once(&writer_once, start_writer);
+	return out.writer_state < 0 ? -VMM_ERR_INTERNAL : 0;
 }
 
 void term__write(const void *buf, size_t len)

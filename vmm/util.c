@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,4 +163,20 @@ void fput_printable(const char *s, FILE *f)
 		else
 			fputc(c, f);
 	}
+}
+
+int start_thread(pthread_t *t, size_t stack_bytes, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	int err = pthread_attr_init(&attr);
+
+	if (err)
+		return err;
+	if (stack_bytes < (size_t)PTHREAD_STACK_MIN)
+		stack_bytes = (size_t)PTHREAD_STACK_MIN;	/* 128 KiB on arm64 */
+	err = pthread_attr_setstacksize(&attr, stack_bytes);
+	if (!err)
+		err = pthread_create(t, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	return err;
 }

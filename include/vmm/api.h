@@ -5,6 +5,7 @@
  * The control socket (docs/api.md): a UNIX stream socket. A client sends
  * one request line and reads one reply line:
  *   pause | resume | stop | snapshot DIR | snapshot-stop DIR | status
+ *   | snapshot-base N BASE DIR | snapshot-base-stop N BASE DIR (N: BASE's bytes)
  *   -> "ok[ text]" or "error STATUS text" (STATUS as vmm's exit statuses)
  * The server runs on its own thread (api__start), so a slow or hostile
  * client never holds up the VM; docs/security.md says what it defends.
@@ -46,6 +47,14 @@ enum api_frame {
 };
 /* Looks at the len bytes of buf received so far (size at most). */
 enum api_frame api__frame(char *buf, size_t len, size_t size);
+
+/*
+ * Splits a "snapshot-base[-stop] N BASE DIR" request in place (BASE is the
+ * N bytes after N's space, so that it may hold spaces): 0, or -1 when
+ * malformed.
+ */
+int api__parse_snapshot_base(char *req, const char **base, const char **dir, bool *stop)
+	__must_check;
 
 /* addr for path; -VMM_ERR_INPUT, said on stderr, when the path is too long. */
 int api__make_addr(const char *path, struct sockaddr_un *addr) __must_check;

@@ -44,7 +44,7 @@ enum {	/* vmm restore */
 };
 enum { INFO_OPT_JSON = 0x100, INFO_OPT_REGS };	/* vmm snapshot-info */
 enum { CAPS_OPT_JSON = 0x100, CAPS_OPT_PLAN, CAPS_OPT_LABELS, CAPS_OPT_ACCEPT, CAPS_OPT_CHECK_PLAN };	/* vmm caps */
-enum { CLIENT_OPT_API_SOCKET = 0x100, CLIENT_OPT_STOP };	/* pause, resume, stop, snapshot */
+enum { CLIENT_OPT_API_SOCKET = 0x100, CLIENT_OPT_STOP, CLIENT_OPT_BASE };	/* pause, resume, stop, snapshot */
 enum {	/* vmm migrate (and --api-socket as the clients') */
 	MIGRATE_OPT_TO = 0x200, MIGRATE_OPT_MAX_DOWNTIME, MIGRATE_OPT_ABORT_ABOVE,
 	MIGRATE_OPT_ADVANCE_CLOCK, MIGRATE_OPT_AUTH_FILE,

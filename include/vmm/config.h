@@ -59,7 +59,7 @@ struct vm_config {
 	bool debug;
 	enum console_kind console;	/* where stdin goes: the PL011 or hvc0 */
 	bool rng;			/* --rng: a virtio entropy device */
-	enum seccomp_mode seccomp;	/* --seccomp: off (the default), kill or log */
+	enum seccomp_mode seccomp;	/* --seccomp: kill, log, off, or the build's default */
 	bool ksm;			/* --ksm: guest RAM may be merged by the host's KSM */
 	unsigned nr_disks, nr_nets;
 	struct disk_config disks[VMM_MAX_DISKS];

@@ -26,7 +26,7 @@ struct vm;
 struct guest_mem;
 
 #define DIRTY_PAGE_SHIFT	12
-#define DIRTY_PAGE_SIZE		(1ULL << DIRTY_PAGE_SHIFT)
+#define DIRTY_PAGE_SIZE		((uint64_t)1 << DIRTY_PAGE_SHIFT)
 
 /*
  * Starts dirty tracking of guest RAM: slot 0 re-registered with

@@ -25,5 +25,12 @@ struct memsave_stats {
  */
 int memsave__write(int fd, const void *ram, uint64_t size, struct memsave_stats *stats)
 	__must_check;
+/*
+ * The same for only the 4 KiB pages set in the bitmap held (bit i: the page
+ * at offset i * 4096; NULL: every page); the others are left holes and not
+ * read (an increment's memory file, vmm/snapchain.c).
+ */
+int memsave__write_pages(int fd, const void *ram, uint64_t size, const uint64_t *held,
+			 struct memsave_stats *stats) __must_check;
 
 #endif

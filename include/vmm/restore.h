@@ -12,6 +12,7 @@
 #include "vmm/compiler.h"
 #include "vmm/devcfg.h"
 #include "vmm/seccomp.h"
+#include "vmm/snapchain.h"
 #include "vmm/snapshot.h"
 #include "vmm/vmstate.h"
 
@@ -22,7 +23,8 @@ struct saved_vm {
 	struct snap_reader snap;
 	struct vm_saved_config cfg;
 	struct arch_saved_state arch;	/* the vcpus' and the GIC's */
-	char *memory_path;		/* NULL for a migrating VM */
+	struct snap_links links;	/* this snapshot, then its bases down to the full one */
+	char *memory_path;		/* the full snapshot's memory; NULL for a migrating VM */
 	int memory_fd;			/* -1 for a migrating VM */
 };
 

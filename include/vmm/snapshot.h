@@ -32,6 +32,8 @@ enum snap_section_id {
 	SNAP_SEC_DEVICE = 5,	/* one per device (instance = SNAP_DEVICE_KEY) */
 	SNAP_SEC_MEMORY = 6,	/* format 1.0 only: the memory size (read, not written) */
 	SNAP_SEC_DEVICES = 7,	/* the devices asked for: console, disks, nets, rng */
+	SNAP_SEC_CPU_PLAN = 8,	/* the --cpu-plan file the VM was started with (optional) */
+	SNAP_SEC_CHAIN = 9,	/* the snapshot's id; an increment's base and pages */
 };
 
 /*
@@ -47,6 +49,8 @@ enum snap_section_id {
 #define SNAP_VER_DEVICE		1
 #define SNAP_VER_MEMORY		1
 #define SNAP_VER_DEVICES	2	/* 2: the boot id, each disk's device and inode */
+#define SNAP_VER_CPU_PLAN	1
+#define SNAP_VER_CHAIN		1
 
 /*
  * Device section instances (format 1.1): the device type in the high 16
@@ -111,6 +115,13 @@ int snap__add(struct snap_writer *w, uint32_t id, uint32_t instance, uint32_t ve
  */
 int snap__write_memory(struct snap_writer *w, const void *ram, uint64_t size,
 		       struct memsave_stats *stats) __must_check;
+/*
+ * An increment's memory file instead (memory-incr): only the pages set in
+ * held (a 4 KiB-page bitmap) are written, zero ones as holes, the rest
+ * left holes too (the chain section says which pages it holds).
+ */
+int snap__write_memory_pages(struct snap_writer *w, const void *ram, uint64_t size,
+			     const uint64_t *held, struct memsave_stats *stats) __must_check;
 /* Writes state, fsyncs everything, renames into place. Frees w either way. */
 int snap__commit(struct snap_writer *w) __must_check;
 /* Removes the temporary directory and frees w. */
@@ -158,5 +169,7 @@ void snap__close(struct snap_reader *r);
 
 /* The path of the memory file of a snapshot directory (malloc'd). */
 char *snap__memory_path(const char *dir);
+/* The path of an increment's memory file (malloc'd). */
+char *snap__memory_incr_path(const char *dir);
 
 #endif

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmm/compiler.h"
+
 /*
  * The console on vmm's stdin and stdout. On a terminal, stdin is raw and
  * Ctrl-A x quits; with pipes, bytes pass through unchanged.
@@ -26,9 +28,11 @@ void term__restore(void);
 void term__write(const void *buf, size_t len);
 /*
  * Starts the writer thread now, rather than at the first write: a vcpu
- * thread under its seccomp filter may not create threads.
+ * thread under its seccomp filter may not create threads. Returns once the
+ * writer is under its own filter: 0, or -VMM_ERR_INTERNAL (said why) when
+ * it could not start or enter its filter; guest output is then discarded.
  */
-void term__start(void);
+int term__start(void) __must_check;
 /*
  * Waits until the queued output is written, giving up (and dropping the
  * rest) once stdout has taken nothing for idle_ms. Then reports, once,

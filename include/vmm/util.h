@@ -1,6 +1,7 @@
 #ifndef VMM_UTIL_H
 #define VMM_UTIL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -53,6 +54,15 @@ int read_fd(int fd, size_t max, uint8_t **buf, size_t *len) __must_check;
  * every other byte (control characters, escapes, UTF-8) as \xNN.
  */
 void fput_printable(const char *s, FILE *f);
+
+/*
+ * pthread_create with a stack of stack_bytes (under 2 MiB; at least
+ * PTHREAD_STACK_MIN) instead of glibc's 8 MiB default: on a host whose
+ * transparent huge pages are "always", the first touch of an 8 MiB stack
+ * is backed by a 2 MiB huge page, resident for the thread's life. Returns
+ * 0 or an errno value.
+ */
+int start_thread(pthread_t *t, size_t stack_bytes, void *(*fn)(void *), void *arg) __must_check;
 
 /* Milliseconds since vmm started (main's first call of it). */
 double vmm_uptime_ms(void);

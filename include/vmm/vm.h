@@ -80,8 +80,9 @@ void vcpu__resume_all(struct vm *vm);
  * Hooks each architecture provides (arm64/), in the order `vmm run` calls
  * them: vm__init_struct -> arch__vm_struct_init; arch__boot_read (before
  * any KVM call); kvm__open -> arch__host_probe; vm__create -> arch__vm_type;
- * arch__vm_init; each vcpu -> arch__vcpu_init; arch__vm_finish; devices;
- * arch__boot_load -> arch__set_boot_regs; at teardown, vm__destroy ->
+ * vm__setup_ram; arch__boot_start; arch__vm_init; each vcpu ->
+ * arch__vcpu_init; arch__vm_finish; devices; arch__boot_load ->
+ * arch__set_boot_regs; at teardown, vm__destroy ->
  * arch__vm_close.
  */
 void arch__vm_struct_init(struct vm *vm);		/* fds to -1 */
@@ -95,11 +96,13 @@ int arch__vcpu_init(struct vcpu *vcpu) __must_check;	/* vcpu features, vector le
 int arch__vm_finish(struct vm *vm) __must_check;	/* after all vcpus: irqchip init */
 void arch__vm_close(struct vm *vm);			/* closes the irqchip's fd */
 
-/* What boots: opened and checked first, read into the built VM's RAM later. */
+/* What boots: opened and checked first, read into the VM's RAM once it has some. */
 struct arch_boot;
 /* Opens the kernel and initrd cfg names, checks headers (bad files: -2); *out to free in any case. */
 int arch__boot_read(const struct vm_config *cfg, struct arch_boot **out) __must_check;
-/* Reads them straight into RAM, writes the device tree (devices__fdt), sets the boot vcpu. */
+/* Once RAM exists: starts reading them straight into it, on threads of their own. */
+int arch__boot_start(struct vm *vm, struct arch_boot *b) __must_check;
+/* Waits for them to be in RAM, writes the device tree (devices__fdt), sets the boot vcpu. */
 int arch__boot_load(struct vm *vm, struct arch_boot *b) __must_check;
 void arch__boot_free(struct arch_boot *b);
 int arch__set_boot_regs(struct vcpu *vcpu, uint64_t entry, uint64_t dtb) __must_check;

@@ -36,6 +36,12 @@ struct vm_saved_config {
 int vmstate__pause(struct vm *vm, char *out, size_t outlen);
 int vmstate__resume(struct vm *vm, char *out, size_t outlen);
 int vmstate__snapshot(struct vm *vm, const char *dir, bool stop, char *out, size_t outlen);
+/*
+ * The same, as an increment on base (NULL: a full snapshot): base must be
+ * the VM's latest snapshot (docs/snapshot.md, "Incremental snapshots").
+ */
+int vmstate__snapshot_on(struct vm *vm, const char *dir, const char *base, bool stop,
+			 char *out, size_t outlen);
 
 /*
  * Adds every section but memory (config, host, vcpus, GIC, devices) to w;

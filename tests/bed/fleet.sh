@@ -1,5 +1,5 @@
 # profiles: max@6.12:1 sve-big:1 neoverse-n1@6.12:2 max@6.12:3 sve-big:3
-# timeout: 60
+# timeout: 300
 # A CPU plan across unlike hosts (docs/caps.md, "Planning the CPU"): each
 # phase-1 host leaves its `vmm caps --json` in /xfer; neoverse-n1 plans
 # with them. Expected from the CPU models, not from vmm: neoverse-n1 has
@@ -8,7 +8,11 @@
 # a conflict, named. On 6.12, KVM's mask leaves out ID_AA64PFR0_EL1.RAS
 # (max has RAS v1p1, neoverse-n1 v1), so max is named too. In phase 3,
 # max and sve-big check the plan files live (caps --check-plan): each host
-# refuses (3) exactly the plans that name it.
+# refuses (3) exactly the plans that name it. On max, `run --cpu-plan`
+# refuses the plan of max and neoverse-n1 the same way (exit 3, one line,
+# RAS named: 6.12 cannot write ID_AA64PFR0_EL1.RAS nor ID_AA64MMFR2_EL1.IDS,
+# docs/caps.md), and runs the plan that accepts both: a Linux guest sees
+# what both CPUs share, no sve or sve2, lrcpc and asimddp kept.
 x=/xfer/fleet
 mkdir -p $x
 case "$(uname -r)" in 6.1.*) kernel=6.1 ;; *) kernel=6.12 ;; esac
@@ -31,7 +35,19 @@ if [ "$PHASE" = 3 ]; then
 	max)
 		check_plan $x/plan.json 3
 		expect_line ": CPU plan: ID_AA64PFR0_EL1.RAS is 0x1 in the plan, 0x2 on this host: and this host's kernel cannot write it\$" check-plan.json
-		check_plan $x/accepted.json 0 ;;
+		check_plan $x/accepted.json 0
+		run_vmm run-plan run --cpu-plan $x/plan.json --pmu -k "$GUESTS/hello.img"
+		expect_rc 3 run-plan
+		expect_line "^vmm: --cpu-plan $x/plan.json: CPU plan: ID_AA64PFR0_EL1.RAS is 0x1 in the plan, 0x2 on this host: and this host's kernel cannot write it\$" run-plan
+		[ "$(wc -l < run-plan)" = 1 ] || { cat run-plan; fail "run-plan: not one line"; }
+		VMM_TIMEOUT=150 linux_guest accepted-guest cpu-plan --cpu-plan $x/accepted.json --pmu
+		expect_rc 0 accepted-guest
+		expect_guest cpuinfo_sve 0 accepted-guest
+		expect_guest cpuinfo_sve2 0 accepted-guest
+		expect_guest cpuinfo_lrcpc 1 accepted-guest
+		expect_guest cpuinfo_asimddp 1 accepted-guest
+		expect_guest hwcap_sve 0 accepted-guest
+		expect_guest hwcap_sve2 0 accepted-guest ;;
 	sve-big)
 		check_plan $x/plan-61.json 3
 		expect_line ": and this host's kernel cannot write it\$" check-plan-61.json ;;
@@ -60,6 +76,7 @@ expect_line "^CPU features: .* lrcpc" plan
 expect_line "^CPU features: .* asimddp" plan
 grep -q '^CPU features: .* sve' plan && fail "plan: sve among the CPU features"
 expect_line "^conflict: $max: ID_AA64PFR0_EL1.RAS is 0x2, the plan needs 0x1, and its kernel cannot write it\$" plan
+expect_line "^conflict: $max: ID_AA64MMFR2_EL1.IDS is 0x1, the plan needs 0x0, and its kernel cannot write it\$" plan
 grep -q "^conflict: $max: ID_AA64ISAR0_EL1.SHA3" plan && fail "plan: max's 6.12 cannot lower SHA3?"
 grep -q "^conflict: $me:" plan && fail "plan: neoverse-n1 has a conflict, but it has the least of everything"
 

@@ -164,3 +164,68 @@ migrate_vm() {
 migrate_figure() {
 	sed -n "s/.* $1 \([0-9.]*\) .*/\1/p; s/.*, \([0-9.]*\) MB $1.*/\1/p" "$2" | tail -n 1
 }
+
+# ---- Pair tests (a "# pair: PROFILE_A PROFILE_B" line; docs/testing.md) ----
+# Each host runs host_a or host_b of the test, with PAIR_ROLE (a or b),
+# PAIR_ADDR and PAIR_PEER (10.9.0.1 and 10.9.0.2 on the link between them)
+# and PAIR_DIR (a directory both hosts see, fresh for each attempt) set.
+
+# pair_mark NAME [VALUE]: tells the other host that this one has reached
+# NAME, with an optional one-line VALUE for pair_get.
+pair_mark() {
+	printf '%s\n' "${2:-}" > "$PAIR_DIR/$1.$PAIR_ROLE.tmp" &&
+		mv "$PAIR_DIR/$1.$PAIR_ROLE.tmp" "$PAIR_DIR/$1.$PAIR_ROLE" ||
+		fail "cannot write the pair mark $1"
+}
+
+# pair_wait NAME [SECONDS]: waits until the other host has reached NAME;
+# fails at once when the other host's test has ended without it, or after
+# SECONDS (60).
+pair_wait() {
+	_i=0
+	while [ "$_i" -lt "$((${2:-60} * 5))" ]; do
+		[ -f "$PAIR_DIR/$1.$PAIR_PEER_ROLE" ] && return 0
+		[ -f "$PAIR_DIR/rc.$PAIR_PEER_ROLE" ] &&
+			fail "host $PAIR_PEER_ROLE's test ended (status $(cat "$PAIR_DIR/rc.$PAIR_PEER_ROLE")) before '$1'"
+		usleep 200000
+		_i=$((_i + 1))
+	done
+	fail "host $PAIR_PEER_ROLE did not reach '$1' within ${2:-60}s"
+}
+
+# pair_get NAME: the VALUE the other host gave with pair_mark NAME.
+pair_get() {
+	cat "$PAIR_DIR/$1.$PAIR_PEER_ROLE"
+}
+
+# The bytes this host has received and sent on the pair's link.
+pair_rx_bytes() {
+	cat "/sys/class/net/$PAIR_IF/statistics/rx_bytes"
+}
+pair_tx_bytes() {
+	cat "/sys/class/net/$PAIR_IF/statistics/tx_bytes"
+}
+
+# pair_auth FILE: a shared secret for migration over tcp (--auth-file), the
+# same in FILE (mode 0600) on both hosts: host a makes it, host b takes it.
+pair_auth() {
+	if [ "$PAIR_ROLE" = a ]; then
+		_secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+		pair_mark auth "$_secret"
+	else
+		pair_wait auth
+		_secret=$(pair_get auth)
+	fi
+	(umask 077 && printf '%s\n' "$_secret" > "$1") || fail "cannot write $1"
+}
+
+# wait_listening PORT [SECONDS]: waits until something on this host listens
+# on tcp PORT (start_receiver only sleeps a second for a tcp address).
+wait_listening() {
+	_i=0
+	while ! netstat -ltn 2>/dev/null | grep -q ":$1 "; do
+		[ "$_i" -lt "$((${2:-30} * 5))" ] || fail "nothing listens on tcp port $1 after ${2:-30}s"
+		usleep 200000
+		_i=$((_i + 1))
+	done
+}

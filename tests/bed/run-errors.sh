@@ -20,6 +20,13 @@ run_vmm missing-initrd run -k "$GUESTS/hello.img" -i /no/such/initrd
 expect_rc 2 missing-initrd
 expect_line "initrd /no/such/initrd" missing-initrd
 
+# A gzip Image that ends early: its header is good, so the stream is found
+# short only while it is read into guest RAM, on a loader thread.
+gzip -c "$GUESTS/hello.img" | head -c 300 > short.gz
+run_vmm short-gzip run -k short.gz -m 64
+expect_rc 2 short-gzip
+expect_line "kernel short.gz: truncated gzip stream" short-gzip
+
 run_vmm usage run -k "$GUESTS/hello.img" --cpus zero
 expect_rc 2 usage
 
@@ -37,7 +44,7 @@ run_vmm small run -k "$KERNEL" -m 4
 expect_rc 2 small
 expect_line "too small" small
 
-for f in bad-kernel empty-kernel missing-kernel missing-initrd usage ipa52 huge small; do
+for f in bad-kernel empty-kernel missing-kernel missing-initrd short-gzip usage ipa52 huge small; do
 	[ "$(wc -l < $f)" = 1 ] || { cat $f; fail "$f: not one line"; }
 done
 

@@ -4,8 +4,9 @@
 # and lists, built into seccomp-probe: a call outside a kind's list kills
 # the process with SIGSYS under kill, is logged by the kernel and allowed
 # under log, and nothing happens under off. A running vmm has a filter on
-# every thread, and no-new-privs, unless --seccomp=off; a Linux guest with
-# virtio devices runs under --seccomp=log without a single logged call.
+# every thread (each named after its kind), and no-new-privs, by default
+# (kill) and unless --seccomp=off; a Linux guest with virtio devices runs
+# under --seccomp=log without a single logged call.
 # Guest RAM is MADV_MERGEABLE only with --ksm.
 
 # audit lines for seccomp since the last call: "COMM SYSCALL CODE" each
@@ -18,19 +19,22 @@ new_seccomp_lines() {
 }
 new_seccomp_lines > /dev/null
 # socket is 198 on arm64; no kind allows it
-for kind in main vcpu io api; do
+for kind in main vcpu io api console; do
 	seccomp-probe kill $kind > probe-kill-$kind 2>&1
 	rc=$?
 	[ $rc = 159 ] || fail "kill $kind: status $rc, want 159 (SIGSYS)"
 	grep -q survived probe-kill-$kind && fail "kill $kind: the probe went on after socket()"
 	new_seccomp_lines > lines-kill-$kind
-	grep -q "^seccomp-probe 198 0x80000000$" lines-kill-$kind ||
+	# the probe's thread takes its kind's name (vmm-vcpu...), as vmm's do
+	comm=vmm-$kind
+	[ $kind = main ] && comm=seccomp-probe
+	grep -q "^$comm 198 0x80000000$" lines-kill-$kind ||
 		fail "kill $kind: no audit line for socket killing the process"
 done
 seccomp-probe log vcpu > probe-log 2>&1 || fail "log: status $?, want 0"
 expect_line "probe: survived" probe-log
 new_seccomp_lines > lines-log
-grep -q "^seccomp-probe 198 0x7ffc0000$" lines-log || fail "log: socket was not logged"
+grep -q "^vmm-vcpu 198 0x7ffc0000$" lines-log || fail "log: socket was not logged"
 seccomp-probe off vcpu > probe-off 2>&1 || fail "off: status $?, want 0"
 expect_line "probe: survived" probe-off
 new_seccomp_lines > lines-off
@@ -58,21 +62,29 @@ start_linux() {	# OUT ARGS...: a ticking Linux guest with a disk, rng and consol
 		--api-socket /tmp/seccomp.sock "$@"
 	wait_for $_o "guest: tick=2" 90
 }
-for mode in kill off; do
-	start_linux run-$mode.out --seccomp=$mode
+# No --seccomp: kill, the default.
+for mode in default off; do
+	if [ $mode = default ]; then
+		start_linux run-$mode.out
+	else
+		start_linux run-$mode.out --seccomp=$mode
+	fi
 	thread_states $VMM_PID > threads-$mode
 	nthreads=$(ls /proc/$VMM_PID/task | wc -l)
-	# the main thread, the vcpu, the disk's and the rng's I/O threads at least
-	[ "$nthreads" -ge 4 ] || fail "$mode: $nthreads threads, want 4 or more"
-	# Under kill, every thread but the control socket's and the console
-	# writer's (they start unfiltered: docs/security.md) is filtered.
-	if [ $mode = kill ]; then
-		want="NoNewPrivs:1 Seccomp:2" filtered=$((nthreads - 2))
+	cat /proc/$VMM_PID/task/*/comm | sort | uniq -c > comms-$mode
+	# the main thread, the vcpu, the disk's and the rng's I/O threads, the
+	# control socket's and the console writer: each named after its kind
+	[ "$nthreads" -ge 6 ] || fail "$mode: $nthreads threads, want 6 or more"
+	for comm in vmm vmm-vcpu vmm-io vmm-api vmm-console; do
+		grep -q " $comm$" comms-$mode || fail "$mode: no thread $comm: $(cat comms-$mode)"
+	done
+	if [ $mode = default ]; then
+		want="NoNewPrivs:1 Seccomp:2"
 	else
-		want="NoNewPrivs:0 Seccomp:0" filtered=$nthreads
+		want="NoNewPrivs:0 Seccomp:0"
 	fi
-	grep -q "^ *$filtered $want *$" threads-$mode ||
-		fail "$mode: not $filtered of $nthreads threads have $want: $(cat threads-$mode)"
+	grep -q "^ *$nthreads $want *$" threads-$mode ||
+		fail "$mode: not all $nthreads threads have $want: $(cat threads-$mode)"
 	grep -q "^VmFlags:.* mg" /proc/$VMM_PID/smaps && fail "$mode: guest RAM is mergeable without --ksm"
 	kill -TERM $VMM_PID
 	wait_vmm
@@ -95,6 +107,6 @@ wait_vmm
 cp /tmp/seccomp-run-log.out .
 [ "$RC" = 0 ] || fail "log: vmm exited with $RC"
 new_seccomp_lines > lines-vmm-log
-grep -q '^vmm ' lines-vmm-log && fail "log: vmm made calls outside its lists: $(sort -u lines-vmm-log | tr '\n' ';')"
+grep -q '^vmm' lines-vmm-log && fail "log: vmm made calls outside its lists: $(sort -u lines-vmm-log | tr '\n' ';')"
 rm -rf /tmp/seccomp-snap /tmp/disk.img
 exit 0

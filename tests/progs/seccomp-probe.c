@@ -1,6 +1,6 @@
 /*
  * seccomp-probe MODE KIND: enters vmm's seccomp filter for a kind of thread
- * (main, vcpu, io, api) in MODE (kill, log, off), as vmm's threads do
+ * (main, vcpu, io, api, console) in MODE (kill, log, off), as vmm's threads do
  * (vmm/seccomp.c), then makes a call no kind allows (socket) and one every
  * kind allows (write). Prints "probe: survived" and exits 0 unless the
  * filter killed it (tests/bed/seccomp.sh expects SIGSYS with kill).
@@ -30,7 +30,7 @@ int main(int argc, char **argv)
 	int fd;
 
 	if (kind < 0 || seccomp__parse_mode(argv[1], &mode, err, sizeof(err))) {
-		fprintf(stderr, "usage: seccomp-probe kill|log|off main|vcpu|io|api\n");
+		fprintf(stderr, "usage: seccomp-probe kill|log|off main|vcpu|io|api|console\n");
 		return 2;
 	}
 	if (seccomp__prepare(mode) || seccomp__enter((enum seccomp_thread)kind))

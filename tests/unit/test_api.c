@@ -53,6 +53,20 @@ int vmstate__snapshot(struct vm *vm, const char *dir, bool stop, char *out, size
 	return 0;
 }
 
+static char last_base[256], last_dir[256];
+static bool last_stop;
+
+int vmstate__snapshot_on(struct vm *vm, const char *dir, const char *base, bool stop,
+			 char *out, size_t outlen)
+{
+	nr_snapshot++;
+	snprintf(last_base, sizeof(last_base), "%s", base);
+	snprintf(last_dir, sizeof(last_dir), "%s", dir);
+	last_stop = stop;
+	snprintf(out, outlen, "saved %s", dir);
+	return 0;
+}
+
 void vm__request_stop(struct vm *vm, int status)
 {
 	nr_stop++;
@@ -137,6 +151,59 @@ static void ask(const char *req, char *line, size_t size)
 	send_bytes(fd, req, strlen(req));
 	read_reply(fd, line, size, 5000);
 	close(fd);
+}
+
+/* ---- snapshot-base: BASE's length first, so both paths may hold spaces ---- */
+
+static int split(const char *req, const char **base, const char **dir, bool *stop)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s", req);
+	return api__parse_snapshot_base(buf, base, dir, stop);
+}
+
+static void test_parse_snapshot_base(void **state)
+{
+	const char *base, *dir;
+	bool stop;
+
+	assert_int_equal(split("snapshot-base 6 /s/a b /s/c d", &base, &dir, &stop), 0);
+	assert_string_equal(base, "/s/a b");
+	assert_string_equal(dir, "/s/c d");
+	assert_false(stop);
+	assert_int_equal(split("snapshot-base-stop 2 /a /b", &base, &dir, &stop), 0);
+	assert_string_equal(base, "/a");
+	assert_string_equal(dir, "/b");
+	assert_true(stop);
+	assert_int_equal(split("snapshot-base 3 /a  /b", &base, &dir, &stop), 0);
+	assert_string_equal(base, "/a ");	/* the length decides, not the spaces */
+	assert_string_equal(dir, "/b");
+	/* malformed: no length, a zero or leading-zero length, too long, no DIR, no space */
+	assert_int_equal(split("snapshot-base /a /b", &base, &dir, &stop), -1);
+	assert_int_equal(split("snapshot-base 0 /a /b", &base, &dir, &stop), -1);
+	assert_int_equal(split("snapshot-base 02 /a /b", &base, &dir, &stop), -1);
+	assert_int_equal(split("snapshot-base 9 /a /b", &base, &dir, &stop), -1);
+	assert_int_equal(split("snapshot-base 5 /a /b", &base, &dir, &stop), -1);
+	assert_int_equal(split("snapshot-base 2 /a ", &base, &dir, &stop), -1);
+	assert_int_equal(split("snapshot-base 2 /a/b", &base, &dir, &stop), -1);
+	assert_int_equal(split("snapshot-base 2x /a /b", &base, &dir, &stop), -1);
+	assert_int_equal(split("snapshot-base 99999999999999999999 /a /b", &base, &dir, &stop),
+			 -1);
+}
+
+static void test_snapshot_base_request(void **state)
+{
+	char line[256];
+
+	ask("snapshot-base 6 /s/a b /s/c\n", line, sizeof(line));
+	assert_string_equal(line, "ok saved /s/c");
+	assert_string_equal(last_base, "/s/a b");
+	assert_string_equal(last_dir, "/s/c");
+	assert_false(last_stop);
+	ask("snapshot-base 6 /s/a\n", line, sizeof(line));
+	assert_int_equal(strncmp(line, "error 2 bad request", 19), 0);
+	assert_int_equal(nr_snapshot, 1);
 }
 
 /* ---- framing ---- */
@@ -354,6 +421,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_frame),
+		cmocka_unit_test(test_parse_snapshot_base),
+		cmocka_unit_test_setup_teardown(test_snapshot_base_request, start_server, stop_server),
 		cmocka_unit_test_setup_teardown(test_socket_mode_0600, start_server, stop_server),
 		cmocka_unit_test_setup_teardown(test_requests, start_server, stop_server),
 		cmocka_unit_test_setup_teardown(test_overlong_line_refused_not_run, start_server, stop_server),

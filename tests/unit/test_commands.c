@@ -296,7 +296,8 @@ static void test_help_layout(void **state)
 	}
 	free(text);
 	help_text(&commands__snapshot, &text);
-	assert_true(!strncmp(text, "usage: vmm snapshot --api-socket PATH -o DIR [--stop]\n", 54));
+	assert_true(!strncmp(text, "usage: vmm snapshot --api-socket PATH -o DIR [--stop] "
+			     "[--base PREV]\n", 68));
 	free(text);
 	help_text(&commands__run, &text);
 	assert_non_null(strstr(text, "\n  -k, --kernel FILE      the kernel Image (required)\n"));

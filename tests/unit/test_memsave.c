@@ -238,6 +238,43 @@ static void test_private_file_mapping(void **state)
 	munmap(ram, n * PAGE);
 }
 
+/*
+ * A booted VM's RAM with its kernel Image mapped copy-on-write into it: the
+ * Image's pages the guest never touched are not populated, yet they hold
+ * the file's data and must be saved; the anonymous RAM around it is still
+ * skipped where never populated.
+ */
+static void test_file_mapped_into_anonymous(void **state)
+{
+	struct fixture *f = *state;
+	const size_t n = 24, at = 4, nonzero[] = { 1, 4 + 2, 4 + 3, 4 + 9, 20 };
+	uint8_t *ram = map_anon(n * PAGE), *src = map_source(f, 16, false);
+	struct memsave_stats st;
+	char *path;
+	int fd;
+
+	if (!have_pagemap())
+		skip();
+	munmap(src, 16 * PAGE);
+	assert_true(asprintf(&path, "%s/source", f->dir) > 0);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	free(path);
+	assert_true(mmap(ram + at * PAGE, 16 * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_FIXED, fd, 0) != MAP_FAILED);
+	close(fd);
+	fill_page(ram, 1);
+	fill_page(ram, 20);
+	fill_page(ram, at + 9);		/* a hole of the file, written */
+	assert_int_equal(memsave__write(f->out, ram, n * PAGE, &st), 0);
+	assert_true(st.pagemap);
+	assert_false(resident(ram, 22));	/* anonymous, never populated: not read */
+	assert_int_equal(ram[(at + 2) * PAGE], 0x3c);
+	assert_int_equal(ram[(at + 3) * PAGE], 0x4d);
+	check_file(f->out, ram, n * PAGE, nonzero, ARRAY_SIZE(nonzero));
+	munmap(ram, n * PAGE);
+}
+
 /* A mapped file that cannot be found again: every page is read, all correct. */
 static void test_deleted_file_mapping(void **state)
 {
@@ -304,6 +341,7 @@ int main(void)
 		T(test_run_across_batches),
 		T(test_private_file_mapping),
 		T(test_deleted_file_mapping),
+		T(test_file_mapped_into_anonymous),
 		T(test_unaligned_buffer),
 		T(test_bad_arguments),
 	};

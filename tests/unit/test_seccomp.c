@@ -10,7 +10,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -42,13 +44,15 @@ static void test_every_filter_builds(void **state)
 	assert_int_equal(seccomp__prepare(SECCOMP_KILL), 0);
 	assert_int_equal(seccomp__prepare(SECCOMP_LOG), 0);
 	assert_int_equal(seccomp__prepare(SECCOMP_OFF), 0);
+	assert_int_equal(seccomp__prepare(SECCOMP_DEFAULT), 0);
 	assert_string_equal(seccomp__thread_name(SECCOMP_THREAD_VCPU), "vcpu");
 	assert_string_equal(seccomp__thread_name(SECCOMP_THREAD_API), "api");
+	assert_string_equal(seccomp__thread_name(SECCOMP_THREAD_CONSOLE), "console");
 }
 
 enum probe {
 	PROBE_FORBIDDEN, PROBE_ALLOWED, PROBE_OTHER_IOCTL, PROBE_CLONE3, PROBE_EXEC_MAP,
-	PROBE_OTHER_PID,
+	PROBE_OTHER_PID, PROBE_FILTERED,
 };
 
 /*
@@ -85,6 +89,9 @@ static int in_child(enum seccomp_mode mode, enum seccomp_thread kind, enum probe
 			break;
 		case PROBE_OTHER_PID:	/* pid 1's thread 1, signal 0: harmless if let through */
 			syscall(SYS_tgkill, 1, 1, 0);
+			break;
+		case PROBE_FILTERED:	/* outside every list: only in log mode */
+			r = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2 ? 0 : -1;
 			break;
 		}
 		/* exit_group itself: ASan's _exit makes calls of its own first */
@@ -129,6 +136,40 @@ static void test_log_and_off_modes(void **state)
 	expect_exit0(in_child(SECCOMP_LOG, SECCOMP_THREAD_VCPU, PROBE_FORBIDDEN));
 	expect_exit0(in_child(SECCOMP_LOG, SECCOMP_THREAD_IO, PROBE_CLONE3));
 	expect_exit0(in_child(SECCOMP_OFF, SECCOMP_THREAD_VCPU, PROBE_FORBIDDEN));
+	expect_exit0(in_child(SECCOMP_LOG, SECCOMP_THREAD_API, PROBE_FILTERED));
+}
+
+/* This test is built with log as the default (the Makefile): a filter that logs. */
+static void test_default_mode(void **state)
+{
+	expect_exit0(in_child(SECCOMP_DEFAULT, SECCOMP_THREAD_API, PROBE_FILTERED));
+	expect_exit0(in_child(SECCOMP_DEFAULT, SECCOMP_THREAD_API, PROBE_FORBIDDEN));
+}
+
+/* Each kind but main names its thread: ps -T and the kernel's audit lines show it. */
+static void test_thread_names(void **state)
+{
+	static const struct { enum seccomp_thread kind; const char *comm; } want[] = {
+		{ SECCOMP_THREAD_VCPU, "vmm-vcpu" }, { SECCOMP_THREAD_IO, "vmm-io" },
+		{ SECCOMP_THREAD_API, "vmm-api" }, { SECCOMP_THREAD_CONSOLE, "vmm-console" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		pid_t pid = fork();
+		int status;
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			char comm[16] = "";
+
+			if (seccomp__prepare(SECCOMP_OFF) || seccomp__enter(want[i].kind) ||
+			    prctl(PR_GET_NAME, comm, 0, 0, 0))
+				_exit(90);
+			_exit(strcmp(comm, want[i].comm) ? 91 : 0);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		expect_exit0(status);
+	}
 }
 
 int main(void)
@@ -138,6 +179,8 @@ int main(void)
 		cmocka_unit_test(test_every_filter_builds),
 		cmocka_unit_test(test_kill_mode),
 		cmocka_unit_test(test_log_and_off_modes),
+		cmocka_unit_test(test_thread_names),
+		cmocka_unit_test(test_default_mode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

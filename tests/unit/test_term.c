@@ -5,7 +5,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 
 #include "unit.h"
 #include "vmm/term.h"
+#include "vmm/util.h"
 
 static int pipe_fds[2];
 
@@ -138,6 +141,42 @@ static void test_closed_output_discards(void **state)
 	assert_int_equal(term__dropped(), 0);
 }
 
+/* The running thread's stack size, as its attributes give it. */
+static void *own_stack_size(void *arg)
+{
+	pthread_attr_t attr;
+
+	assert_int_equal(pthread_getattr_np(pthread_self(), &attr), 0);
+	assert_int_equal(pthread_attr_getstacksize(&attr, arg), 0);
+	pthread_attr_destroy(&attr);
+	return NULL;
+}
+
+static size_t stack_of_started_thread(size_t asked)
+{
+	size_t got = 0;
+	pthread_t t;
+
+	assert_int_equal(start_thread(&t, asked, own_stack_size, &got), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	return got;
+}
+
+/*
+ * The writer's and the other long-lived threads' stacks are what they ask
+ * (never below the minimum), far under the 2 MiB a huge page would take.
+ */
+static void test_start_thread_small_stack(void **state)
+{
+	size_t got;
+
+	(void)state;
+	got = stack_of_started_thread(256 << 10);
+	assert_true(got >= (256 << 10) && got < (2 << 20));
+	got = stack_of_started_thread(1);	/* raised to the minimum */
+	assert_true(got >= (size_t)PTHREAD_STACK_MIN && got < (2 << 20));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +184,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_output_flows_again_after_a_stall, setup_pipe, close_pipe),
 		cmocka_unit_test_setup_teardown(test_flush_gives_up_on_a_stalled_output, setup_pipe, close_pipe),
 		cmocka_unit_test_setup_teardown(test_closed_output_discards, setup_pipe, close_pipe),
+		cmocka_unit_test(test_start_thread_small_stack),
 	};
 
 	return cmocka_run_group_tests_name("term", tests, NULL, NULL);

@@ -24,6 +24,7 @@ struct arch_saved_state {
 	unsigned nr_vcpus;
 	struct vcpu_state *vcpus;	/* nr_vcpus of them (arm64/vcpu-state.h) */
 	const struct snap_section *gic;	/* points into the reader */
+	const struct snap_section *cpu_plan; /* the plan file's text; NULL: none */
 };
 
 #endif

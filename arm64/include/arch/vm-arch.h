@@ -2,6 +2,7 @@
 #define VMM_ARCH_VM_ARCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arm64/sve.h"
@@ -19,6 +20,9 @@ struct vm_arch {
 	bool time_frozen;		/* paused: the guest's counter stands still */
 	uint64_t frozen_counter;	/* the virtual counter when it was frozen */
 	struct cpu_plan *cpu_plan;	/* --cpu-plan, loaded and checked; NULL: none */
+	/* The plan file's text (a snapshot keeps it; a restore carries it on); NULL: none */
+	char *cpu_plan_text;
+	size_t cpu_plan_len;
 };
 
 #endif

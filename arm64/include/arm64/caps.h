@@ -35,6 +35,11 @@ struct host_caps {
 
 /* Probes this host through /dev/kvm. Returns 0, or -2/-3/-1 after printing why. */
 int caps__probe(struct host_caps *caps) __must_check;
+/*
+ * KVM_ARM_GET_REG_WRITABLE_MASKS of VM vm_fd into mask (the feature ID
+ * range, IDREG_IDX order); false, and mask all zero, on a kernel without it.
+ */
+bool caps__writable_masks(int kvm_fd, int vm_fd, uint64_t mask[IDREG_COUNT]);
 
 /* The human report and the JSON object of docs/caps.md. */
 void caps__print(FILE *f, const struct host_caps *caps);

@@ -30,6 +30,8 @@
 
 /* The same register as a KVM_{GET,SET}_ONE_REG id (KVM_REG_ARM64 | SIZE_U64 | SYSREG). */
 uint64_t idregs__reg_id(unsigned idx);
+/* The index of a KVM_{GET,SET}_ONE_REG id in the range, or -1. */
+int idregs__index(uint64_t id);
 
 #define CPU_CCSIDR_MAX		32	/* KVM_REG_ARM_DEMUX CCSIDR values, one per CSSELR */
 #define CPU_REG_LIST_MAX	2048	/* ids kept from KVM_GET_REG_LIST */
@@ -113,6 +115,14 @@ static inline unsigned idregs__field_get(const struct idreg_field *f, uint64_t r
  */
 int idregs__compare(const struct idreg_field *f, unsigned a, unsigned b);
 const char *idregs__rule_name(enum idreg_rule rule);
+/*
+ * Why register idx cannot go from have to want, given its writable bits:
+ * the first field that differs and is not writable (*is_writable false),
+ * else the first that differs (writable, so KVM refused the value: more
+ * than this host has). False when no field differs.
+ */
+bool idregs__blocking_field(unsigned idx, uint64_t want, uint64_t have, uint64_t writable,
+			    struct idreg_field *f, bool *is_writable);
 
 /* The name of a KVM_ARM_VCPU_INIT feature bit ("sve"), or NULL. */
 const char *idregs__vcpu_feature_name(unsigned bit);
@@ -213,5 +223,13 @@ int cpuplan__load(const char *path, struct cpu_plan *plan, char *err, size_t err
 	__must_check;
 int cpuplan__parse(const char *text, size_t len, struct cpu_plan *plan,
 		   char *err, size_t errlen) __must_check;
+/*
+ * cpuplan__load() that also keeps the file's text (malloc'd, len bytes,
+ * not NUL-terminated) in *text: a snapshot stores the plan as given.
+ */
+int cpuplan__load_text(const char *path, struct cpu_plan *plan, char **text, size_t *len,
+		       char *err, size_t errlen) __must_check;
+/* The plan's registers as a CPU description, to name its features (idregs__feature). */
+void cpuplan__as_desc(const struct cpu_plan *plan, struct cpu_desc *d);
 
 #endif
