@@ -76,6 +76,9 @@ static int restore_queue(struct virtio_dev *dev, struct virtio_queue *q, struct 
 		return bad(dev, why);
 	if (q->vq.ready != ready)
 		return bad(dev, "queue ready flag");
+	/* the device's own limit, which setup enforces, not only the ring format's */
+	if (q->vq.ready && q->vq.num > dev->ops->queue_max)
+		return bad(dev, "queue size (above the device's maximum)");
 	return 0;
 }
 

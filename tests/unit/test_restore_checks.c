@@ -1,6 +1,7 @@
 /*
  * Checks restore makes of device state from a snapshot (untrusted input):
- * a virtio device's driver features must be a subset of its host features;
+ * a virtio device's driver features must be a subset of its host features,
+ * and a ready queue no larger than the device allows;
  * a PL031 offset must be one a guest can set (a crafted INT64_MAX was a
  * signed overflow on every read); and snapshot-info writes names from the
  * snapshot without raw control characters.
@@ -99,6 +100,55 @@ static void test_driver_features_subset(void **state)
 	free(vm.ram);
 }
 
+/* ---- virtio: a ready queue no larger than the device allows ---- */
+
+/* The same device with a larger queue limit, to save a queue test_ops never accepts. */
+static const struct virtio_dev_ops test_ops_big_queues = {
+	.name = "virtio-test",
+	.device_id = 42,
+	.nr_queues = 1,
+	.queue_max = 64,
+	.features = 1ULL << 3 | 1ULL << 7,
+	.config_size = 4,
+};
+
+static int restore_queue_of(struct vm *vm, uint32_t num)
+{
+	struct virtio_dev *src = virtio__alloc(vm, &test_ops_big_queues, NULL);
+	struct virtio_dev *dst = virtio__alloc(vm, &test_ops, NULL);
+	struct virtio_queue *q = &src->queues[0];
+	struct preader r;
+	struct pbuf b;
+	int ret;
+
+	q->num = num;
+	q->desc = vm->ram_base;
+	q->driver = vm->ram_base + 0x1000;
+	q->device = vm->ram_base + 0x2000;
+	assert_int_equal(vq__setup(&q->vq, num, q->desc, q->driver, q->device, 0), 0);
+	dst->wake_fd = eventfd(0, EFD_NONBLOCK);
+	pbuf__init(&b);
+	virtio__save_state(src, &b);
+	assert_false(b.failed);
+	preader__init(&r, b.data, b.len);
+	ret = virtio__restore_state(dst, &r);
+	close(dst->wake_fd);
+	free(src);
+	free(dst);
+	pbuf__free(&b);
+	return ret;
+}
+
+static void test_queue_size_limit(void **state)
+{
+	struct vm vm = { .ram_size = 1 << 20, .ram_base = 1 << 30 };
+
+	vm.ram = calloc(1, vm.ram_size);
+	assert_int_equal(restore_queue_of(&vm, 16), 0);		/* test_ops' queue_max */
+	assert_int_equal(restore_queue_of(&vm, 32), -VMM_ERR_INPUT);	/* a valid ring, too big here */
+	free(vm.ram);
+}
+
 /* ---- PL031 ---- */
 
 static int pl031_restore_offset(int64_t offset)
@@ -168,6 +218,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_driver_features_subset),
+		cmocka_unit_test(test_queue_size_limit),
 		cmocka_unit_test(test_pl031_offset),
 		cmocka_unit_test(test_printable),
 	};
