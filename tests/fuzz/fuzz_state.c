@@ -19,6 +19,7 @@
 
 #include "vmm/snapshot.h"
 #include "vmm/util.h"
+#include "fix-crcs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -53,27 +54,6 @@ static void check(const uint8_t *data, size_t size)
 		    strchr(err, '\n')))
 		abort();
 	snap__close(&r);
-}
-
-/* Makes the CRCs of the header and of each section it can find right. */
-static void fix_crcs(uint8_t *p, size_t size)
-{
-	size_t off = 32;
-
-	if (size < 32)
-		return;
-	put_le(p + 28, crc32(0, p, 28), 4);
-	while (size - off >= 32) {
-		uint64_t len = get_le(p + off + 16, 8);
-		size_t left = size - off - 32;
-
-		if (len <= left)
-			put_le(p + off + 24, crc32(0, p + off + 32, len), 4);
-		put_le(p + off + 28, crc32(0, p + off, 24), 4);
-		if (len > left || (len + 7) / 8 * 8 > left)
-			break;
-		off += 32 + (len + 7) / 8 * 8;
-	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
