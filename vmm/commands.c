@@ -65,6 +65,16 @@ const struct cmd_spec commands__run = {
 
 /* ---- vmm restore, vmm snapshot-info ---- */
 
+/* What a restored or received VM runs with, as `vmm run` (both commands' last rows). */
+static const struct cmd_option restored_vm_options[] = {
+	{ "debug", 0, NULL, "log more on stderr", RESTORE_OPT_DEBUG, false },
+	{ "seccomp", 0, "kill|log|off", "seccomp filters per thread, as vmm run has them",
+	  RESTORE_OPT_SECCOMP, false },
+	{ "ksm", 0, NULL, "let the host's KSM merge guest memory pages, as vmm run",
+	  RESTORE_OPT_KSM, false },
+	{ NULL },
+};
+
 static const struct cmd_option restore_options[] = {
 	{ "api-socket", 0, "PATH", "listen for control requests, as vmm run does",
 	  RESTORE_OPT_API_SOCKET, false },
@@ -80,11 +90,6 @@ static const struct cmd_option restore_options[] = {
 	  "file, reached without a symlink (docs/snapshot.md)", 'd', false },
 	{ "net", 'n', "tap=NAME", "the taps of the snapshot's network devices, in its\n"
 	  "order (repeatable: all or none)", 'n', false },
-	{ "debug", 0, NULL, "log more on stderr", RESTORE_OPT_DEBUG, false },
-	{ "seccomp", 0, "kill|log|off", "seccomp filters per thread, as vmm run has them",
-	  RESTORE_OPT_SECCOMP, false },
-	{ "ksm", 0, NULL, "let the host's KSM merge guest memory pages, as vmm run",
-	  RESTORE_OPT_KSM, false },
 	{ NULL },
 };
 
@@ -94,7 +99,7 @@ const struct cmd_spec commands__restore = {
 	"Restores the VM saved in DIR by 'vmm snapshot'. First it checks the\n"
 	"snapshot (format, CRCs) and that this host can give exactly what it needs\n"
 	"(IPA size, the VL set, vcpus, GIC, ID registers), before creating anything.\n",
-	.tables = { restore_options },
+	.tables = { restore_options, restored_vm_options },
 	.operand = "DIR", .min_operands = 1, .max_operands = 1,
 	.notes =
 	"Exit status: as vmm run; 2 a missing or corrupt snapshot (the section is\n"
@@ -290,11 +295,6 @@ static const struct cmd_option receive_options[] = {
 	  "'vmm restore -d'); without -d, the source's paths (shared storage)", 'd', false },
 	{ "net", 'n', "tap=NAME", "the taps of the VM's network devices, in its order",
 	  'n', false },
-	{ "debug", 0, NULL, "log more on stderr", RESTORE_OPT_DEBUG, false },
-	{ "seccomp", 0, "kill|log|off", "seccomp filters per thread, as vmm run has them",
-	  RESTORE_OPT_SECCOMP, false },
-	{ "ksm", 0, NULL, "let the host's KSM merge guest memory pages, as vmm run",
-	  RESTORE_OPT_KSM, false },
 	{ NULL },
 };
 
@@ -304,7 +304,7 @@ const struct cmd_spec commands__receive = {
 	"Waits for one VM sent by 'vmm migrate', checks that this host can give it\n"
 	"(the checks of 'vmm restore --check') before taking its memory, then runs\n"
 	"it as 'vmm restore' would (docs/migration.md).\n",
-	.tables = { receive_options },
+	.tables = { receive_options, restored_vm_options },
 	.notes =
 	"Exit status: as vmm run once the VM runs; 3 this host cannot give the VM\n"
 	"(refused in the check, nothing created); 2 bad input, or a corrupted or\n"
