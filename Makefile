@@ -44,7 +44,7 @@ VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/arm64-obj/%.o) $(BUILD)/arm64-obj/exec/init-
 VMM_LIBS := -static -lfdt -lz -laio -lseccomp -lpthread
 
 # ---- freestanding test guests (arm64 Images) ----
-GUESTS      := hello sve-vl sve-state sve-state-short sve-state-broken virtio-bad flood idle memdirty memtouch memtouch-idle
+GUESTS      := hello sve-vl sve-state sve-state-short sve-state-broken virtio-bad virtio-far-ring flood idle memdirty memtouch memtouch-idle
 GUEST_LIB   := guest/start.S guest/lib.c guest/sve.S
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib \
 	-mgeneral-regs-only -mstrict-align -fno-pic -fno-pie -fno-stack-protector \
@@ -218,6 +218,12 @@ $(BUILD)/guest-obj/guest/memtouch-idle.o: guest/memtouch.c
 	$(quiet) CC $@
 	$(Q)mkdir -p $(@D)
 	$(Q)$(ARM_CC) $(GUEST_CFLAGS) -DIDLE_AFTER_FILL -c -o $@ $<
+
+# guest/virtio-bad.c also builds virtio-far-ring: its descriptor table 32 MiB into RAM.
+$(BUILD)/guest-obj/guest/virtio-far-ring.o: guest/virtio-bad.c
+	$(quiet) CC $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(ARM_CC) $(GUEST_CFLAGS) -DFAR_DESC=0x2000000UL -c -o $@ $<
 
 linux-progs: $(LINUX_PROGS:%=$(BUILD)/linux/%) $(BUILD)/linux/seccomp-probe
 # tests/bed/seccomp.sh's probe: vmm's own filters, on the test-bed host

@@ -7,6 +7,13 @@
  *
  * The MMU is off, so every access here is Device memory and in order; the
  * barriers before a notification are what a driver with caches needs.
+ *
+ * Built a second way, virtio-far-ring (FAR_DESC): a well-behaved driver
+ * whose descriptor table lies FAR_DESC bytes into RAM (run it with -m 64),
+ * written once; then it offers the same buffer round after round, forever,
+ * and reports ready=1 after the first. After a restore only the device's
+ * I/O thread reads that table again: tests/bed/snapshot-hostile.sh
+ * truncates the memory file below it to make that thread fault.
  */
 #include "guest.h"
 
@@ -45,7 +52,11 @@
 
 struct desc { u64 addr; u32 len; unsigned short flags, next; };
 
+#ifdef FAR_DESC
+static struct desc *const desc = (struct desc *)(0x80000000UL + FAR_DESC);	/* RAM_BASE + */
+#else
 static struct desc desc[QSIZE] __attribute__((aligned(4096)));
+#endif
 static volatile unsigned short avail[3 + QSIZE] __attribute__((aligned(4096)));
 static volatile u32 used[2 + 2 * QSIZE] __attribute__((aligned(4096)));
 static volatile unsigned char buf[64] __attribute__((aligned(64)));
@@ -85,6 +96,7 @@ static u32 setup(void)
 	return REG(STATUS);
 }
 
+#ifndef FAR_DESC
 /* Offers the chain at head 0 and tells the device. */
 static void offer(void)
 {
@@ -149,3 +161,26 @@ int main(u64 dtb)
 	report("nonzero", nonzero > sizeof(buf) / 2);
 	return 0;
 }
+#else
+/* Offers head 0 as the idx-th buffer and waits (unbounded) until it is used. */
+static void round_trip(unsigned short idx)
+{
+	avail[2 + (unsigned short)(idx - 1) % QSIZE] = 0;
+	barrier();
+	avail[1] = idx;
+	barrier();
+	REG(QUEUE_NOTIFY) = 0;
+	while ((unsigned short)(used[0] >> 16) != idx)
+		;
+}
+
+int main(u64 dtb)
+{
+	setup();
+	desc[0] = (struct desc){ (u64)buf, sizeof(buf), F_WRITE, 0 };
+	round_trip(1);
+	report("ready", 1);
+	for (unsigned short idx = 2;; idx++)
+		round_trip(idx);
+}
+#endif

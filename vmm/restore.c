@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmm/commands.h"
@@ -42,18 +43,25 @@ struct restore_args {
  * KVM_RUN fail with EFAULT (vmstate__memory_lost), vmm's own raise SIGBUS
  * (on_sigbus): either ends the VM with one line naming the file, status 1.
  * The file itself is left as it is.
+ *
+ * SIGBUS comes on whichever thread touched the lost page (a device's I/O
+ * thread, the control socket's during a snapshot), and only the main
+ * thread's seccomp filter allows the way out (the terminal's ioctl, the
+ * socket's unlinkat): another thread writes the line and hands the rest to
+ * the main thread with a SIGBUS of its own (tgkill, allowed everywhere).
  */
 static struct {
 	const char *path;
 	int fd;
 	uint8_t *ram;
 	uint64_t size;
+	pid_t main_tid;			/* the thread that ends the VM */
 	const char *api_socket;		/* removed on the way out of on_sigbus */
 	char msg[PATH_MAX + 128];	/* on_sigbus's line, made in advance */
 	size_t msg_len;
 	bool have_tio;			/* the terminal as it was before raw mode */
 	struct termios tio;
-	atomic_bool reported;
+	atomic_bool reported;		/* one line, whichever way the loss shows */
 } mapped = { .fd = -1 };
 
 bool vmstate__memory_lost(void)
@@ -69,17 +77,9 @@ bool vmstate__memory_lost(void)
 	return true;
 }
 
-/* Only async-signal-safe calls: the line was formatted when the file was mapped. */
-static void on_sigbus(int sig, siginfo_t *si, void *uctx)
+/* On the main thread, from on_sigbus: the terminal, the socket, status 1. */
+static void end_on_lost_page(void)
 {
-	uint8_t *addr = si->si_addr;
-
-	if (!mapped.ram || addr < mapped.ram || addr >= mapped.ram + mapped.size) {
-		signal(SIGBUS, SIG_DFL);	/* not ours: the fault recurs and kills */
-		return;
-	}
-	if (write(STDERR_FILENO, mapped.msg, mapped.msg_len) < 0)
-		(void)0;	/* nothing better to do in a signal handler */
 	/* Not term__restore(): it may wait for a lock the faulting thread holds. */
 	if (mapped.have_tio)
 		tcsetattr(STDIN_FILENO, TCSANOW, &mapped.tio);
@@ -88,6 +88,29 @@ static void on_sigbus(int sig, siginfo_t *si, void *uctx)
 	_exit(VMM_ERR_INTERNAL);
 }
 
+/* Only async-signal-safe calls: the line was formatted when the file was mapped. */
+static void on_sigbus(int sig, siginfo_t *si, void *uctx)
+{
+	const struct timespec second = { .tv_sec = 1 };
+	uint8_t *addr = si->si_addr;
+
+	if (si->si_code == SI_TKILL && si->si_pid == getpid() && mapped.ram)
+		end_on_lost_page();	/* handed over by the thread that faulted */
+	if (!mapped.ram || addr < mapped.ram || addr >= mapped.ram + mapped.size) {
+		signal(SIGBUS, SIG_DFL);	/* not ours: the fault recurs and kills */
+		return;
+	}
+	if (!atomic_exchange(&mapped.reported, true) &&
+	    write(STDERR_FILENO, mapped.msg, mapped.msg_len) < 0)
+		(void)0;	/* nothing better to do in a signal handler */
+	if (gettid() == mapped.main_tid)
+		end_on_lost_page();
+	tgkill(getpid(), mapped.main_tid, SIGBUS);
+	for (;;)	/* returning would fault again; the main thread ends vmm */
+		nanosleep(&second, NULL);
+}
+
+/* On the main thread, which on_sigbus hands the VM's end to. */
 static void watch_mapped_memory(const char *path, int fd, uint8_t *ram, uint64_t size)
 {
 	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
@@ -97,6 +120,7 @@ static void watch_mapped_memory(const char *path, int fd, uint8_t *ram, uint64_t
 	mapped.fd = fd;
 	mapped.ram = ram;
 	mapped.size = size;
+	mapped.main_tid = gettid();
 	n = snprintf(mapped.msg, sizeof(mapped.msg), "vmm: memory %s: a page of it is gone (the "
 		     "file was truncated under the running VM); stopping it\n", path);
 	mapped.msg_len = n > 0 && (size_t)n < sizeof(mapped.msg) ? (size_t)n : 0;

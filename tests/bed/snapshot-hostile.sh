@@ -10,7 +10,8 @@
 # path and why; the files are not changed, and a reader of the FIFO shows
 # that nobody opened it. `restore -d` names the backing and works; a wrong
 # -d is refused. Last, the memory file of a restored VM is truncated under
-# it: vmm stops with status 1 and one line naming the file.
+# it (the guest, the control socket or a device thread touches a lost
+# page): vmm stops with status 1 and one line naming the file.
 dir=/tmp/hostile
 d=$dir/disks img=$dir/disks/a.img snap=$dir/snap api=/tmp/hostile.sock
 rm -rf $dir; mkdir -p $d
@@ -116,31 +117,60 @@ expect_report sve_ok 1 named
 [ "$(dd if=$dir/copy.img bs=8 count=1 2>/dev/null)" = "vmm disk" ] || fail "copy.img lost its data"
 
 # The memory file truncated under a restored VM: the guest's next access
-# makes KVM_RUN fail (EFAULT); vmm's own (a snapshot) raise SIGBUS.
+# makes KVM_RUN fail (EFAULT); vmm's own raise SIGBUS on the thread that
+# touched the lost page, which hands the way out to the main thread (its
+# seccomp filter has the terminal's ioctl and unlinkat). The control
+# socket's thread reads all of RAM for a snapshot; virtio-far-ring's device
+# I/O thread reads its descriptor table, 32 MiB into RAM, at every round
+# (the file cut to 16 MiB). Those two run at a terminal (ptyrun): its mode
+# comes back.
 rm -rf $snap; rm $img; cp $dir/copy.img $img
 start_vmm /tmp/h1.out run --testdev -m 64 --api-socket $api -k "$GUESTS/sve-state.img"
 wait_for /tmp/h1.out "testdev: ready=1"
 "$VMM" snapshot --api-socket $api -o $snap --stop > snap1.out 2>&1 ||
 	{ cat snap1.out; fail "snapshot failed"; }
 wait_vmm
-cp -r $snap $snap.2
-for how in guest vmm; do
-	s=$snap; [ $how = vmm ] && s=$snap.2
-	start_vmm /tmp/t-$how.out restore $s --paused --api-socket $api
+cp -r $snap $snap.vmm
+start_vmm /tmp/h2.out run --testdev --rng -m 64 --api-socket $api \
+	-k "$GUESTS/virtio-far-ring.img"
+wait_for /tmp/h2.out "testdev: ready=1"
+"$VMM" snapshot --api-socket $api -o $snap.io --stop > snap2.out 2>&1 ||
+	{ cat snap2.out; fail "snapshot failed"; }
+wait_vmm
+
+# truncate_under HOW DIR: once the restored VM listens, cuts its memory
+# file and has the thread HOW names touch a page that is gone.
+truncate_under() {
 	for i in $(seq 30); do [ -S $api ] && break; sleep 1; done
-	truncate -s 4096 $s/memory
+	case $1 in
+	guest) truncate -s 4096 $2/memory
+	       "$VMM" resume --api-socket $api > /dev/null 2>&1 ;;
+	vmm) truncate -s 4096 $2/memory
+	     "$VMM" snapshot --api-socket $api -o $dir/never > /dev/null 2>&1 ;;
+	io) truncate -s 16M $2/memory ;;
+	esac
+}
+for how in guest vmm io; do
+	s=$snap paused=--paused cut=4096
+	[ $how = guest ] || s=$snap.$how
+	[ $how = io ] && paused= cut=16777216
 	if [ $how = guest ]; then
-		"$VMM" resume --api-socket $api > /dev/null 2>&1
+		start_vmm /tmp/t-$how.out restore $s --paused --api-socket $api
+		truncate_under $how $s
+		wait_vmm
+		cp /tmp/t-$how.out truncated-$how
+		expect_rc 1 truncated-$how
 	else
-		"$VMM" snapshot --api-socket $api -o $dir/never > /dev/null 2>&1
+		truncate_under $how $s &
+		ptyrun "" "" "truncated under the running VM" -- \
+			"$VMM" restore $s $paused --api-socket $api > truncated-$how 2>&1
+		wait $!
+		expect_line "ptyrun: status=1 restored=yes" truncated-$how
 	fi
-	wait_vmm
-	cp /tmp/t-$how.out truncated-$how
-	expect_rc 1 truncated-$how
 	expect_line "memory $s/memory: .*truncated under the running VM" truncated-$how
-	[ "$(grep -c "^vmm: memory" truncated-$how)" = 1 ] ||
+	[ "$(tr -d '\r' < truncated-$how | grep -c "^vmm: memory")" = 1 ] ||
 		{ cat truncated-$how; fail "truncated-$how: not one line"; }
-	[ "$(stat -c %s $s/memory)" = 4096 ] || fail "the memory file changed"
+	[ "$(stat -c %s $s/memory)" = $cut ] || fail "the memory file changed"
 	[ -S $api ] && fail "$how: the socket was left behind"
 done
 rm -rf $dir
