@@ -283,7 +283,7 @@ $(BUILD)/guest/exec-job-%.cpio: $(EXEC_PACK) $(BUILD)/exec/bytes Makefile
 # Unit tests: native, under ASan and UBSan.
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/%)
 define unit_rule
-$(BUILD)/unit/$(1): tests/unit/$(1).c $$($(1)_SRCS) $$(wildcard tests/unit/*.h)
+$(BUILD)/unit/$(1): tests/unit/$(1).c $$($(1)_SRCS) $$(wildcard tests/unit/*.h tests/*.h)
 	$$(quiet) CC $$@
 	$$(Q)mkdir -p $$(@D)
 	$$(Q)$$(HOST_CC) $$(CPPFLAGS) -Itests/unit $$(HOST_CFLAGS) -o $$@ tests/unit/$(1).c $$($(1)_SRCS) $$(UNIT_LIBS)

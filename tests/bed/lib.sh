@@ -111,6 +111,13 @@ start_vmm() {
 	VMM_PID=$!
 }
 
+# start_guest OUT ARGS...: start_vmm OUT ARGS (a test guest run with
+# --testdev), then waits until the guest reports ready=1.
+start_guest() {
+	start_vmm "$@"
+	wait_for "$1" "testdev: ready=1"
+}
+
 # wait_vmm: waits for the background vmm; its exit status goes to RC.
 wait_vmm() {
 	wait "$VMM_PID"

@@ -21,9 +21,24 @@ rm -f $api $disk $other /tmp/mig.sock
 dd if=/dev/zero of=$disk bs=1M count=1 2>/dev/null
 dd if=/dev/zero of=$other bs=1M count=2 2>/dev/null
 
+# finished_there SRC DST NAME KEY: after a move, the source vmm (its output
+# /tmp/SRC.out, copied as SRC.out) exited 0 before its guest reported KEY,
+# and the destination (/tmp/DST.out, copied as NAME.out) exited 0 with
+# KEY=1 from the guest.
+finished_there() {
+	wait_vmm
+	cp /tmp/$1.out $1.out
+	[ "$RC" = 0 ] || fail "the source vmm exited $RC after the move, want 0"
+	grep -q "$4" $1.out && fail "the guest finished on the source, before the move"
+	VMM_PID=$RECV_PID
+	wait_receiver
+	cp /tmp/$2.out $3.out
+	[ "$RECV_RC" = 0 ] || { tail $3.out; fail "the destination exited $RECV_RC, want 0"; }
+	expect_report $4 1 $3.out
+}
+
 # ---- refused in the check: nothing sent but the state, the VM runs on ----
-start_vmm /tmp/src1.out run --testdev -c 2 -m 64 --api-socket $api -d $disk -k "$GUESTS/sve-state.img"
-wait_for /tmp/src1.out "testdev: ready=1"
+start_guest /tmp/src1.out run --testdev -c 2 -m 64 --api-socket $api -d $disk -k "$GUESTS/sve-state.img"
 start_receiver /tmp/dst1.out $addr -d $other
 migrate_vm refused.out $api $addr
 expect_rc 3 refused.out
@@ -47,15 +62,7 @@ for _i in $(seq 50); do [ -S $dapi ] && break; sleep 0.1; done
 sleep 2
 "$VMM" resume --api-socket $dapi > /dev/null || fail "resume on the destination failed"
 expect_line "^migrated to $addr: total [0-9]* ms, downtime [0-9]* ms, [0-9.]* MB sent" moved.out
-wait_vmm
-cp /tmp/src1.out src1.out
-[ "$RC" = 0 ] || fail "the source vmm exited $RC after the move, want 0"
-grep -q "sve_ok" src1.out && fail "the guest finished on the source, before the move"
-VMM_PID=$RECV_PID
-wait_receiver
-cp /tmp/dst2.out dst-moved.out
-[ "$RECV_RC" = 0 ] || { tail dst-moved.out; fail "the destination exited $RECV_RC, want 0"; }
-expect_report sve_ok 1 dst-moved.out
+finished_there src1 dst2 dst-moved sve_ok
 # vcpu 1 kept the smallest length, vcpu 0 the largest: both intact
 expect_report sve_ok1 1 dst-moved.out
 expect_report vl1 128 dst-moved.out
@@ -70,8 +77,7 @@ echo "sve-state: downtime ${downtime} ms, largest counter step ${gap} us"
 rm -f $disk $other
 
 # ---- the destination killed in the middle: the VM runs on here ----
-start_vmm /tmp/src3.out run --testdev -m 64 --seccomp=kill --api-socket $api -k "$GUESTS/memdirty.img"
-wait_for /tmp/src3.out "testdev: ready=1"
+start_guest /tmp/src3.out run --testdev -m 64 --seccomp=kill --api-socket $api -k "$GUESTS/memdirty.img"
 start_receiver /tmp/dst3.out $addr --debug
 "$VMM" migrate --api-socket $api --to $addr --max-downtime 0 > killed.out 2>&1 &
 mpid=$!
@@ -102,15 +108,7 @@ start_receiver /tmp/dst4.out $addr --debug --seccomp=kill
 migrate_vm dirty.out $api $addr --advance-clock
 expect_rc 0 dirty.out
 cat dirty.out
-wait_vmm
-cp /tmp/src3.out src3.out
-[ "$RC" = 0 ] || fail "the source vmm exited $RC after the move, want 0"
-grep -q "mem_ok" src3.out && fail "the guest finished on the source, before the move"
-VMM_PID=$RECV_PID
-wait_receiver
-cp /tmp/dst4.out dst-dirty.out
-[ "$RECV_RC" = 0 ] || { tail dst-dirty.out; fail "the destination exited $RECV_RC, want 0"; }
-expect_report mem_ok 1 dst-dirty.out
+finished_there src3 dst4 dst-dirty mem_ok
 downtime=$(sed -n 's/.*downtime \([0-9]*\) ms.*/\1/p' dirty.out)
 gap=$(report gap_us dst-dirty.out)
 echo "memdirty: downtime ${downtime} ms, largest counter step ${gap} us (--advance-clock)"
@@ -118,8 +116,7 @@ echo "memdirty: downtime ${downtime} ms, largest counter step ${gap} us (--advan
 [ "$gap" -ge $((downtime * 800)) ] || fail "the counter moved ${gap} us across a ${downtime} ms move with --advance-clock"
 
 # ---- scripts/vm-migrate goes live: receive there, migrate here ----
-start_vmm /tmp/src5.out run --testdev -m 64 --api-socket $api -k "$GUESTS/sve-state.img"
-wait_for /tmp/src5.out "testdev: ready=1"
+start_guest /tmp/src5.out run --testdev -m 64 --api-socket $api -k "$GUESTS/sve-state.img"
 VMM_TIMEOUT=90 run_vmm script.out "$SCRIPTS/vm-migrate" $api $addr
 expect_rc 0 script.out
 expect_line "^migrated to $addr: total" script.out

@@ -125,15 +125,13 @@ expect_report sve_ok 1 named
 # (the file cut to 16 MiB). Those two run at a terminal (ptyrun): its mode
 # comes back.
 rm -rf $snap; rm $img; cp $dir/copy.img $img
-start_vmm /tmp/h1.out run --testdev -m 64 --api-socket $api -k "$GUESTS/sve-state.img"
-wait_for /tmp/h1.out "testdev: ready=1"
+start_guest /tmp/h1.out run --testdev -m 64 --api-socket $api -k "$GUESTS/sve-state.img"
 "$VMM" snapshot --api-socket $api -o $snap --stop > snap1.out 2>&1 ||
 	{ cat snap1.out; fail "snapshot failed"; }
 wait_vmm
 cp -r $snap $snap.vmm
-start_vmm /tmp/h2.out run --testdev --rng -m 64 --api-socket $api \
+start_guest /tmp/h2.out run --testdev --rng -m 64 --api-socket $api \
 	-k "$GUESTS/virtio-far-ring.img"
-wait_for /tmp/h2.out "testdev: ready=1"
 "$VMM" snapshot --api-socket $api -o $snap.io --stop > snap2.out 2>&1 ||
 	{ cat snap2.out; fail "snapshot failed"; }
 wait_vmm

@@ -23,27 +23,12 @@
 #include "vmm/snapshot.h"
 #include "vmm/util.h"
 #include "fix-crcs.h"
+#include "../membuf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define RAM_BASE	0x80000000ULL
 #define RAM_SIZE	(16 * 4096ULL)
-
-struct membuf {
-	const uint8_t *p;
-	size_t len, pos;
-};
-
-static int mem_read(void *ctx, void *buf, size_t n)
-{
-	struct membuf *m = ctx;
-
-	if (n > m->len - m->pos)
-		return -1;
-	memcpy(buf, m->p + m->pos, n);
-	m->pos += n;
-	return 0;
-}
 
 static void parse_batch(struct mig_dest *d)
 {

@@ -200,6 +200,26 @@ static void desc_at(struct fx *f, uint64_t table, unsigned i, uint64_t addr, uin
 	put(f, d + 14, next, 2);
 }
 
+/* Offers head 0 as the ring's first entry and pops it into c (8 elements). */
+static void offer_and_pop(struct fx *f, struct virtqueue *vq, struct vq_chain *c,
+			  struct vq_elem *elem, enum vq_expect expect)
+{
+	put(f, AVAIL + 4, 0, 2);
+	put(f, AVAIL + 2, 1, 2);
+	vq__chain_init(c, elem, 8);
+	assert_int_equal(vq__pop(vq, c, expect), 1);
+}
+
+/* A queue with no features whose head 0 is one writable page, PG(30), popped. */
+static void pop_writable_page(struct fx *f, struct virtqueue *vq, struct vq_chain *c,
+			      struct vq_elem *elem)
+{
+	vq__init(vq, &f->mem);
+	assert_int_equal(vq__setup(vq, NUM, DESC, AVAIL, USED, 0), 0);
+	desc_at(f, DESC, 0, PG(30), 4096, VRING_DESC_F_WRITE, 0);
+	offer_and_pop(f, vq, c, elem, VQ_IN);
+}
+
 static void push_marks_writable_buffers(void **state)
 {
 	struct fx *f = *state;
@@ -216,10 +236,7 @@ static void push_marks_writable_buffers(void **state)
 	desc_at(f, DESC, 2, TABLE, 32, VRING_DESC_F_INDIRECT, 0);
 	desc_at(f, TABLE, 0, PG(50) + 10, 1, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
 	desc_at(f, TABLE, 1, PG(60), 4096 + 1, VRING_DESC_F_WRITE, 0);
-	put(f, AVAIL + 4, 0, 2);
-	put(f, AVAIL + 2, 1, 2);
-	vq__chain_init(&c, elem, 8);
-	assert_int_equal(vq__pop(&vq, &c, VQ_ANY), 1);
+	offer_and_pop(f, &vq, &c, elem, VQ_ANY);
 	assert_int_equal(take(f), 0);		/* popping writes nothing */
 	assert_int_equal(vq__push(&vq, c.head, 5), 0);
 	take(f);
@@ -240,13 +257,7 @@ static void push_marks_nothing_when_off(void **state)
 	struct vq_elem elem[8];
 	struct vq_chain c;
 
-	vq__init(&vq, &f->mem);
-	assert_int_equal(vq__setup(&vq, NUM, DESC, AVAIL, USED, 0), 0);
-	desc_at(f, DESC, 0, PG(30), 4096, VRING_DESC_F_WRITE, 0);
-	put(f, AVAIL + 4, 0, 2);
-	put(f, AVAIL + 2, 1, 2);
-	vq__chain_init(&c, elem, 8);
-	assert_int_equal(vq__pop(&vq, &c, VQ_IN), 1);
+	pop_writable_page(f, &vq, &c, elem);
 	dirty_log__set_marking(f->log, false);
 	assert_int_equal(vq__push(&vq, c.head, 5), 0);
 	dirty_log__set_marking(f->log, true);
@@ -261,13 +272,7 @@ static void push_survives_a_rewritten_loop(void **state)
 	struct vq_elem elem[8];
 	struct vq_chain c;
 
-	vq__init(&vq, &f->mem);
-	assert_int_equal(vq__setup(&vq, NUM, DESC, AVAIL, USED, 0), 0);
-	desc_at(f, DESC, 0, PG(30), 4096, VRING_DESC_F_WRITE, 0);
-	put(f, AVAIL + 4, 0, 2);
-	put(f, AVAIL + 2, 1, 2);
-	vq__chain_init(&c, elem, 8);
-	assert_int_equal(vq__pop(&vq, &c, VQ_IN), 1);
+	pop_writable_page(f, &vq, &c, elem);
 	desc_at(f, DESC, 0, PG(30), 4096, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 0);
 	assert_int_equal(vq__push(&vq, c.head, 5), 0);
 	take(f);

@@ -21,6 +21,7 @@
 #include "vmm/migrate.h"
 #include "vmm/vm.h"
 #include "vmm/vmstate.h"
+#include "../membuf.h"
 
 /* The control socket's server is linked for its listen helpers; its requests are not run. */
 int vmstate__pause(struct vm *vm, char *out, size_t outlen) { return 1; }
@@ -114,22 +115,6 @@ static void test_hmac_rfc4231(void **state)
 }
 
 /* ---- the stream over a buffer ---- */
-
-struct membuf {
-	const uint8_t *p;
-	size_t len, pos;
-};
-
-static int mem_read(void *ctx, void *buf, size_t n)
-{
-	struct membuf *m = ctx;
-
-	if (n > m->len - m->pos)
-		return -1;
-	memcpy(buf, m->p + m->pos, n);
-	m->pos += n;
-	return 0;
-}
 
 #define RAM_BASE 0x80000000ULL
 #define RAM_SIZE (16 * 4096ULL)

@@ -55,24 +55,32 @@ static void saved_with(struct virtio_dev *dev, uint64_t drv, struct pbuf *b)
 	put_le(b->data + off, drv, 8);
 }
 
-static int restore_with(struct vm *vm, uint64_t drv, uint64_t *got)
+/* Restores the saved state b into a new test_ops device, then frees b. */
+static int restore_saved(struct vm *vm, struct pbuf *b, uint64_t *driver_features)
 {
-	struct virtio_dev *src = virtio__alloc(vm, &test_ops, NULL);
 	struct virtio_dev *dst = virtio__alloc(vm, &test_ops, NULL);
 	struct preader r;
-	struct pbuf b;
 	int ret;
 
 	dst->wake_fd = eventfd(0, EFD_NONBLOCK);
-	saved_with(src, drv, &b);
-	preader__init(&r, b.data, b.len);
+	preader__init(&r, b->data, b->len);
 	ret = virtio__restore_state(dst, &r);
-	*got = dst->driver_features;
+	if (driver_features)
+		*driver_features = dst->driver_features;
 	close(dst->wake_fd);
-	free(src);
 	free(dst);
-	pbuf__free(&b);
+	pbuf__free(b);
 	return ret;
+}
+
+static int restore_with(struct vm *vm, uint64_t drv, uint64_t *got)
+{
+	struct virtio_dev *src = virtio__alloc(vm, &test_ops, NULL);
+	struct pbuf b;
+
+	saved_with(src, drv, &b);
+	free(src);
+	return restore_saved(vm, &b, got);
 }
 
 static void test_driver_features_subset(void **state)
@@ -115,28 +123,19 @@ static const struct virtio_dev_ops test_ops_big_queues = {
 static int restore_queue_of(struct vm *vm, uint32_t num)
 {
 	struct virtio_dev *src = virtio__alloc(vm, &test_ops_big_queues, NULL);
-	struct virtio_dev *dst = virtio__alloc(vm, &test_ops, NULL);
 	struct virtio_queue *q = &src->queues[0];
-	struct preader r;
 	struct pbuf b;
-	int ret;
 
 	q->num = num;
 	q->desc = vm->ram_base;
 	q->driver = vm->ram_base + 0x1000;
 	q->device = vm->ram_base + 0x2000;
 	assert_int_equal(vq__setup(&q->vq, num, q->desc, q->driver, q->device, 0), 0);
-	dst->wake_fd = eventfd(0, EFD_NONBLOCK);
 	pbuf__init(&b);
 	virtio__save_state(src, &b);
 	assert_false(b.failed);
-	preader__init(&r, b.data, b.len);
-	ret = virtio__restore_state(dst, &r);
-	close(dst->wake_fd);
 	free(src);
-	free(dst);
-	pbuf__free(&b);
-	return ret;
+	return restore_saved(vm, &b, NULL);
 }
 
 static void test_queue_size_limit(void **state)
