@@ -65,6 +65,7 @@ struct source {
 	double bw;			/* bytes a ms, as the last round went */
 	double missed_ms;		/* the downtime target was not reached: the estimate */
 	double start_ms, pause_ms;
+	double send_ms;			/* of the time, the time in send() (--debug) */
 	char *out;
 	size_t outlen;
 };
@@ -111,6 +112,7 @@ static void __printf(2, 3) progress(struct source *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
 	va_end(ap);
+	pr_debug("migrate: %s", line + n);
 	strcat(line, "\n");
 	client_line(s->job->client_fd, line);
 }
@@ -142,7 +144,10 @@ static int __printf(3, 4) fail(struct source *s, int status, const char *fmt, ..
 
 static int send_raw(struct source *s, const void *buf, size_t len)
 {
+	double start = vmm_uptime_ms();
 	int err = mignet__send(s->fd, buf, len);
+
+	s->send_ms += vmm_uptime_ms() - start;
 
 	if (err)
 		return fail(s, VMM_ERR_INTERNAL, "%s: the link failed: %s", s->job->addr.text,
@@ -412,28 +417,42 @@ static int precopy(struct source *s)
 static int final_batch(struct source *s)
 {
 	uint8_t commit[12];
+	uint64_t bytes = s->bytes;
+	double asked = vmm_uptime_ms(), send_ms = s->send_ms;
 	int ret;
 
 	pause_here(s);
 	s->pause_ms = vmm_uptime_ms();
+	pr_debug("migrate: the VM paused in %.1f ms", s->pause_ms - asked);
 	if (s->tracking) {
 		long found = dirty__collect(s->vm, s->dirty);
 
+		pr_debug("migrate (paused +%.1f ms): dirty log fetched, %ld pages",
+			 vmm_uptime_ms() - s->pause_ms, found);
 		ret = found < 0 ? fail(s, VMM_ERR_INTERNAL, "cannot read the dirty log: %s",
 				       strerror((int)-found)) : send_dirty(s);
 	} else {
 		ret = send_all_pages(s);
 	}
 	ret = ret ? ret : end_round(s);
-	if (!ret)
+	if (!ret) {
+		pr_debug("migrate (paused +%.1f ms): last pages sent, %.1f MB (%.1f ms in send)",
+			 vmm_uptime_ms() - s->pause_ms, (s->bytes - bytes) / 1e6, s->send_ms - send_ms);
 		progress(s, "round %u (paused): %.1f MB sent", s->rounds, s->bytes / 1e6);
+	}
+	bytes = s->bytes;
 	ret = ret ? ret : send_state(s);
 	if (ret)
 		return ret;
+	pr_debug("migrate (paused +%.1f ms): state sent (vcpus, GIC, devices), %.1f KB",
+		 vmm_uptime_ms() - s->pause_ms, (s->bytes - bytes) / 1e3);
 	put_le(commit, (uint64_t)((vmm_uptime_ms() - s->pause_ms) * 1e6), 8);
 	put_le(commit + 8, (s->job->advance_clock ? MIG_COMMIT_ADVANCE_CLOCK : 0) |
 	       (s->was_paused ? MIG_COMMIT_PAUSED : 0), 4);
-	return send_section(s, MIG_SEC_COMMIT, commit, sizeof(commit));
+	ret = send_section(s, MIG_SEC_COMMIT, commit, sizeof(commit));
+	if (!ret)
+		pr_debug("migrate (paused +%.1f ms): commit sent", vmm_uptime_ms() - s->pause_ms);
+	return ret;
 }
 
 /*
@@ -446,6 +465,8 @@ static int after_commit(struct source *s)
 	char text[1024], missed[160] = "";
 	int status = read_reply(s, text, sizeof(text));
 	double now = vmm_uptime_ms();
+
+	pr_debug("migrate (paused +%.1f ms): the destination's answer", now - s->pause_ms);
 
 	if (status < 0) {
 		vm__request_stop(s->vm, VMM_ERR_INTERNAL);
