@@ -26,6 +26,7 @@
 
 #include "vmm/api.h"
 #include "vmm/dirty.h"
+#include "vmm/memsave.h"
 #include "vmm/migrate-net.h"
 #include "vmm/migrate.h"
 #include "vmm/migstream.h"
@@ -39,6 +40,12 @@
 #define PAGE		MIG_PAGE
 #define ROUNDS_MAX	30	/* rounds of pre-copy before the final one, at most */
 #define RUN_HEAD	(SNAP_SEC_HEADER_SIZE + 8)	/* a pages section's header and gpa */
+/*
+ * Pages sections are sent in batches of about this many bytes: scattered
+ * dirty pages make one-page sections, and a write each cost a wake-up of
+ * the destination each.
+ */
+#define SEND_BATCH	(1024 * 1024)
 
 struct job {
 	struct mig_addr addr;
@@ -55,7 +62,8 @@ struct source {
 	int fd;				/* the link */
 	bool was_paused;		/* paused by the user before the migration */
 	bool paused;			/* paused by the migration */
-	uint8_t *buf;			/* a pages section being built */
+	uint8_t *buf;			/* pages sections not sent yet, then one being built */
+	size_t buf_len;			/* bytes of whole sections in buf */
 	uint64_t run_first, run_pages;
 	uint64_t bytes, pages;		/* sent */
 	unsigned rounds;
@@ -225,17 +233,29 @@ static bool page_is_zero(const uint8_t *p)
 	return true;
 }
 
-static int flush_run(struct source *s)
+/* Sends the whole sections in buf. */
+static int send_batch(struct source *s)
 {
+	size_t len = s->buf_len;
+
+	s->buf_len = 0;
+	return len ? send_raw(s, s->buf, len) : 0;
+}
+
+/* Ends the run being built as a section; sends the batch once it is big enough. */
+static int end_run(struct source *s)
+{
+	uint8_t *sec = s->buf + s->buf_len;
 	size_t len = 8 + s->run_pages * PAGE;
 
 	if (!s->run_pages)
 		return 0;
-	put_le(s->buf + SNAP_SEC_HEADER_SIZE, s->vm->ram_base + s->run_first * PAGE, 8);
-	snap__section_header(s->buf, MIG_SEC_PAGES, 0, 1, s->buf + SNAP_SEC_HEADER_SIZE, len);
+	put_le(sec + SNAP_SEC_HEADER_SIZE, s->vm->ram_base + s->run_first * PAGE, 8);
+	snap__section_header(sec, MIG_SEC_PAGES, 0, 1, sec + SNAP_SEC_HEADER_SIZE, len);
 	s->pages += s->run_pages;
 	s->run_pages = 0;
-	return send_raw(s, s->buf, SNAP_SEC_HEADER_SIZE + len);	/* len % 8 == 0: no padding */
+	s->buf_len += SNAP_SEC_HEADER_SIZE + len;	/* len % 8 == 0: no padding */
+	return s->buf_len >= SEND_BATCH ? send_batch(s) : 0;
 }
 
 /*
@@ -250,10 +270,10 @@ static int add_page(struct source *s, uint64_t idx, bool skip_zero)
 	int ret = 0;
 
 	if (s->run_pages && (s->run_first + s->run_pages != idx || s->run_pages == MIG_PAGES_MAX))
-		ret = flush_run(s);
+		ret = end_run(s);
 	if (ret)
 		return ret;
-	dst = s->buf + RUN_HEAD + s->run_pages * PAGE;
+	dst = s->buf + s->buf_len + RUN_HEAD + s->run_pages * PAGE;
 	memcpy(dst, s->vm->ram + idx * PAGE, PAGE);
 	if (skip_zero && page_is_zero(dst))
 		return 0;
@@ -263,15 +283,37 @@ static int add_page(struct source *s, uint64_t idx, bool skip_zero)
 	return 0;
 }
 
-/* Every page of RAM but the zero ones. */
-static int send_all_pages(struct source *s)
+/* The pages set in s->dirty (the zero ones left out when skip_zero), which is then cleared. */
+static int send_marked(struct source *s, bool skip_zero)
 {
 	uint64_t n = s->vm->ram_size / PAGE;
 	int ret = 0;
 
-	for (uint64_t i = 0; !ret && i < n; i++)
-		ret = add_page(s, i, true);
-	return ret ? ret : flush_run(s);
+	for (uint64_t i = dirty__next(s->dirty, n, 0); !ret && i < n;
+	     i = dirty__next(s->dirty, n, i + 1))
+		ret = add_page(s, i, skip_zero);
+	ret = ret ? ret : end_run(s);
+	ret = ret ? ret : send_batch(s);
+	memset(s->dirty, 0, s->dirty_words * sizeof(*s->dirty));
+	return ret;
+}
+
+/*
+ * Every page of RAM but the zero ones. The pages the host never populated
+ * are zero and not read (memsave__populated, as a snapshot does): reading
+ * them would take time and make all of RAM resident here.
+ */
+static int send_all_pages(struct source *s)
+{
+	bool pagemap = false;
+	int64_t marked = memsave__populated(s->vm->ram, s->vm->ram_size, s->dirty, &pagemap);
+
+	if (marked < 0)
+		return fail(s, VMM_ERR_INTERNAL, "cannot tell the populated pages of RAM: %s",
+			    strerror((int)-marked));
+	pr_debug("migrate: %" PRId64 " of %" PRIu64 " pages may hold data (%s)", marked,
+		 s->vm->ram_size / PAGE, pagemap ? "pagemap" : "no pagemap: every page");
+	return send_marked(s, true);
 }
 
 static int end_round(struct source *s)
@@ -342,15 +384,7 @@ static int check_first(struct source *s)
 /* The pages of the dirty bitmap, then it is cleared. */
 static int send_dirty(struct source *s)
 {
-	uint64_t n = s->vm->ram_size / PAGE;
-	int ret = 0;
-
-	for (uint64_t i = 0; !ret && i < n; i++)
-		if (dirty__test(s->dirty, i))
-			ret = add_page(s, i, false);
-	ret = ret ? ret : flush_run(s);
-	memset(s->dirty, 0, s->dirty_words * sizeof(*s->dirty));
-	return ret;
+	return send_marked(s, false);
 }
 
 /* One round while the VM runs (all of RAM the first time); measures the link. */
@@ -528,7 +562,8 @@ static void run_job(struct vm *vm, struct job *j)
 	};
 	int status;
 
-	s.buf = malloc(RUN_HEAD + MIG_PAGES_MAX * PAGE);
+	/* a batch that reached SEND_BATCH is sent before the next run starts */
+	s.buf = malloc(SEND_BATCH + RUN_HEAD + MIG_PAGES_MAX * PAGE);
 	status = s.buf ? migrate(&s) : fail(&s, VMM_ERR_INTERNAL, "out of memory");
 	if (status)
 		pr_err("migrate: %s", out);
