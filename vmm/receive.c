@@ -24,6 +24,7 @@
 #include "vmm/vm.h"
 
 #define MSG_MAX 1024
+#define RECV_BUF (256 * 1024)	/* the link is read in pieces of up to this */
 
 struct receive_args {
 	const char *listen, *auth_file;
@@ -33,6 +34,7 @@ struct receive_args {
 struct receiver {
 	const struct receive_args *a;
 	int fd;
+	struct mignet_in in;		/* the link, read in large pieces */
 	struct mig_reader r;
 	struct mig_dest d;
 	struct saved_vm checked;	/* the check batch */
@@ -80,7 +82,7 @@ static void reply(struct receiver *rc, int status, const char *text)
 
 static int read_link(void *ctx, void *buf, size_t n)
 {
-	return mignet__recv(*(int *)ctx, buf, n) ? -1 : 0;
+	return mignet__read(ctx, buf, n) ? -1 : 0;
 }
 
 /* The batch just completed, parsed as a snapshot's state into s->snap. */
@@ -153,7 +155,8 @@ static int receive_stream(struct receiver *rc, char *err, size_t errlen)
 	double read_ms = 0, take_ms = 0;
 	int ret;
 
-	mig_reader__init(&rc->r, read_link, &rc->fd);
+	mignet_in__init(&rc->in, rc->fd, RECV_BUF);
+	mig_reader__init(&rc->r, read_link, &rc->in);
 	mig_dest__init(&rc->d);
 	ret = mig__read_header(&rc->r, err, errlen);
 	while (!ret) {
@@ -221,6 +224,7 @@ static void receiver_free(struct receiver *rc)
 	if (rc->fd >= 0)
 		close(rc->fd);
 	mig_reader__free(&rc->r);
+	mignet_in__free(&rc->in);
 	mig_dest__free(&rc->d);
 	restore__free(&rc->checked);
 	restore__free(&rc->s);
