@@ -77,6 +77,20 @@ uint64_t dirty__count(const uint64_t *bitmap, size_t words)
 	return n;
 }
 
+uint64_t dirty__next(const uint64_t *bitmap, uint64_t pages, uint64_t from)
+{
+	uint64_t w = from / 64, bits;
+
+	if (from >= pages)
+		return pages;
+	/* a word at a time: a bitmap of idle RAM is mostly zero words */
+	for (bits = bitmap[w] & (~0ULL << (from % 64)); !bits; bits = bitmap[w])
+		if (++w * 64 >= pages)
+			return pages;
+	from = w * 64 + (uint64_t)__builtin_ctzll(bits);
+	return from < pages ? from : pages;
+}
+
 /*
  * Host pages (KVM's bits) as 4 KiB pages: each host bit sets ratio bits of
  * out (host pages are 4, 16 or 64 KiB, so ratio divides 64).

@@ -55,7 +55,6 @@ struct saver {
 	int fd;
 	const uint8_t *ram;
 	uint64_t size;
-	const uint64_t *held;		/* only these 4 KiB pages, or NULL: all */
 	uint64_t page;			/* the host's page size */
 	int pagemap_fd;			/* -1: every page counts as populated */
 	struct segment *segs;
@@ -268,56 +267,28 @@ static int add_page(struct saver *s, uint64_t off)
 	return err;
 }
 
-static bool is_held(const struct saver *s, uint64_t off)
-{
-	uint64_t i = off / ZPAGE;
-
-	return !s->held || (s->held[i / 64] >> (i % 64) & 1);
-}
-
-/* Whether any 4 KiB page of the host page at off is to be saved. */
-static bool host_page_held(const struct saver *s, uint64_t off)
+/* Marks the 4 KiB pages of the host page at off. */
+static void mark_host_page(const struct saver *s, uint64_t off, uint64_t *bitmap)
 {
 	uint64_t end = off + s->page < s->size ? off + s->page : s->size;
 
 	for (; off < end; off += ZPAGE)
-		if (is_held(s, off))
-			return true;
-	return false;
+		bitmap[off / ZPAGE / 64] |= 1ULL << (off / ZPAGE % 64);
 }
 
-/* Checks and adds the 4 KiB pages of the host page at off. */
-static int save_host_page(struct saver *s, uint64_t off)
-{
-	uint64_t end = off + s->page < s->size ? off + s->page : s->size;
-	int err = 0;
-
-	for (; !err && off < end; off += ZPAGE) {
-		if (!is_held(s, off))
-			continue;
-		s->st.read += ZPAGE;
-		if (!page_is_zero(s->ram + off))
-			err = add_page(s, off);
-	}
-	return err;
-}
-
-/* Saves the n host pages from off, pm holding room for their pagemap entries. */
-static int save_batch(struct saver *s, uint64_t off, size_t n, uint64_t *pm)
+/* Marks the pages of the n host pages from off that may hold data. */
+static void mark_batch(struct saver *s, uint64_t off, size_t n, uint64_t *pm, uint64_t *bitmap)
 {
 	uintptr_t base = (uintptr_t)s->ram + off;
-	int err = 0;
 
 	if (s->pagemap_fd >= 0 && !read_pagemap(s, base, n, pm)) {
-		close(s->pagemap_fd);		/* from here on, read every page */
+		close(s->pagemap_fd);		/* from here on, every page may */
 		s->pagemap_fd = -1;
 		s->st.pagemap = false;
 	}
-	for (size_t i = 0; !err && i < n; i++, off += s->page)
-		if (host_page_held(s, off) &&
-		    may_hold_data(s, base + i * s->page, s->pagemap_fd >= 0 ? pm[i] : 0))
-			err = save_host_page(s, off);
-	return err;
+	for (size_t i = 0; i < n; i++, off += s->page)
+		if (may_hold_data(s, base + i * s->page, s->pagemap_fd >= 0 ? pm[i] : 0))
+			mark_host_page(s, off, bitmap);
 }
 
 static void open_sources(struct saver *s)
@@ -344,6 +315,54 @@ static void close_sources(struct saver *s)
 		close(s->pagemap_fd);
 }
 
+int64_t memsave__populated(const void *ram, uint64_t size, uint64_t *bitmap, bool *used_pagemap)
+{
+	struct saver s = { .ram = ram, .size = size, .pagemap_fd = -1 };
+	uint64_t *pm, off = 0, words = (size / ZPAGE + 63) / 64, marked = 0;
+
+	if (size % ZPAGE || size > INT64_MAX || (size && !ram))
+		return -EINVAL;
+	pm = malloc(BATCH * sizeof(*pm));
+	if (!pm)
+		return -ENOMEM;
+	memset(bitmap, 0, words * sizeof(*bitmap));
+	open_sources(&s);
+	while (off < size) {
+		uint64_t pages = (size - off + s.page - 1) / s.page;
+		size_t n = pages < BATCH ? (size_t)pages : BATCH;
+
+		mark_batch(&s, off, n, pm, bitmap);
+		off += n * s.page;
+	}
+	if (used_pagemap)
+		*used_pagemap = s.st.pagemap;
+	close_sources(&s);
+	free(pm);
+	for (uint64_t i = 0; i < words; i++)
+		marked += (uint64_t)__builtin_popcountll(bitmap[i]);
+	return (int64_t)marked;
+}
+
+/* Reads and adds the pages set in both bitmaps (held NULL: all of populated). */
+static int save_marked(struct saver *s, const uint64_t *populated, const uint64_t *held)
+{
+	uint64_t words = (s->size / ZPAGE + 63) / 64;
+	int err = 0;
+
+	for (uint64_t w = 0; !err && w < words; w++) {
+		uint64_t bits = populated[w] & (held ? held[w] : ~0ULL);
+
+		for (; !err && bits; bits &= bits - 1) {
+			uint64_t off = (w * 64 + (uint64_t)__builtin_ctzll(bits)) * ZPAGE;
+
+			s->st.read += ZPAGE;
+			if (!page_is_zero(s->ram + off))
+				err = add_page(s, off);
+		}
+	}
+	return err;
+}
+
 int memsave__write(int fd, const void *ram, uint64_t size, struct memsave_stats *stats)
 {
 	return memsave__write_pages(fd, ram, size, NULL, stats);
@@ -352,28 +371,23 @@ int memsave__write(int fd, const void *ram, uint64_t size, struct memsave_stats 
 int memsave__write_pages(int fd, const void *ram, uint64_t size, const uint64_t *held,
 			 struct memsave_stats *stats)
 {
-	struct saver s = { .fd = fd, .ram = ram, .size = size, .held = held, .pagemap_fd = -1 };
-	uint64_t *pm = malloc(BATCH * sizeof(*pm));
-	uint64_t off = 0;
-	int err = pm ? 0 : -ENOMEM;
+	struct saver s = { .fd = fd, .ram = ram, .size = size };
+	uint64_t *populated;
+	int64_t marked;
+	int err;
 
 	if (size % ZPAGE || size > INT64_MAX || (size && !ram))
-		err = -EINVAL;
-	if (!err)
-		open_sources(&s);
-	while (!err && off < size) {
-		uint64_t pages = (size - off + s.page - 1) / s.page;
-		size_t n = pages < BATCH ? (size_t)pages : BATCH;
-
-		err = save_batch(&s, off, n, pm);
-		off += n * s.page;
-	}
+		return -EINVAL;
+	populated = calloc((size / ZPAGE + 63) / 64 + 1, sizeof(*populated));
+	if (!populated)
+		return -ENOMEM;
+	marked = memsave__populated(ram, size, populated, &s.st.pagemap);
+	err = marked < 0 ? (int)marked : save_marked(&s, populated, held);
 	err = err ? err : flush_run(&s);
 	if (!err && ftruncate(fd, (off_t)size))
 		err = -errno;
 	if (!err && stats)
 		*stats = s.st;
-	close_sources(&s);
-	free(pm);
+	free(populated);
 	return err;
 }

@@ -183,6 +183,50 @@ int mignet__recv(int fd, void *buf, size_t len)
 	return 0;
 }
 
+void mignet_in__init(struct mignet_in *in, int fd, size_t cap)
+{
+	in->fd = fd;
+	in->buf = malloc(cap);
+	in->cap = in->buf ? cap : 0;
+	in->at = in->len = 0;
+}
+
+void mignet_in__free(struct mignet_in *in)
+{
+	free(in->buf);
+	in->buf = NULL;
+	in->cap = in->at = in->len = 0;
+}
+
+int mignet__read(struct mignet_in *in, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		size_t n = in->len - in->at;
+		ssize_t got;
+
+		if (n) {
+			n = n < len ? n : len;
+			memcpy(p, in->buf + in->at, n);
+			in->at += n;
+			p += n;
+			len -= n;
+			continue;
+		}
+		if (len >= in->cap)	/* as big as the buffer: straight in */
+			return mignet__recv(in->fd, p, len);
+		got = recv(in->fd, in->buf, in->cap, 0);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return got < 0 ? -errno : -EPIPE;
+		in->at = 0;
+		in->len = (size_t)got;
+	}
+	return 0;
+}
+
 void mignet__proof(const struct mig_secret *s, const uint8_t *nonce, size_t nonce_len,
 		   uint8_t out[SHA256_LEN])
 {

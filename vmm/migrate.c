@@ -26,6 +26,7 @@
 
 #include "vmm/api.h"
 #include "vmm/dirty.h"
+#include "vmm/memsave.h"
 #include "vmm/migrate-net.h"
 #include "vmm/migrate.h"
 #include "vmm/migstream.h"
@@ -39,6 +40,12 @@
 #define PAGE		MIG_PAGE
 #define ROUNDS_MAX	30	/* rounds of pre-copy before the final one, at most */
 #define RUN_HEAD	(SNAP_SEC_HEADER_SIZE + 8)	/* a pages section's header and gpa */
+/*
+ * Pages sections are sent in batches of about this many bytes: scattered
+ * dirty pages make one-page sections, and a write each cost a wake-up of
+ * the destination each.
+ */
+#define SEND_BATCH	(1024 * 1024)
 
 struct job {
 	struct mig_addr addr;
@@ -55,7 +62,8 @@ struct source {
 	int fd;				/* the link */
 	bool was_paused;		/* paused by the user before the migration */
 	bool paused;			/* paused by the migration */
-	uint8_t *buf;			/* a pages section being built */
+	uint8_t *buf;			/* pages sections not sent yet, then one being built */
+	size_t buf_len;			/* bytes of whole sections in buf */
 	uint64_t run_first, run_pages;
 	uint64_t bytes, pages;		/* sent */
 	unsigned rounds;
@@ -63,8 +71,10 @@ struct source {
 	size_t dirty_words;
 	bool tracking;			/* dirty__start was called */
 	double bw;			/* bytes a ms, as the last round went */
+	double fixed_ms;		/* the paused phase's cost besides pages (check_first) */
 	double missed_ms;		/* the downtime target was not reached: the estimate */
 	double start_ms, pause_ms;
+	double send_ms;			/* of the time, the time in send() (--debug) */
 	char *out;
 	size_t outlen;
 };
@@ -111,6 +121,7 @@ static void __printf(2, 3) progress(struct source *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
 	va_end(ap);
+	pr_debug("migrate: %s", line + n);
 	strcat(line, "\n");
 	client_line(s->job->client_fd, line);
 }
@@ -142,7 +153,10 @@ static int __printf(3, 4) fail(struct source *s, int status, const char *fmt, ..
 
 static int send_raw(struct source *s, const void *buf, size_t len)
 {
+	double start = vmm_uptime_ms();
 	int err = mignet__send(s->fd, buf, len);
+
+	s->send_ms += vmm_uptime_ms() - start;
 
 	if (err)
 		return fail(s, VMM_ERR_INTERNAL, "%s: the link failed: %s", s->job->addr.text,
@@ -220,17 +234,29 @@ static bool page_is_zero(const uint8_t *p)
 	return true;
 }
 
-static int flush_run(struct source *s)
+/* Sends the whole sections in buf. */
+static int send_batch(struct source *s)
 {
+	size_t len = s->buf_len;
+
+	s->buf_len = 0;
+	return len ? send_raw(s, s->buf, len) : 0;
+}
+
+/* Ends the run being built as a section; sends the batch once it is big enough. */
+static int end_run(struct source *s)
+{
+	uint8_t *sec = s->buf + s->buf_len;
 	size_t len = 8 + s->run_pages * PAGE;
 
 	if (!s->run_pages)
 		return 0;
-	put_le(s->buf + SNAP_SEC_HEADER_SIZE, s->vm->ram_base + s->run_first * PAGE, 8);
-	snap__section_header(s->buf, MIG_SEC_PAGES, 0, 1, s->buf + SNAP_SEC_HEADER_SIZE, len);
+	put_le(sec + SNAP_SEC_HEADER_SIZE, s->vm->ram_base + s->run_first * PAGE, 8);
+	snap__section_header(sec, MIG_SEC_PAGES, 0, 1, sec + SNAP_SEC_HEADER_SIZE, len);
 	s->pages += s->run_pages;
 	s->run_pages = 0;
-	return send_raw(s, s->buf, SNAP_SEC_HEADER_SIZE + len);	/* len % 8 == 0: no padding */
+	s->buf_len += SNAP_SEC_HEADER_SIZE + len;	/* len % 8 == 0: no padding */
+	return s->buf_len >= SEND_BATCH ? send_batch(s) : 0;
 }
 
 /*
@@ -245,10 +271,10 @@ static int add_page(struct source *s, uint64_t idx, bool skip_zero)
 	int ret = 0;
 
 	if (s->run_pages && (s->run_first + s->run_pages != idx || s->run_pages == MIG_PAGES_MAX))
-		ret = flush_run(s);
+		ret = end_run(s);
 	if (ret)
 		return ret;
-	dst = s->buf + RUN_HEAD + s->run_pages * PAGE;
+	dst = s->buf + s->buf_len + RUN_HEAD + s->run_pages * PAGE;
 	memcpy(dst, s->vm->ram + idx * PAGE, PAGE);
 	if (skip_zero && page_is_zero(dst))
 		return 0;
@@ -258,15 +284,37 @@ static int add_page(struct source *s, uint64_t idx, bool skip_zero)
 	return 0;
 }
 
-/* Every page of RAM but the zero ones. */
-static int send_all_pages(struct source *s)
+/* The pages set in s->dirty (the zero ones left out when skip_zero), which is then cleared. */
+static int send_marked(struct source *s, bool skip_zero)
 {
 	uint64_t n = s->vm->ram_size / PAGE;
 	int ret = 0;
 
-	for (uint64_t i = 0; !ret && i < n; i++)
-		ret = add_page(s, i, true);
-	return ret ? ret : flush_run(s);
+	for (uint64_t i = dirty__next(s->dirty, n, 0); !ret && i < n;
+	     i = dirty__next(s->dirty, n, i + 1))
+		ret = add_page(s, i, skip_zero);
+	ret = ret ? ret : end_run(s);
+	ret = ret ? ret : send_batch(s);
+	memset(s->dirty, 0, s->dirty_words * sizeof(*s->dirty));
+	return ret;
+}
+
+/*
+ * Every page of RAM but the zero ones. The pages the host never populated
+ * are zero and not read (memsave__populated, as a snapshot does): reading
+ * them would take time and make all of RAM resident here.
+ */
+static int send_all_pages(struct source *s)
+{
+	bool pagemap = false;
+	int64_t marked = memsave__populated(s->vm->ram, s->vm->ram_size, s->dirty, &pagemap);
+
+	if (marked < 0)
+		return fail(s, VMM_ERR_INTERNAL, "cannot tell the populated pages of RAM: %s",
+			    strerror((int)-marked));
+	pr_debug("migrate: %" PRId64 " of %" PRIu64 " pages may hold data (%s)", marked,
+		 s->vm->ram_size / PAGE, pagemap ? "pagemap" : "no pagemap: every page");
+	return send_marked(s, true);
 }
 
 static int end_round(struct source *s)
@@ -314,10 +362,13 @@ static int check_first(struct source *s)
 	char text[1024];
 	int ret, status;
 
+	double state_start = 0;
+
 	mig__stream_header(header);
 	ret = send_raw(s, header, sizeof(header));
 	if (!ret) {
 		pause_here(s);
+		state_start = vmm_uptime_ms();
 		ret = send_state(s);
 		resume_here(s);
 	}
@@ -325,27 +376,26 @@ static int check_first(struct source *s)
 	if (ret)
 		return ret;
 	status = read_reply(s, text, sizeof(text));
+	/*
+	 * The final pause costs more than its pages: the state, as just saved,
+	 * and the destination's build and answer, which the check's round
+	 * trip (the same sections read, the same checks) stands for.
+	 */
+	s->fixed_ms = vmm_uptime_ms() - state_start;
 	if (status < 0)
 		return fail(s, VMM_ERR_INTERNAL, "%s: the destination closed the link before its "
 			    "check's answer", s->job->addr.text);
 	if (status)
 		return fail(s, VMM_ERR_HOST, "the destination cannot take this VM: %s", text);
-	progress(s, "the destination can take the VM (%.0f ms)", vmm_uptime_ms() - s->start_ms);
+	progress(s, "the destination can take the VM (%.0f ms; the state and the check took %.0f ms)",
+		 vmm_uptime_ms() - s->start_ms, s->fixed_ms);
 	return 0;
 }
 
 /* The pages of the dirty bitmap, then it is cleared. */
 static int send_dirty(struct source *s)
 {
-	uint64_t n = s->vm->ram_size / PAGE;
-	int ret = 0;
-
-	for (uint64_t i = 0; !ret && i < n; i++)
-		if (dirty__test(s->dirty, i))
-			ret = add_page(s, i, false);
-	ret = ret ? ret : flush_run(s);
-	memset(s->dirty, 0, s->dirty_words * sizeof(*s->dirty));
-	return ret;
+	return send_marked(s, false);
 }
 
 /* One round while the VM runs (all of RAM the first time); measures the link. */
@@ -370,7 +420,7 @@ static int round_running(struct source *s)
 static int precopy(struct source *s)
 {
 	const struct job *j = s->job;
-	double left_mb, est;
+	double left_mb, pages_ms, last_pages_ms = -1, est;
 	long found;
 	int ret;
 
@@ -391,13 +441,17 @@ static int precopy(struct source *s)
 			return fail(s, VMM_ERR_INTERNAL, "cannot read the dirty log: %s",
 				    strerror((int)-found));
 		left_mb = (double)dirty__count(s->dirty, s->dirty_words) * PAGE / 1e6;
-		est = s->bw > 0 ? left_mb * 1e6 / s->bw : 0;
-		progress(s, "round %u: %.1f MB sent, %.1f MB dirty left (%.0f ms at %.0f MB/s)",
-			 s->rounds, s->bytes / 1e6, left_mb, est, s->bw / 1e3);
+		pages_ms = s->bw > 0 ? left_mb * 1e6 / s->bw : 0;
+		est = pages_ms + s->fixed_ms;
+		progress(s, "round %u: %.1f MB sent, %.1f MB dirty left (%.0f ms at %.0f MB/s, "
+			 "%.0f ms with the state and the destination's build)", s->rounds,
+			 s->bytes / 1e6, left_mb, pages_ms, s->bw / 1e3, est);
 		if (est <= j->max_downtime_ms)
 			return 0;
-		if (s->rounds >= ROUNDS_MAX)
+		/* another round would not leave less: the guest dirties as fast as it goes */
+		if (s->rounds >= ROUNDS_MAX || (last_pages_ms >= 0 && pages_ms >= last_pages_ms))
 			break;
+		last_pages_ms = pages_ms;
 	}
 	if (j->abort_above_ms && est > j->abort_above_ms)
 		return fail(s, VMM_ERR_INTERNAL, "after %u rounds the downtime would still be about "
@@ -412,28 +466,42 @@ static int precopy(struct source *s)
 static int final_batch(struct source *s)
 {
 	uint8_t commit[12];
+	uint64_t bytes = s->bytes;
+	double asked = vmm_uptime_ms(), send_ms = s->send_ms;
 	int ret;
 
 	pause_here(s);
 	s->pause_ms = vmm_uptime_ms();
+	pr_debug("migrate: the VM paused in %.1f ms", s->pause_ms - asked);
 	if (s->tracking) {
 		long found = dirty__collect(s->vm, s->dirty);
 
+		pr_debug("migrate (paused +%.1f ms): dirty log fetched, %ld pages",
+			 vmm_uptime_ms() - s->pause_ms, found);
 		ret = found < 0 ? fail(s, VMM_ERR_INTERNAL, "cannot read the dirty log: %s",
 				       strerror((int)-found)) : send_dirty(s);
 	} else {
 		ret = send_all_pages(s);
 	}
 	ret = ret ? ret : end_round(s);
-	if (!ret)
+	if (!ret) {
+		pr_debug("migrate (paused +%.1f ms): last pages sent, %.1f MB (%.1f ms in send)",
+			 vmm_uptime_ms() - s->pause_ms, (s->bytes - bytes) / 1e6, s->send_ms - send_ms);
 		progress(s, "round %u (paused): %.1f MB sent", s->rounds, s->bytes / 1e6);
+	}
+	bytes = s->bytes;
 	ret = ret ? ret : send_state(s);
 	if (ret)
 		return ret;
+	pr_debug("migrate (paused +%.1f ms): state sent (vcpus, GIC, devices), %.1f KB",
+		 vmm_uptime_ms() - s->pause_ms, (s->bytes - bytes) / 1e3);
 	put_le(commit, (uint64_t)((vmm_uptime_ms() - s->pause_ms) * 1e6), 8);
 	put_le(commit + 8, (s->job->advance_clock ? MIG_COMMIT_ADVANCE_CLOCK : 0) |
 	       (s->was_paused ? MIG_COMMIT_PAUSED : 0), 4);
-	return send_section(s, MIG_SEC_COMMIT, commit, sizeof(commit));
+	ret = send_section(s, MIG_SEC_COMMIT, commit, sizeof(commit));
+	if (!ret)
+		pr_debug("migrate (paused +%.1f ms): commit sent", vmm_uptime_ms() - s->pause_ms);
+	return ret;
 }
 
 /*
@@ -446,6 +514,8 @@ static int after_commit(struct source *s)
 	char text[1024], missed[160] = "";
 	int status = read_reply(s, text, sizeof(text));
 	double now = vmm_uptime_ms();
+
+	pr_debug("migrate (paused +%.1f ms): the destination's answer", now - s->pause_ms);
 
 	if (status < 0) {
 		vm__request_stop(s->vm, VMM_ERR_INTERNAL);
@@ -462,8 +532,8 @@ static int after_commit(struct source *s)
 	vm__request_stop(s->vm, VM_EXIT_POWEROFF);
 	if (s->missed_ms > 0)
 		snprintf(missed, sizeof(missed), "; the target of %u ms was not reachable in %u "
-			 "rounds (about %.0f ms of dirty pages were left)", s->job->max_downtime_ms,
-			 ROUNDS_MAX, s->missed_ms);
+			 "rounds (about %.0f ms estimated)", s->job->max_downtime_ms, s->rounds,
+			 s->missed_ms);
 	return fail(s, 0, "migrated to %s: total %.0f ms, downtime %.0f ms, %.1f MB sent, "
 		    "%u rounds%s", s->job->addr.text, now - s->start_ms, now - s->pause_ms,
 		    s->bytes / 1e6, s->rounds, missed);
@@ -507,7 +577,8 @@ static void run_job(struct vm *vm, struct job *j)
 	};
 	int status;
 
-	s.buf = malloc(RUN_HEAD + MIG_PAGES_MAX * PAGE);
+	/* a batch that reached SEND_BATCH is sent before the next run starts */
+	s.buf = malloc(SEND_BATCH + RUN_HEAD + MIG_PAGES_MAX * PAGE);
 	status = s.buf ? migrate(&s) : fail(&s, VMM_ERR_INTERNAL, "out of memory");
 	if (status)
 		pr_err("migrate: %s", out);

@@ -24,6 +24,7 @@
 #include "vmm/vm.h"
 
 #define MSG_MAX 1024
+#define RECV_BUF (256 * 1024)	/* the link is read in pieces of up to this */
 
 struct receive_args {
 	const char *listen, *auth_file;
@@ -33,6 +34,7 @@ struct receive_args {
 struct receiver {
 	const struct receive_args *a;
 	int fd;
+	struct mignet_in in;		/* the link, read in large pieces */
 	struct mig_reader r;
 	struct mig_dest d;
 	struct saved_vm checked;	/* the check batch */
@@ -80,7 +82,7 @@ static void reply(struct receiver *rc, int status, const char *text)
 
 static int read_link(void *ctx, void *buf, size_t n)
 {
-	return mignet__recv(*(int *)ctx, buf, n) ? -1 : 0;
+	return mignet__read(ctx, buf, n) ? -1 : 0;
 }
 
 /* The batch just completed, parsed as a snapshot's state into s->snap. */
@@ -132,9 +134,11 @@ static bool same_section(const struct snap_reader *a, const struct snap_reader *
 /* The final batch: the VM checked is the VM sent. */
 static int on_commit(struct receiver *rc, char *err, size_t errlen)
 {
-	int ret = take_batch(rc, &rc->s, err, errlen);
+	int ret;
 
 	rc->commit_ms = vmm_uptime_ms();
+	pr_debug("receive: commit");
+	ret = take_batch(rc, &rc->s, err, errlen);
 	ret = ret ? ret : restore__read(&rc->s, &rc->a->o.backing, err, errlen);
 	if (!ret && (!same_section(&rc->s.snap, &rc->checked.snap, SNAP_SEC_CONFIG) ||
 		     !same_section(&rc->s.snap, &rc->checked.snap, SNAP_SEC_DEVICES))) {
@@ -148,18 +152,28 @@ static int on_commit(struct receiver *rc, char *err, size_t errlen)
 static int receive_stream(struct receiver *rc, char *err, size_t errlen)
 {
 	struct mig_section sec;
+	double read_ms = 0, take_ms = 0;
 	int ret;
 
-	mig_reader__init(&rc->r, read_link, &rc->fd);
+	mignet_in__init(&rc->in, rc->fd, RECV_BUF);
+	mig_reader__init(&rc->r, read_link, &rc->in);
 	mig_dest__init(&rc->d);
 	ret = mig__read_header(&rc->r, err, errlen);
 	while (!ret) {
+		double t0 = vmm_uptime_ms(), t1;
+
 		ret = mig__read_section(&rc->r, &sec, err, errlen);
+		t1 = vmm_uptime_ms();
+		read_ms += t1 - t0;
 		if (!ret)
 			ret = mig_dest__take(&rc->d, &sec, err, errlen);
-		if (!ret && sec.id == MIG_SEC_ROUND)
-			pr_debug("receive: round %llu: %llu pages so far",
-				 (unsigned long long)rc->d.rounds, (unsigned long long)rc->d.pages);
+		take_ms += vmm_uptime_ms() - t1;
+		if (!ret && sec.id == MIG_SEC_ROUND) {
+			pr_debug("receive: round %llu: %llu pages so far (%.1f ms reading, %.1f ms "
+				 "taking)", (unsigned long long)rc->d.rounds,
+				 (unsigned long long)rc->d.pages, read_ms, take_ms);
+			read_ms = take_ms = 0;
+		}
 		if (ret == MIG_EV_CHECK) {
 			ret = on_check(rc, err, errlen);
 			if (ret)
@@ -179,10 +193,12 @@ static int build_and_run(struct receiver *rc, struct vm *vm)
 	struct vm_config cfg;
 	int ret;
 
+	pr_debug("receive (commit +%.1f ms): final batch read", vmm_uptime_ms() - rc->commit_ms);
 	restore__config(&rc->s.cfg, &rc->a->o, &cfg);
 	ret = vm__prepare(vm, &cfg);
 	ret = ret ? ret : kvm__open(vm);
 	ret = ret ? ret : restore__build(vm, &rc->s, rc->ram, false);
+	pr_debug("receive (commit +%.1f ms): VM built", vmm_uptime_ms() - rc->commit_ms);
 	if (vm->ram)
 		rc->ram = NULL;		/* the VM owns it now */
 	if (ret) {
@@ -194,7 +210,8 @@ static int build_and_run(struct receiver *rc, struct vm *vm)
 		arch__advance_time(vm, rc->d.paused_ns +
 				   (uint64_t)((vmm_uptime_ms() - rc->commit_ms) * 1e6));
 	reply(rc, 0, "running");
-	pr_debug("receive: %llu pages in %llu rounds, %llu bytes; running",
+	pr_debug("receive (commit +%.1f ms): %llu pages in %llu rounds, %llu bytes; running",
+		 vmm_uptime_ms() - rc->commit_ms,
 		 (unsigned long long)rc->d.pages, (unsigned long long)rc->d.rounds,
 		 (unsigned long long)rc->r.bytes);
 	close(rc->fd);
@@ -207,6 +224,7 @@ static void receiver_free(struct receiver *rc)
 	if (rc->fd >= 0)
 		close(rc->fd);
 	mig_reader__free(&rc->r);
+	mignet_in__free(&rc->in);
 	mig_dest__free(&rc->d);
 	restore__free(&rc->checked);
 	restore__free(&rc->s);

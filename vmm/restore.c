@@ -306,13 +306,21 @@ int restore__build(struct vm *vm, struct saved_vm *s, void *ram, bool copy_memor
 		ret = map_memory(vm, s->memory_path, s->memory_fd, s->cfg.ram_size, copy_memory);
 	ret = ret ? ret : apply_increments(vm, s, err, sizeof(err));
 	ret = ret ? ret : arch__vm_init(vm);
+	if (!ret)
+		pr_debug("restore: VM created, memory registered, irqchip made");
 	/* INIT, then VLS, then FINALIZE, per vcpu (arch__vcpu_init) */
 	ret = ret ? ret : vcpu__create_all(vm, s->cfg.nr_vcpus);
 	ret = ret ? ret : arch__vm_finish(vm);
+	if (!ret)
+		pr_debug("restore: %u vcpus created", s->cfg.nr_vcpus);
 	/* every register but VLS, then mp_state; the saved counter; the GIC */
 	ret = ret ? ret : arch__restore_state(vm, &s->arch, err, sizeof(err));
+	if (!ret)
+		pr_debug("restore: vcpu registers and GIC restored");
 	ret = ret ? ret : devices__init(vm);
 	ret = ret ? ret : devices__restore(vm, &s->snap, err, sizeof(err));
+	if (!ret)
+		pr_debug("restore: devices restored");
 	if (ret && err[0])
 		pr_err("%s: %s", s->snap.dir ? s->snap.dir : "migrated VM", err);
 	return ret;

@@ -102,6 +102,9 @@ static inline void dirty__set(uint64_t *bitmap, uint64_t page)
 	bitmap[page / 64] |= 1ULL << (page % 64);
 }
 
+/* The first page at or after from set in bitmap (pages bits long); pages if none. */
+uint64_t dirty__next(const uint64_t *bitmap, uint64_t pages, uint64_t from);
+
 /* Bits set in bitmap[0..words). */
 uint64_t dirty__count(const uint64_t *bitmap, size_t words);
 

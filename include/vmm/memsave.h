@@ -33,4 +33,17 @@ int memsave__write(int fd, const void *ram, uint64_t size, struct memsave_stats 
 int memsave__write_pages(int fd, const void *ram, uint64_t size, const uint64_t *held,
 			 struct memsave_stats *stats) __must_check;
 
+/*
+ * Which 4 KiB pages of the size bytes of guest RAM at ram may hold data:
+ * sets bit i of bitmap ((size / 4096 + 63) / 64 words, overwritten) unless
+ * page i is known to be zero without reading it (never populated, as
+ * memsave__write() tells), so no page is read or populated here. Whatever
+ * cannot be told (no /proc/self/pagemap, RAM not on a host page) is set.
+ * Returns the number of bits set, or -errno; *used_pagemap (may be NULL)
+ * says whether pagemap told. The snapshot writer and the first round of a
+ * live migration (vmm/migrate.c) both ask it.
+ */
+int64_t memsave__populated(const void *ram, uint64_t size, uint64_t *bitmap, bool *used_pagemap)
+	__must_check;
+
 #endif

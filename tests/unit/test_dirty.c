@@ -279,6 +279,28 @@ static void push_survives_a_rewritten_loop(void **state)
 	assert_true(dirty__test(f->got, 30));
 }
 
+/* dirty__next walks the set pages in order, within the bitmap's pages only. */
+static void next_walks_set_pages(void **state)
+{
+	uint64_t bm[4] = { 0 };
+	const uint64_t set[] = { 0, 63, 64, 130, 199 };
+	uint64_t got[8], n = 0;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(set); i++)
+		dirty__set(bm, set[i]);
+	bm[3] |= 1ULL << 20;		/* page 212: past the 200 pages */
+	for (uint64_t p = dirty__next(bm, PAGES, 0); p < PAGES; p = dirty__next(bm, PAGES, p + 1))
+		got[n++] = p;
+	assert_int_equal(n, ARRAY_SIZE(set));
+	assert_memory_equal(got, set, sizeof(set));
+	assert_int_equal(dirty__next(bm, PAGES, 131), 199);
+	assert_int_equal(dirty__next(bm, PAGES, 200), PAGES);
+	memset(bm, 0, sizeof(bm));
+	assert_int_equal(dirty__next(bm, PAGES, 0), PAGES);
+	assert_int_equal(dirty__next(bm, 0, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +312,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(starting_marking_forgets_old_marks, setup, teardown),
 		cmocka_unit_test_setup_teardown(guest_mem_writes_mark, setup, teardown),
 		cmocka_unit_test(expand_host_pages),
+		cmocka_unit_test(next_walks_set_pages),
 		cmocka_unit_test_setup_teardown(push_marks_writable_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(push_marks_nothing_when_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(push_survives_a_rewritten_loop, setup, teardown),

@@ -332,6 +332,62 @@ static void test_bad_arguments(void **state)
 	munmap(ram, 4 * PAGE);
 }
 
+/*
+ * memsave__populated, which the first round of a live migration asks: in
+ * anonymous memory the pages written or read are marked, the others are
+ * not, and asking populates none of them.
+ */
+static void test_populated_anonymous(void **state)
+{
+	const size_t n = 130, touched[] = { 0, 5, 63, 64, 129 };
+	uint8_t *ram = map_anon(n * PAGE);
+	uint64_t bitmap[3];
+	bool used = false;
+	volatile uint8_t sink;
+	size_t k = 0;
+
+	(void)state;
+	if (!have_pagemap() || sysconf(_SC_PAGESIZE) != PAGE)
+		skip();
+	for (size_t i = 0; i < ARRAY_SIZE(touched) - 1; i++)
+		fill_page(ram, touched[i]);
+	sink = ram[129 * PAGE];		/* read only: the zero page */
+	(void)sink;
+	memset(bitmap, 0xff, sizeof(bitmap));	/* overwritten, not ORed into */
+	assert_int_equal(memsave__populated(ram, n * PAGE, bitmap, &used),
+			 (int64_t)ARRAY_SIZE(touched));
+	assert_true(used);
+	for (size_t i = 0; i < n; i++) {
+		bool want = k < ARRAY_SIZE(touched) && touched[k] == i;
+
+		if ((bitmap[i / 64] >> (i % 64) & 1) != want)
+			fail_msg("page %zu: %s, want %s", i, want ? "not marked" : "marked",
+				 want ? "marked" : "not marked");
+		if (!want && resident(ram, i))
+			fail_msg("page %zu was never populated, yet asking populated it", i);
+		k += want;
+	}
+	assert_int_equal(bitmap[2] >> 2, 0);	/* no bit past the last page */
+	munmap(ram, n * PAGE);
+}
+
+/* What cannot be told is marked: RAM not on a host page boundary. */
+static void test_populated_unknown(void **state)
+{
+	const size_t n = 8;
+	uint8_t *block = calloc(1, (n + 1) * PAGE);
+	uint64_t bitmap[1] = { 0 };
+	bool used = true;
+
+	(void)state;
+	assert_non_null(block);
+	assert_int_equal(memsave__populated(block + 64, n * PAGE, bitmap, &used), (int64_t)n);
+	assert_false(used);
+	assert_int_equal(bitmap[0], 0xff);
+	assert_int_equal(memsave__populated(block, PAGE + 1, bitmap, NULL), -EINVAL);
+	free(block);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -344,6 +400,8 @@ int main(void)
 		T(test_file_mapped_into_anonymous),
 		T(test_unaligned_buffer),
 		T(test_bad_arguments),
+		T(test_populated_anonymous),
+		T(test_populated_unknown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

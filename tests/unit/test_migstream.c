@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -447,6 +448,36 @@ static int teardown(void **state)
 	return rmdir(tmpdir);
 }
 
+/*
+ * The receiving end reads in pieces and hands out exactly what is asked:
+ * small reads, reads across pieces, one larger than its buffer; then the
+ * peer's close.
+ */
+static void test_buffered_read(void **state)
+{
+	uint8_t sent[300], got[300] = { 0 };
+	struct mignet_in in;
+	int sv[2];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(sent); i++)
+		sent[i] = (uint8_t)(i * 7 + 1);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(mignet__send(sv[0], sent, sizeof(sent)), 0);
+	mignet_in__init(&in, sv[1], 64);
+	assert_non_null(in.buf);
+	assert_int_equal(mignet__read(&in, got, 3), 0);
+	assert_int_equal(in.len - in.at, 61);		/* one recv of a whole piece */
+	assert_int_equal(mignet__read(&in, got + 3, 90), 0);	/* across pieces */
+	assert_int_equal(mignet__read(&in, got + 93, 200), 0);	/* past the buffer */
+	assert_int_equal(mignet__read(&in, got + 293, 7), 0);
+	assert_memory_equal(got, sent, sizeof(sent));
+	close(sv[0]);
+	assert_int_equal(mignet__read(&in, got, 1), -EPIPE);
+	mignet_in__free(&in);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -456,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_stream_refusals),
 		cmocka_unit_test(test_pages_before_check),
 		cmocka_unit_test(test_reply),
+		cmocka_unit_test(test_buffered_read),
 		cmocka_unit_test(test_parse_addr),
 		cmocka_unit_test(test_secret_file),
 		cmocka_unit_test(test_auth),
