@@ -5,10 +5,13 @@
  * in the middle of its loop. Each pass stores Z0-Z31, P0-P15, FFR, FPCR
  * and FPSR (guest/sve-state.S) and compares every byte with the pattern.
  *
- * Reports: vl (bits), fpcr, fpsr, ready=1 when the registers are loaded;
- * at the end passes (full checks), cnt0 (the virtual counter when the
- * window began), gap_us (the largest step of the counter between two
- * passes: a jump across a pause or a move shows there) and sve_ok=1, or at the first mismatch
+ * Reports: vl (bits), fpcr, fpsr, then cnt0 (the virtual counter when the
+ * window began) and ready=1 when the registers are loaded; gap_max (in
+ * microseconds) each time the largest step of the counter between two
+ * passes grows, so a jump shows even in a VM that is stopped before its
+ * window ends (tests/bed/migrate.sh); at the end passes (full checks), cnt0
+ * again, gap_us (the largest step: a jump across a pause or a move shows
+ * there) and sve_ok=1, or at the first mismatch
  * bad = REG * 65536 + BYTE, bad_got, bad_want, passes and sve_ok=0.
  * REG is 0-31 for Z0-Z31, 32-47 for P0-P15, 48 FFR, 49 FPCR, 50 FPSR,
  * and 51 when RDVL changed (bad_got and bad_want are then lengths in bits).
@@ -242,10 +245,12 @@ int main(u64 dtb)
 	two = cpu_on(1, secondary, 0) == 0;
 	while (two && !second.state)
 		;
-	start = last = counter();
+	start = counter();
 	end = start + WINDOW_SECONDS * counter_freq();
 	second.end = end;
+	report("cnt0", start);
 	report("ready", 1);
+	last = counter();
 
 	do {
 		sve_state_save(got.z, got.p, got.ffr, got.fp);
@@ -260,8 +265,12 @@ int main(u64 dtb)
 		}
 		passes++;
 		now = counter();
-		if (now - last > max_gap)
+		if (now - last > max_gap) {
 			max_gap = now - last;
+			report("gap_max", max_gap * 1000000 / counter_freq());
+			/* the report's own exit is not a step of the guest's time */
+			now = counter();
+		}
 		last = now;
 	} while (now < end);
 

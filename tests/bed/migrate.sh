@@ -6,22 +6,68 @@
 # - a --sve-vls=max VM saved on sve-big is refused on sve-small with
 #   status 3, both sets named;
 # - a VM saved on nosve restores on sve-big, its vcpus still without SVE;
-#   a --sve-vls=off VM saved on sve-big restores on nosve.
+#   a --sve-vls=off VM saved on sve-big restores on nosve;
+# - the vlsmax VM, started right after the first VM's snapshot --stop,
+#   keeps a guest counter that never runs ahead of this host's own
+#   counter, as the first VM does (docs/testing.md, "The counter jump of migrate.sh").
 api=/tmp/api.sock
 x=/xfer/migrate
 
-# save NAME ARGS...: runs a guest until it is ready, snapshots it with --stop into /xfer.
+# This host's virtual counter (tests/progs/hostclock.c), and its value in us.
+host_counter() { hostclock | sed 's/^cntvct=\([0-9]*\) .*/\1/'; }
+freq=$(hostclock | sed 's/.* cntfrq=\([0-9]*\) .*/\1/')
+us() { echo $(($1 * 1000000 / freq)); }
+
+# save NAME ARGS...: runs a guest until it is ready, snapshots it with --stop
+# into /xfer. H0 and H1: this host's counter before vmm started and after
+# the snapshot.
 save() {
 	_name=$1 _ready=$2
 	shift 2
 	rm -rf $x/$_name
+	H0=$(host_counter)
 	start_vmm /tmp/$_name.out run --api-socket $api "$@"
 	wait_for /tmp/$_name.out "$_ready" 90
 	"$VMM" snapshot --api-socket $api -o $x/$_name --stop > save-$_name.out 2>&1 ||
-		{ cat save-$_name.out; sleep 2; cp /tmp/$_name.out $_name.out; tail $_name.out; fail "$_name: snapshot failed"; }
+		{ cat save-$_name.out; sleep 2; cp /tmp/$_name.out $_name.out; tail $_name.out
+		  window_ended $_name; fail "$_name: snapshot failed"; }
+	H1=$(host_counter)
 	wait_vmm
 	cp /tmp/$_name.out $_name.out
 	[ "$RC" = 0 ] || fail "$_name: vmm exited with $RC"
+}
+
+# window_ended NAME: when the sve-state guest ended its window before the
+# snapshot came, says whether this host's time covered the window (the
+# emulated host stalled) or the guest's counter ran ahead of it.
+window_ended() {
+	_w=$(report window $1.out)
+	[ "$(report sve_ok $1.out)" = 1 ] && [ -n "$_w" ] || return 0
+	_e=$(us $(($(host_counter) - H0)))
+	if [ "$_e" -ge $((_w * 1000000)) ]; then
+		echo "$1: the guest ended its ${_w} s window after $(report passes $1.out) passes; this host's time since vmm started: $_e us: a stall of the emulated host, not a counter jump"
+	else
+		fail "$1: the guest's counter jumped: it ended its ${_w} s window after only $_e us of this host's time"
+	fi
+}
+
+# check_counter NAME: the guest counter of a VM saved by save, which KVM
+# starts at 0 when the vcpu is created, against this host's counter around
+# it (H0, H1): its value at the window's start (cnt0), at the snapshot,
+# and its largest step between two passes (gap_max) cannot exceed the
+# host time they lie in. A counter offset carried from an earlier VM, or
+# one applied to this fresh VM, would break it; a stall of the emulated
+# host, where the vcpu did not run, would not (docs/testing.md).
+check_counter() {
+	_cnt0=$(report cnt0 $1.out) _gap=$(report gap_max $1.out)
+	_snap=$(snapshot_regs $x/$1 | sed -n 's/^vcpu 0 CNTVCT_EL0 0x[0-9a-f]* /0x/p')
+	[ -n "$_cnt0" ] && [ -n "$_snap" ] || fail "$1: no counter report or no saved counter"
+	_gap=${_gap:-0}	# none yet when the snapshot came before the first pass ended
+	_snap=$((_snap)) _host=$((H1 - H0))
+	echo "$1: guest counter at the window's start $(us $_cnt0) us, at the snapshot $(us $_snap) us, largest step ${_gap} us; this host's time from vmm's start to the snapshot's end $(us $_host) us"
+	[ "$_cnt0" -le "$_snap" ] || fail "$1: the guest counter went back between the window's start and the snapshot"
+	[ "$_snap" -le "$_host" ] || fail "$1: the guest counter ($(us $_snap) us) ran ahead of this host's time ($(us $_host) us)"
+	[ "$_gap" -le "$(us $_host)" ] || fail "$1: the guest counter stepped ${_gap} us within $(us $_host) us of this host's time"
 }
 
 # local NAME: a copy of /xfer/migrate/NAME on tmpfs. Restore maps guest
@@ -47,7 +93,9 @@ case "$PROFILE:$PHASE" in
 sve-big:1)
 	rm -rf $x; mkdir -p $x
 	save vls128-256 "testdev: ready=1" --testdev -m 64 --sve-vls=128,256 -k "$GUESTS/sve-state.img"
+	check_counter vls128-256
 	save vlsmax "testdev: ready=1" --testdev -m 64 --sve-vls=max -k "$GUESTS/sve-state.img"
+	check_counter vlsmax
 	save vlsoff "guest: tick=2" -m 128 --sve-vls=off -k "$KERNEL" -i "$LINUX_INITRD" \
 		-p "console=ttyAMA0 quiet vmm.test=ticker"
 	expect_guest sve_hwcap 0 vlsoff.out
