@@ -401,8 +401,8 @@ static int precopy(struct source *s)
 	}
 	if (j->abort_above_ms && est > j->abort_above_ms)
 		return fail(s, VMM_ERR_INTERNAL, "after %u rounds the downtime would still be about "
-			    "%.0f ms, above --abort-above %u: the VM runs on here (the guest "
-			    "dirties memory faster than the link sends it)", s->rounds, est,
+			    "%.0f ms, above --abort-above %u (the guest dirties memory faster "
+			    "than the link sends it)", s->rounds, est,
 			    j->abort_above_ms);
 	s->missed_ms = est;
 	return 0;
