@@ -52,7 +52,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib 
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments -T guest/guest.ld
 
 # ---- static aarch64 programs for the Linux guests (tests/progs/) ----
-LINUX_PROGS := sve-probe ptyrun vmmbench sve-stress iobench apiprobe pipehold hwcap netpipe
+LINUX_PROGS := sve-probe ptyrun vmmbench sve-stress iobench apiprobe pipehold hwcap netpipe migrelay
 LINUX_PROG_CFLAGS := -std=gnu11 -O2 -g $(WARN) -static -march=armv8.2-a+sve
 
 # ---- vmm exec's guest init (static aarch64), and what tests it ----
