@@ -1,0 +1,200 @@
+# profiles: sve-big
+# timeout: 180
+# Live migration's failure paths (docs/migration.md, "Never two copies"),
+# within one host over unix sockets: tests/progs/migrelay sits between
+# vmm migrate and vmm receive and breaks the link on purpose. The guest is
+# memdirty (16 MiB rewritten and checked word by word, pass after pass).
+# Before the commit, the source VM runs on and vmm migrate exits 1:
+# - a byte flipped in guest memory (a pages section) and one in the final
+#   batch's registers (the vcpu section): vmm receive exits 2 with one line
+#   naming the section the relay damaged, and leaves no socket behind;
+# - the stream cut in the middle of a pages section: the same, "truncated";
+# - --abort-above: memdirty-small (256 KiB rewritten) behind a link the
+#   relay slows to 1 MiB/s, with --max-downtime 0 --abort-above 1: the
+#   move gives up after 30 rounds; the destination ends with 2, having
+#   run nothing.
+# After the commit the source never runs the VM again: it exits 1 saying
+# the VM may be running on the destination, whether the commit was lost
+# (the destination then runs nothing) or the destination's answer was
+# (the destination runs the VM, which goes on from where it was).
+api=/tmp/src.sock
+relay=/tmp/relay.sock
+dst=/tmp/dst.sock
+dapi=/tmp/dapi.sock
+rm -f $api $relay $dst $dapi
+
+# start_relay [-r KBPS] ACTION...: migrelay from unix:$relay to $dst in the
+# background (pid in RELAY_PID), once it listens.
+start_relay() {
+	_rate=
+	[ "$1" = -r ] && { _rate="-r $2"; shift 2; }
+	# shellcheck disable=SC2086
+	migrelay $_rate $relay $dst "$@" 2> /tmp/relay.err &
+	RELAY_PID=$!
+	_i=0
+	until [ -S $relay ]; do
+		[ $_i -lt 100 ] || { cat /tmp/relay.err; fail "migrelay does not listen"; }
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# wait_relay OUT: waits for migrelay, which must have done its fault (status 0).
+wait_relay() {
+	wait $RELAY_PID
+	_rc=$?
+	cp /tmp/relay.err "$1"
+	[ $_rc = 0 ] || { cat "$1"; fail "migrelay exited $_rc: the fault did not happen"; }
+}
+
+# The stream byte at which migrelay's fault section starts, as vmm receive counts.
+relay_at() {
+	sed -n 's/.* at stream byte \([0-9]*\).*/\1/p' "$1" | head -n 1
+}
+
+one_line() {
+	[ "$(wc -l < "$1")" = 1 ] || { cat "$1"; fail "$1: not one line"; }
+}
+
+# expect_refused OUT PATTERN: vmm receive ended with 2, one line matching
+# PATTERN, and left neither its listening socket nor its --api-socket.
+expect_refused() {
+	wait_receiver
+	cp /tmp/dst.out "$1"
+	[ "$RECV_RC" = 2 ] || { cat "$1"; fail "vmm receive exited $RECV_RC on a broken stream, want 2"; }
+	one_line "$1"
+	expect_line "$2" "$1"
+	[ -e $dst ] && fail "vmm receive left its socket $dst"
+	[ -e $dapi ] && fail "vmm receive created $dapi, though it ran no VM"
+	return 0
+}
+
+# goes_on OUT: the guest reports more passes within 20 s, none bad.
+goes_on() {
+	_n=$(grep -c "^testdev: pass=" "$1")
+	_i=0
+	until [ "$(grep -c "^testdev: pass=" "$1")" -gt "$_n" ]; do
+		[ $_i -lt 200 ] || { tail -n 5 "$1"; fail "$1: the guest made no progress in 20 s"; }
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	grep -q "mem_ok=0" "$1" && { grep "bad_" "$1"; fail "$1: the guest found its memory damaged"; }
+	return 0
+}
+
+# runs_on WHAT: the source VM runs on after a failure before the commit.
+runs_on() {
+	[ "$("$VMM" status --api-socket $api)" = running ] || fail "the source is not running after: $1"
+	goes_on /tmp/src1.out
+}
+
+start_vmm /tmp/src1.out run --testdev -m 64 --api-socket $api -k "$GUESTS/memdirty.img"
+wait_for /tmp/src1.out "testdev: ready=1"
+
+# ---- a byte of guest memory flipped on the link ----
+start_receiver /tmp/dst.out unix:$dst --api-socket $dapi
+start_relay flip 0x40 20 100
+migrate_vm flip-mem.out $api unix:$relay
+wait_relay relay-flip-mem.err
+expect_rc 1 flip-mem.out
+one_line flip-mem.out
+expect_line "unix:$relay: the link failed: .*; the VM runs on here" flip-mem.out
+expect_refused dst-flip-mem.out "^vmm: receive: stream: section id 64 at byte $(relay_at relay-flip-mem.err): payload CRC mismatch$"
+runs_on "a damaged pages section"
+
+# ---- a byte of a register flipped: the final batch's vcpu section ----
+# (vcpu section #1 is the check's, #2 the final batch's, of the paused VM)
+start_receiver /tmp/dst.out unix:$dst --api-socket $dapi
+start_relay flip 3 2 64
+migrate_vm flip-regs.out $api unix:$relay
+wait_relay relay-flip-regs.err
+expect_rc 1 flip-regs.out
+one_line flip-regs.out
+# the source either hears the refusal or finds the link closed first
+expect_line "runs on here" flip-regs.out
+expect_refused dst-flip-regs.out "^vmm: receive: stream: section id 3 at byte $(relay_at relay-flip-regs.err): payload CRC mismatch$"
+runs_on "a damaged vcpu section"
+
+# ---- the stream cut in the middle of a pages section ----
+start_receiver /tmp/dst.out unix:$dst --api-socket $dapi
+start_relay cut 0x40 30 5000
+migrate_vm cut.out $api unix:$relay
+wait_relay relay-cut.err
+expect_rc 1 cut.out
+one_line cut.out
+expect_line "unix:$relay: the link failed: .*; the VM runs on here" cut.out
+expect_refused dst-cut.out "^vmm: receive: stream: truncated in the section at byte $(relay_at relay-cut.err)$"
+runs_on "a cut stream"
+
+"$VMM" stop --api-socket $api > /dev/null || fail "stop failed"
+wait_vmm
+cp /tmp/src1.out src1.out
+[ "$RC" = 0 ] || fail "the source vmm exited $RC after vmm stop, want 0"
+
+# ---- --abort-above: the downtime target is out of reach ----
+# memdirty-small rewrites its 256 KiB again and again; behind a link of
+# 1 MiB/s each round finds all of it dirty again.
+start_vmm /tmp/src2.out run --testdev -m 64 --api-socket $api -k "$GUESTS/memdirty-small.img"
+wait_for /tmp/src2.out "testdev: ready=1"
+start_receiver /tmp/dst.out unix:$dst --api-socket $dapi
+start_relay -r 1024 pass
+migrate_vm abort.out $api unix:$relay --max-downtime 0 --abort-above 1
+wait_relay relay-abort.err
+expect_rc 1 abort.out
+one_line abort.out
+expect_line "after 30 rounds the downtime would still be about [0-9]* ms, above --abort-above 1 (the guest dirties memory faster than the link sends it); the VM runs on here$" abort.out
+expect_refused dst-abort.out "^vmm: receive: stream: truncated at byte [0-9]*: the source stopped sending$"
+[ "$("$VMM" status --api-socket $api)" = running ] || fail "the source is not running after an aborted move"
+goes_on /tmp/src2.out
+cat abort.out
+
+# ---- after the commit: the source never resumes ----
+# expect_stopped OUT: vmm migrate said so, and the source vmm ended with 1
+# within 10 s (a source that resumed would run on).
+expect_stopped() {
+	expect_rc 1 "$1"
+	one_line "$1"
+	expect_line "unix:$relay: the link failed after the commit: the VM may be running on the destination; it stays stopped here$" "$1"
+	_i=0
+	while kill -0 "$VMM_PID" 2>/dev/null; do
+		[ $_i -lt 100 ] || fail "the source vmm still runs after a link failure past the commit"
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	wait_vmm
+	[ "$RC" = 1 ] || fail "the source vmm exited $RC after a link failure past the commit, want 1"
+	[ -e $api ] && fail "the source vmm left its socket"
+	return 0
+}
+
+# The commit lost: nothing runs anywhere, and the source still does not resume.
+start_receiver /tmp/dst.out unix:$dst --api-socket $dapi
+start_relay lose-commit
+migrate_vm lose-commit.out $api unix:$relay
+wait_relay relay-lose-commit.err
+expect_stopped lose-commit.out
+cp /tmp/src2.out src2.out
+expect_refused dst-lose-commit.out "^vmm: receive: stream: truncated at byte $(relay_at relay-lose-commit.err): the source stopped sending$"
+
+# The answer lost: the destination runs the VM, the source has ended.
+start_vmm /tmp/src3.out run --testdev -m 64 --api-socket $api -k "$GUESTS/memdirty-small.img"
+wait_for /tmp/src3.out "testdev: ready=1"
+goes_on /tmp/src3.out
+start_receiver /tmp/dst.out unix:$dst --api-socket $dapi
+start_relay lose-reply
+migrate_vm lose-reply.out $api unix:$relay
+wait_relay relay-lose-reply.err
+expect_stopped lose-reply.out
+cp /tmp/src3.out src3.out
+for _i in $(seq 50); do [ -S $dapi ] && break; sleep 0.1; done
+[ "$("$VMM" status --api-socket $dapi)" = running ] || fail "the destination does not run the VM"
+goes_on /tmp/dst.out
+goes_on /tmp/dst.out
+last=$(report pass src3.out)
+first=$(reports pass /tmp/dst.out | head -n 1)
+echo "lose-reply: the source's last pass $last, the destination's first $first"
+[ "$first" -gt "$last" ] || fail "the destination's passes ($first) do not follow the source's ($last)"
+"$VMM" stop --api-socket $dapi > /dev/null || fail "stop on the destination failed"
+wait_receiver
+cp /tmp/dst.out dst-lose-reply.out
+[ "$RECV_RC" = 0 ] || { tail dst-lose-reply.out; fail "the destination exited $RECV_RC after vmm stop, want 0"; }
