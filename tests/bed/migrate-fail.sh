@@ -1,14 +1,16 @@
 # profiles: sve-big
-# timeout: 180
+# timeout: 120
 # Live migration's failure paths (docs/migration.md, "Never two copies"),
 # within one host over unix sockets: tests/progs/migrelay sits between
 # vmm migrate and vmm receive and breaks the link on purpose. The guest is
 # memdirty (16 MiB rewritten and checked word by word, pass after pass).
 # Before the commit, the source VM runs on and vmm migrate exits 1:
-# - a byte flipped in guest memory (a pages section) and one in the final
-#   batch's registers (the vcpu section): vmm receive exits 2 with one line
-#   naming the section the relay damaged, and leaves no socket behind;
+# - a byte flipped in guest memory (a pages section): vmm receive exits 2
+#   with one line naming the section the relay damaged, and leaves no
+#   socket behind;
 # - the stream cut in the middle of a pages section: the same, "truncated";
+# - a byte flipped in the final batch's registers (the vcpu section): the
+#   same as in memory;
 # - --abort-above: memdirty-small (256 KiB rewritten) behind a link the
 #   relay slows to 1 MiB/s, with --max-downtime 0 --abort-above 1: the
 #   move gives up after 30 rounds; the destination ends with 2, having
@@ -102,6 +104,17 @@ expect_line "unix:$relay: the link failed: .*; the VM runs on here" flip-mem.out
 expect_refused dst-flip-mem.out "^vmm: receive: stream: section id 64 at byte $(relay_at relay-flip-mem.err): payload CRC mismatch$"
 runs_on "a damaged pages section"
 
+# ---- the stream cut in the middle of a pages section ----
+start_receiver /tmp/dst.out unix:$dst --api-socket $dapi
+start_relay cut 0x40 30 5000
+migrate_vm cut.out $api unix:$relay
+wait_relay relay-cut.err
+expect_rc 1 cut.out
+one_line cut.out
+expect_line "unix:$relay: the link failed: .*; the VM runs on here" cut.out
+expect_refused dst-cut.out "^vmm: receive: stream: truncated in the section at byte $(relay_at relay-cut.err)$"
+runs_on "a cut stream"
+
 # ---- a byte of a register flipped: the final batch's vcpu section ----
 # (vcpu section #1 is the check's, #2 the final batch's, of the paused VM)
 start_receiver /tmp/dst.out unix:$dst --api-socket $dapi
@@ -114,17 +127,6 @@ one_line flip-regs.out
 expect_line "runs on here" flip-regs.out
 expect_refused dst-flip-regs.out "^vmm: receive: stream: section id 3 at byte $(relay_at relay-flip-regs.err): payload CRC mismatch$"
 runs_on "a damaged vcpu section"
-
-# ---- the stream cut in the middle of a pages section ----
-start_receiver /tmp/dst.out unix:$dst --api-socket $dapi
-start_relay cut 0x40 30 5000
-migrate_vm cut.out $api unix:$relay
-wait_relay relay-cut.err
-expect_rc 1 cut.out
-one_line cut.out
-expect_line "unix:$relay: the link failed: .*; the VM runs on here" cut.out
-expect_refused dst-cut.out "^vmm: receive: stream: truncated in the section at byte $(relay_at relay-cut.err)$"
-runs_on "a cut stream"
 
 "$VMM" stop --api-socket $api > /dev/null || fail "stop failed"
 wait_vmm
@@ -149,9 +151,11 @@ goes_on /tmp/src2.out
 cat abort.out
 
 # ---- after the commit: the source never resumes ----
-# expect_stopped OUT: vmm migrate said so, and the source vmm ended with 1
-# within 10 s (a source that resumed would run on).
+# expect_stopped OUT SRC_OUT: vmm migrate said so, and the source vmm ended
+# with 1 within 10 s (a source that resumed would run on), its guest
+# reporting no pass after vmm migrate's answer.
 expect_stopped() {
+	_n=$(grep -c "^testdev: pass=" "$2")
 	expect_rc 1 "$1"
 	one_line "$1"
 	expect_line "unix:$relay: the link failed after the commit: the VM may be running on the destination; it stays stopped here$" "$1"
@@ -164,6 +168,7 @@ expect_stopped() {
 	wait_vmm
 	[ "$RC" = 1 ] || fail "the source vmm exited $RC after a link failure past the commit, want 1"
 	[ -e $api ] && fail "the source vmm left its socket"
+	[ "$(grep -c "^testdev: pass=" "$2")" = "$_n" ] || fail "the source's guest ran after the commit"
 	return 0
 }
 
@@ -172,7 +177,7 @@ start_receiver /tmp/dst.out unix:$dst --api-socket $dapi
 start_relay lose-commit
 migrate_vm lose-commit.out $api unix:$relay
 wait_relay relay-lose-commit.err
-expect_stopped lose-commit.out
+expect_stopped lose-commit.out /tmp/src2.out
 cp /tmp/src2.out src2.out
 expect_refused dst-lose-commit.out "^vmm: receive: stream: truncated at byte $(relay_at relay-lose-commit.err): the source stopped sending$"
 
@@ -184,7 +189,7 @@ start_receiver /tmp/dst.out unix:$dst --api-socket $dapi
 start_relay lose-reply
 migrate_vm lose-reply.out $api unix:$relay
 wait_relay relay-lose-reply.err
-expect_stopped lose-reply.out
+expect_stopped lose-reply.out /tmp/src3.out
 cp /tmp/src3.out src3.out
 for _i in $(seq 50); do [ -S $dapi ] && break; sleep 0.1; done
 [ "$("$VMM" status --api-socket $dapi)" = running ] || fail "the destination does not run the VM"
