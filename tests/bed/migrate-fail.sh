@@ -1,5 +1,5 @@
 # profiles: sve-big
-# timeout: 120
+# timeout: 180
 # Live migration's failure paths (docs/migration.md, "Never two copies"),
 # within one host over unix sockets: tests/progs/migrelay sits between
 # vmm migrate and vmm receive and breaks the link on purpose. The guest is
@@ -12,13 +12,16 @@
 # - a byte flipped in the final batch's registers (the vcpu section): the
 #   same as in memory;
 # - --abort-above: memdirty-small (256 KiB rewritten) behind a link the
-#   relay slows to 1 MiB/s, with --max-downtime 0 --abort-above 1: the
+#   relay slows to 256 KiB/s, with --max-downtime 0 --abort-above 1: the
 #   move gives up after 30 rounds; the destination ends with 2, having
 #   run nothing.
 # After the commit the source never runs the VM again: it exits 1 saying
 # the VM may be running on the destination, whether the commit was lost
 # (the destination then runs nothing) or the destination's answer was
 # (the destination runs the VM, which goes on from where it was).
+# A link that goes silent (open, no byte moving; migrelay stall) fails
+# after 15 s: before the commit the VM runs on, after it the source
+# stays stopped and ends.
 api=/tmp/src.sock
 relay=/tmp/relay.sock
 dst=/tmp/dst.sock
@@ -135,11 +138,14 @@ cp /tmp/src1.out src1.out
 
 # ---- --abort-above: the downtime target is out of reach ----
 # memdirty-small rewrites its 256 KiB again and again; behind a link of
-# 1 MiB/s each round finds all of it dirty again.
+# 256 KiB/s each round (about 1 s) finds all of it dirty again. (At 1 MiB/s,
+# rounds of a quarter second, one round in a few runs found nothing dirty:
+# the guest's vcpu got no time in the loaded emulated host, and the move
+# converged.)
 start_vmm /tmp/src2.out run --testdev -m 64 --api-socket $api -k "$GUESTS/memdirty-small.img"
 wait_for /tmp/src2.out "testdev: ready=1"
 start_receiver /tmp/dst.out unix:$dst --api-socket $dapi
-start_relay -r 1024 pass
+start_relay -r 256 pass
 migrate_vm abort.out $api unix:$relay --max-downtime 0 --abort-above 1
 wait_relay relay-abort.err
 expect_rc 1 abort.out
@@ -149,6 +155,9 @@ expect_refused dst-abort.out "^vmm: receive: stream: truncated at byte [0-9]*: t
 [ "$("$VMM" status --api-socket $api)" = running ] || fail "the source is not running after an aborted move"
 goes_on /tmp/src2.out
 cat abort.out
+"$VMM" stop --api-socket $api > /dev/null || fail "stop failed"
+wait_vmm
+cp /tmp/src2.out src2-abort.out
 
 # ---- after the commit: the source never resumes ----
 # expect_stopped OUT SRC_OUT: vmm migrate said so, and the source vmm ended
@@ -173,6 +182,8 @@ expect_stopped() {
 }
 
 # The commit lost: nothing runs anywhere, and the source still does not resume.
+start_vmm /tmp/src2.out run --testdev -m 64 --api-socket $api -k "$GUESTS/memdirty-small.img"
+wait_for /tmp/src2.out "testdev: ready=1"
 start_receiver /tmp/dst.out unix:$dst --api-socket $dapi
 start_relay lose-commit
 migrate_vm lose-commit.out $api unix:$relay
@@ -180,6 +191,23 @@ wait_relay relay-lose-commit.err
 expect_stopped lose-commit.out /tmp/src2.out
 cp /tmp/src2.out src2.out
 expect_refused dst-lose-commit.out "^vmm: receive: stream: truncated at byte $(relay_at relay-lose-commit.err): the source stopped sending$"
+
+# moved_on SRC_OUT NAME: the destination runs the VM, which goes on from the
+# pass where the source left it; then stopped there.
+moved_on() {
+	for _i in $(seq 50); do [ -S $dapi ] && break; sleep 0.1; done
+	[ "$("$VMM" status --api-socket $dapi)" = running ] || fail "the destination does not run the VM"
+	goes_on /tmp/dst.out
+	goes_on /tmp/dst.out
+	_last=$(report pass "$1")
+	_first=$(reports pass /tmp/dst.out | head -n 1)
+	echo "$2: the source's last pass $_last, the destination's first $_first"
+	[ "$_first" -gt "$_last" ] || fail "the destination's passes ($_first) do not follow the source's ($_last)"
+	"$VMM" stop --api-socket $dapi > /dev/null || fail "stop on the destination failed"
+	wait_receiver
+	cp /tmp/dst.out "dst-$2.out"
+	[ "$RECV_RC" = 0 ] || { tail "dst-$2.out"; fail "the destination exited $RECV_RC after vmm stop, want 0"; }
+}
 
 # The answer lost: the destination runs the VM, the source has ended.
 start_vmm /tmp/src3.out run --testdev -m 64 --api-socket $api -k "$GUESTS/memdirty-small.img"
@@ -191,15 +219,36 @@ migrate_vm lose-reply.out $api unix:$relay
 wait_relay relay-lose-reply.err
 expect_stopped lose-reply.out /tmp/src3.out
 cp /tmp/src3.out src3.out
-for _i in $(seq 50); do [ -S $dapi ] && break; sleep 0.1; done
-[ "$("$VMM" status --api-socket $dapi)" = running ] || fail "the destination does not run the VM"
-goes_on /tmp/dst.out
-goes_on /tmp/dst.out
-last=$(report pass src3.out)
-first=$(reports pass /tmp/dst.out | head -n 1)
-echo "lose-reply: the source's last pass $last, the destination's first $first"
-[ "$first" -gt "$last" ] || fail "the destination's passes ($first) do not follow the source's ($last)"
-"$VMM" stop --api-socket $dapi > /dev/null || fail "stop on the destination failed"
-wait_receiver
-cp /tmp/dst.out dst-lose-reply.out
-[ "$RECV_RC" = 0 ] || { tail dst-lose-reply.out; fail "the destination exited $RECV_RC after vmm stop, want 0"; }
+moved_on src3.out lose-reply
+
+# ---- a link that goes silent: open, but no byte moves ----
+# Before the commit (the source stuck in a send): vmm migrate gives up
+# after 15 s, the VM runs on; the source closes the link, so the
+# destination ends with 2.
+start_vmm /tmp/src1.out run --testdev -m 64 --api-socket $api -k "$GUESTS/memdirty.img"
+wait_for /tmp/src1.out "testdev: ready=1"
+start_receiver /tmp/dst.out unix:$dst --api-socket $dapi
+start_relay stall 0x40 20 0
+migrate_vm stall.out $api unix:$relay
+wait_relay relay-stall.err
+expect_rc 1 stall.out
+one_line stall.out
+expect_line "unix:$relay: the link failed: no byte moved for 15 s; the VM runs on here$" stall.out
+expect_refused dst-stall.out "^vmm: receive: stream: truncated in the section at byte $(relay_at relay-stall.err)$"
+runs_on "a silent link"
+
+# After the commit (the answer never comes): the source waits 15 s, stays
+# stopped and ends with 1; the destination runs the VM. (A fresh guest:
+# memdirty's 40 s window would end on the destination meanwhile.)
+"$VMM" stop --api-socket $api > /dev/null || fail "stop failed"
+wait_vmm
+cp /tmp/src1.out src4-stall.out
+start_vmm /tmp/src1.out run --testdev -m 64 --api-socket $api -k "$GUESTS/memdirty-small.img"
+wait_for /tmp/src1.out "testdev: ready=1"
+start_receiver /tmp/dst.out unix:$dst --api-socket $dapi
+start_relay stall-reply
+migrate_vm stall-reply.out $api unix:$relay
+wait_relay relay-stall-reply.err
+expect_stopped stall-reply.out /tmp/src1.out
+cp /tmp/src1.out src5.out
+moved_on src5.out stall-reply

@@ -14,6 +14,13 @@
  *   migrelay LISTEN TARGET lose-reply            passes the commit, then closes
  *                                                both links: the destination's
  *                                                answer never reaches the source
+ *   migrelay LISTEN TARGET stall ID NTH OFFSET   stops the link at that byte:
+ *                                                passes nothing more either
+ *                                                way, and reads nothing more
+ *   migrelay LISTEN TARGET stall-reply           passes the commit, then stops
+ *                                                the link
+ * A stopped link stays open until the source closes its end; the relay
+ * then says after how long, and ends.
  *
  * With -r KBPS before LISTEN it passes the source's bytes at no more than
  * KBPS KiB a second: a slow link.
@@ -55,7 +62,7 @@
 #define SEC_COMMIT	0x43
 #define TIME_LIMIT_S	120
 
-enum action { PASS, FLIP, CUT, LOSE_COMMIT, LOSE_REPLY };
+enum action { PASS, FLIP, CUT, LOSE_COMMIT, LOSE_REPLY, STALL, STALL_REPLY };
 
 struct relay {
 	int src, dst;
@@ -90,7 +97,7 @@ static void on_alarm(int sig)
 static int usage(void)
 {
 	fprintf(stderr, "usage: migrelay [-r KBPS] LISTEN TARGET pass | flip ID NTH OFFSET | "
-		"cut ID NTH OFFSET | lose-commit | lose-reply\n");
+		"cut ID NTH OFFSET | lose-commit | lose-reply | stall ID NTH OFFSET | stall-reply\n");
 	return 2;
 }
 
@@ -145,7 +152,7 @@ static void start_section(struct relay *r)
 	r->cur_start = r->pos - SEC_HDR_LEN;
 	r->body_off = 0;
 	r->body_left = len + (SEC_ALIGN - len % SEC_ALIGN) % SEC_ALIGN;
-	r->target = (r->act == FLIP || r->act == CUT) && r->cur_id == r->id &&
+	r->target = (r->act == FLIP || r->act == CUT || r->act == STALL) && r->cur_id == r->id &&
 		    r->cur_nth == r->nth;
 	r->swallow = r->act == LOSE_COMMIT && r->cur_id == SEC_COMMIT;
 }
@@ -154,11 +161,13 @@ static void start_section(struct relay *r)
 static bool end_section(struct relay *r)
 {
 	r->hdr_have = 0;
-	if (r->cur_id != SEC_COMMIT || (r->act != LOSE_COMMIT && r->act != LOSE_REPLY))
+	if (r->cur_id != SEC_COMMIT ||
+	    (r->act != LOSE_COMMIT && r->act != LOSE_REPLY && r->act != STALL_REPLY))
 		return false;
-	fprintf(stderr, "migrelay: %s the commit at stream byte %llu, then closed both links\n",
+	fprintf(stderr, "migrelay: %s the commit at stream byte %llu, then %s\n",
 		r->act == LOSE_COMMIT ? "took and dropped" : "passed",
-		(unsigned long long)stream_byte(r->cur_start));
+		(unsigned long long)stream_byte(r->cur_start),
+		r->act == STALL_REPLY ? "stopped the link" : "closed both links");
 	r->done = true;
 	return true;
 }
@@ -186,10 +195,11 @@ static int take_body(struct relay *r, uint8_t *p, size_t k, bool *close_now)
 		size_t at = (size_t)(r->off - r->body_off);
 
 		fprintf(stderr, "migrelay: %s byte %llu of section 0x%x #%u at stream byte %llu\n",
-			r->act == FLIP ? "flipped" : "cut the link at", (unsigned long long)r->off,
-			r->id, r->nth, (unsigned long long)stream_byte(r->cur_start));
+			r->act == FLIP ? "flipped" : r->act == CUT ? "cut the link at" :
+			"stopped the link at", (unsigned long long)r->off, r->id, r->nth,
+			(unsigned long long)stream_byte(r->cur_start));
 		r->done = true;
-		if (r->act == CUT) {
+		if (r->act != FLIP) {
 			*close_now = true;
 			return to_dst(r, p, at);
 		}
@@ -311,6 +321,19 @@ static void relay_run(struct relay *r)
 	}
 }
 
+/* A stopped link: waits, reading nothing, until the source closes its end. */
+static void wait_source_gone(struct relay *r)
+{
+	struct pollfd pfd = { r->src, 0, 0 };
+	struct timespec since;
+
+	clock_gettime(CLOCK_MONOTONIC, &since);
+	while (poll(&pfd, 1, -1) < 0 || !(pfd.revents & (POLLHUP | POLLERR)))
+		;
+	fprintf(stderr, "migrelay: the source closed the stopped link after %.0f s\n",
+		seconds_since(&since));
+}
+
 static int unix_addr(const char *path, struct sockaddr_un *sa)
 {
 	memset(sa, 0, sizeof(*sa));
@@ -379,15 +402,17 @@ static int parse_uint(const char *s, uint64_t *v)
 
 static int parse_action(int argc, char **argv, struct relay *r)
 {
-	static const char *const names[] = { "pass", "flip", "cut", "lose-commit", "lose-reply" };
+	static const char *const names[] = {
+		"pass", "flip", "cut", "lose-commit", "lose-reply", "stall", "stall-reply",
+	};
 	uint64_t id, nth;
 
-	for (r->act = PASS; r->act <= LOSE_REPLY; r->act++)
+	for (r->act = PASS; r->act <= STALL_REPLY; r->act++)
 		if (!strcmp(argv[3], names[r->act]))
 			break;
-	if (r->act > LOSE_REPLY)
+	if (r->act > STALL_REPLY)
 		return -1;
-	if (r->act != FLIP && r->act != CUT)
+	if (r->act != FLIP && r->act != CUT && r->act != STALL)
 		return argc == 4 ? 0 : -1;
 	if (argc != 7 || parse_uint(argv[4], &id) || parse_uint(argv[5], &nth) ||
 	    parse_uint(argv[6], &r->off) || id > UINT32_MAX || !nth || nth > 1000000)
@@ -422,6 +447,8 @@ int main(int argc, char **argv)
 		return 1;
 	clock_gettime(CLOCK_MONOTONIC, &r.start);
 	relay_run(&r);
+	if (r.done && (r.act == STALL || r.act == STALL_REPLY))
+		wait_source_gone(&r);
 	close(r.src);
 	close(r.dst);
 	fprintf(stderr, "migrelay: %llu bytes to the destination, %llu back\n",
