@@ -44,7 +44,7 @@ VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/arm64-obj/%.o) $(BUILD)/arm64-obj/exec/init-
 VMM_LIBS := -static -lfdt -lz -laio -lseccomp -lpthread
 
 # ---- freestanding test guests (arm64 Images) ----
-GUESTS      := hello sve-vl sve-state sve-state-short sve-state-broken virtio-bad virtio-far-ring flood idle memdirty memtouch memtouch-idle
+GUESTS      := hello sve-vl sve-state sve-state-short sve-state-broken virtio-bad virtio-far-ring flood idle memdirty memdirty-small memtouch memtouch-idle
 GUEST_LIB   := guest/start.S guest/lib.c guest/sve.S
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib \
 	-mgeneral-regs-only -mstrict-align -fno-pic -fno-pie -fno-stack-protector \
@@ -52,7 +52,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib 
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments -T guest/guest.ld
 
 # ---- static aarch64 programs for the Linux guests (tests/progs/) ----
-LINUX_PROGS := sve-probe ptyrun vmmbench sve-stress iobench apiprobe pipehold hwcap netpipe hostclock
+LINUX_PROGS := sve-probe ptyrun vmmbench sve-stress iobench apiprobe pipehold hwcap netpipe hostclock migrelay
 LINUX_PROG_CFLAGS := -std=gnu11 -O2 -g $(WARN) -static -march=armv8.2-a+sve
 
 # ---- vmm exec's guest init (static aarch64), and what tests it ----
@@ -212,6 +212,12 @@ $(BUILD)/guest-obj/guest/sve-state-asm.o: guest/sve-state.S
 	$(Q)mkdir -p $(@D)
 	$(Q)$(ARM_CC) $(GUEST_CFLAGS) -c -o $@ $<
 $(SVE_STATE_GUESTS:%=$(BUILD)/guest/%.elf): $(BUILD)/guest-obj/guest/sve-state-asm.o
+
+# guest/memdirty.c also builds memdirty-small: 256 KiB rewritten instead of 16 MiB.
+$(BUILD)/guest-obj/guest/memdirty-small.o: guest/memdirty.c
+	$(quiet) CC $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(ARM_CC) $(GUEST_CFLAGS) -DAREA_KB=256 -c -o $@ $<
 
 # guest/memtouch.c also builds memtouch-idle: it fills its buffer, then waits.
 $(BUILD)/guest-obj/guest/memtouch-idle.o: guest/memtouch.c

@@ -1,15 +1,19 @@
 /*
  * Dirties memory as fast as it can, and checks it: the guest of the live
  * migration tests (tests/bed/migrate-live.sh). Pass after pass over
- * AREA_MB MiB above the image, each 8-byte word is checked against the
+ * AREA_KB KiB (16 MiB) above the image, each 8-byte word is checked against the
  * previous pass's pattern and written with the next one, so every page is
  * dirty again within one pass and a page lost or torn in a move shows.
  * It also watches the virtual counter: its value at the start and the
  * largest step between two reads (one read per 64 KiB written), which a
  * move shows as a jump unless guest time stood still across it.
  *
+ * Built a second way, memdirty-small (AREA_KB=256): the same over 256 KiB,
+ * so that each round of a move is small, and every round finds the whole
+ * area dirty again behind a slow link (tests/bed/migrate-fail.sh).
+ *
  * Reports: ready=1 once the area holds pass 0; every PASS_REPORT passes
- * pass=N; at the end of WINDOW_SECONDS of guest time passes, cnt0
+ * (64 MiB written) pass=N; at the end of WINDOW_SECONDS of guest time passes, cnt0
  * (the counter at the start), gap_us (the largest step, in
  * microseconds) and mem_ok=1; or at the first bad word bad_at (its offset),
  * bad_got, bad_want and mem_ok=0.
@@ -17,9 +21,11 @@
 #include "guest.h"
 
 #define AREA_BASE	0x80400000UL	/* above the image, below the device tree */
-#define AREA_MB		16
+#ifndef AREA_KB
+#define AREA_KB		(16 * 1024)
+#endif
 #define WINDOW_SECONDS	40
-#define PASS_REPORT	4
+#define PASS_REPORT	(64 * 1024 / AREA_KB)
 #define CHUNK_WORDS	(64 * 1024 / 8)
 
 static u64 counter(void)
@@ -63,7 +69,7 @@ static void tick(struct watch *w)
 int main(u64 dtb)
 {
 	volatile u64 *area = (volatile u64 *)AREA_BASE;
-	u64 words = (u64)AREA_MB << 17, freq = counter_freq(), start, end, p;
+	u64 words = (u64)AREA_KB << 7, freq = counter_freq(), start, end, p;
 	struct watch w;
 
 	for (u64 i = 0; i < words; i++)

@@ -239,7 +239,7 @@ void mignet__proof(const struct mig_secret *s, const uint8_t *nonce, size_t nonc
 	hmac_sha256(s->key, s->len, msg, sizeof(msg), out);
 }
 
-static void set_timeout(int fd, int seconds)
+void mignet__set_timeout(int fd, int seconds)
 {
 	struct timeval tv = { .tv_sec = seconds };
 
@@ -322,13 +322,13 @@ int mignet__accept(int listen_fd, const struct mig_addr *a, const struct mig_sec
 		close(fd);
 		return -EAGAIN;
 	}
-	set_timeout(fd, AUTH_TIMEOUT_S);
+	mignet__set_timeout(fd, AUTH_TIMEOUT_S);
 	ret = authenticate_sender(fd, s, err, errlen);
 	if (ret) {
 		close(fd);
 		return ret;
 	}
-	set_timeout(fd, 0);
+	mignet__set_timeout(fd, 0);
 	return fd;
 }
 
@@ -375,12 +375,12 @@ int mignet__connect(const struct mig_addr *a, const struct mig_secret *s, char *
 	}
 	if (a->tcp)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	set_timeout(fd, AUTH_TIMEOUT_S);
+	mignet__set_timeout(fd, AUTH_TIMEOUT_S);
 	ret = prove(fd, a, s, err, errlen);
 	if (ret) {
 		close(fd);
 		return ret;
 	}
-	set_timeout(fd, 0);
+	mignet__set_timeout(fd, 0);
 	return fd;
 }

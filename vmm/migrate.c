@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -46,6 +47,15 @@
  * the destination each.
  */
 #define SEND_BATCH	(1024 * 1024)
+/*
+ * A link on which no byte moves for this long has failed: a send stuck
+ * behind a stalled link, or the wait for an answer that does not come
+ * (SO_RCVTIMEO; the destination checks and builds the VM in well under a
+ * second).
+ * Without it, a link that goes silent without closing would keep the VM
+ * paused here for ever after the commit.
+ */
+#define LINK_TIMEOUT_S	15
 
 struct job {
 	struct mig_addr addr;
@@ -151,13 +161,42 @@ static int __printf(3, 4) fail(struct source *s, int status, const char *fmt, ..
 
 /* ---- the link ---- */
 
+/*
+ * Sends all of buf; -EAGAIN when the link takes no byte for LINK_TIMEOUT_S.
+ * (SO_SNDTIMEO alone would not do: a send that times out having queued
+ * part of its bytes returns that part, and the next one waits again.)
+ */
+static int send_link(int fd, const uint8_t *p, size_t len)
+{
+	while (len) {
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		int ready = poll(&pfd, 1, LINK_TIMEOUT_S * 1000);
+		ssize_t n;
+
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0)
+			return ready ? -errno : -EAGAIN;
+		n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return n ? -errno : -EPIPE;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 static int send_raw(struct source *s, const void *buf, size_t len)
 {
 	double start = vmm_uptime_ms();
-	int err = mignet__send(s->fd, buf, len);
+	int err = send_link(s->fd, buf, len);
 
 	s->send_ms += vmm_uptime_ms() - start;
-
+	if (err == -EAGAIN)
+		return fail(s, VMM_ERR_INTERNAL, "%s: the link failed: no byte moved for %d s",
+			    s->job->addr.text, LINK_TIMEOUT_S);
 	if (err)
 		return fail(s, VMM_ERR_INTERNAL, "%s: the link failed: %s", s->job->addr.text,
 			    strerror(-err));
@@ -455,8 +494,8 @@ static int precopy(struct source *s)
 	}
 	if (j->abort_above_ms && est > j->abort_above_ms)
 		return fail(s, VMM_ERR_INTERNAL, "after %u rounds the downtime would still be about "
-			    "%.0f ms, above --abort-above %u: the VM runs on here (the guest "
-			    "dirties memory faster than the link sends it)", s->rounds, est,
+			    "%.0f ms, above --abort-above %u (the guest dirties memory faster "
+			    "than the link sends it)", s->rounds, est,
 			    j->abort_above_ms);
 	s->missed_ms = est;
 	return 0;
@@ -546,6 +585,7 @@ static int migrate(struct source *s)
 	s->fd = mignet__connect(&s->job->addr, &s->job->secret, s->out, s->outlen);
 	if (s->fd < 0)
 		return -s->fd;
+	mignet__set_timeout(s->fd, LINK_TIMEOUT_S);
 	pthread_mutex_lock(&mig.lock);
 	mig.link_fd = s->fd;
 	pthread_mutex_unlock(&mig.lock);

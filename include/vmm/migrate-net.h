@@ -63,6 +63,12 @@ int mignet__connect(const struct mig_addr *a, const struct mig_secret *s, char *
 void mignet__proof(const struct mig_secret *s, const uint8_t *nonce, size_t nonce_len,
 		   uint8_t out[SHA256_LEN]);
 
+/*
+ * A send or a receive on fd that moves no byte for seconds fails with
+ * -EAGAIN (0: waits for ever).
+ */
+void mignet__set_timeout(int fd, int seconds);
+
 /* Whole buffers over a socket: 0 or -errno (-EPIPE when the peer closed). */
 int mignet__send(int fd, const void *buf, size_t len) __must_check;
 int mignet__recv(int fd, void *buf, size_t len) __must_check;
