@@ -157,9 +157,9 @@ deps:
 	$(Q)bash scripts/deps
 
 vmm: $(BUILD)/vmm
-$(BUILD)/vmm: $(VMM_OBJS)
+$(BUILD)/vmm: $(VMM_OBJS) vmm/hot-text.ld
 	$(quiet) LD $@
-	$(Q)$(ARM_CC) -pthread -o $@ $^ $(VMM_LIBS)
+	$(Q)$(ARM_CC) -pthread -o $@ $(VMM_OBJS) $(VMM_LIBS) -Wl,-T,vmm/hot-text.ld
 
 $(BUILD)/arm64-obj/%.o: %.c
 	$(quiet) CC $<
