@@ -110,6 +110,7 @@ void ownmem__text_range(uintptr_t *start, uintptr_t *end)
 
 size_t ownmem__release_setup(void)
 {
+	bool traced = being_traced();	/* its FILE freed before the trim */
 	uintptr_t start, end;
 
 	malloc_trim(0);		/* the heap's free pages, not only its top */
@@ -118,7 +119,7 @@ size_t ownmem__release_setup(void)
 	 * Never written (no text relocations), so dropping the pages loses
 	 * nothing; but a debugger's breakpoints are private copies of them.
 	 */
-	if (end <= start || being_traced())
+	if (end <= start || traced)
 		return 0;
 	if (madvise((void *)start, end - start, MADV_DONTNEED) < 0) {
 		pr_debug("set-up text kept: madvise: %s", strerror(errno));
