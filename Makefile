@@ -35,7 +35,7 @@ VMM_SRCS := \
 	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c arm64/cpuplan-kvm.c arm64/snapshot-compare.c vmm/json.c \
 	hw/pl011.c hw/pl031.c hw/testdev.c
 VMM_SRCS += vmm/persist.c vmm/snapshot.c vmm/snapchain.c vmm/memsave.c vmm/devcfg.c vmm/saved-open.c vmm/vmstate-config.c arm64/snapshot.c arm64/snapshot-config.c arm64/snapshot-check.c arm64/snapshot-info.c
-VMM_SRCS += vmm/guest-mem.c vmm/dirty.c virtio/virtqueue.c
+VMM_SRCS += vmm/guest-mem.c vmm/dirty.c virtio/virtqueue.c vmm/ownmem.c
 VMM_SRCS += virtio/mmio.c virtio/core.c virtio/devices.c virtio/state.c virtio/blk.c virtio/net.c virtio/console.c virtio/rng.c
 # vmm exec: the command, its initramfs builder, and the guest init linked in
 VMM_SRCS += vmm/exec.c vmm/exec-plan.c vmm/cpio.c vmm/elf.c vmm/elfdeps.c vmm/exec-job.c \
@@ -138,6 +138,8 @@ test_exec_job_SRCS := vmm/exec-job.c vmm/exec-status.c
 UNIT_TESTS += test_term test_api
 test_term_SRCS := vmm/term.c vmm/seccomp.c vmm/util.c
 test_api_SRCS  := vmm/api-server.c vmm/api-progress.c vmm/seccomp.c vmm/util.c
+UNIT_TESTS += test_ownmem
+test_ownmem_SRCS := vmm/ownmem.c vmm/util.c
 UNIT_TESTS += test_migstream
 test_migstream_SRCS := vmm/migstream.c vmm/migrate-net.c vmm/sha256.c vmm/api-server.c vmm/api-progress.c \
 	vmm/snapshot.c vmm/memsave.c vmm/persist.c vmm/seccomp.c vmm/util.c
@@ -155,9 +157,9 @@ deps:
 	$(Q)bash scripts/deps
 
 vmm: $(BUILD)/vmm
-$(BUILD)/vmm: $(VMM_OBJS)
+$(BUILD)/vmm: $(VMM_OBJS) vmm/hot-text.ld
 	$(quiet) LD $@
-	$(Q)$(ARM_CC) -pthread -o $@ $^ $(VMM_LIBS)
+	$(Q)$(ARM_CC) -pthread -o $@ $(VMM_OBJS) $(VMM_LIBS) -Wl,-T,vmm/hot-text.ld
 
 $(BUILD)/arm64-obj/%.o: %.c
 	$(quiet) CC $<

@@ -15,6 +15,7 @@
 
 #include "vmm/api.h"
 #include "vmm/devices.h"
+#include "vmm/ownmem.h"
 #include "vmm/run.h"
 #include "vmm/seccomp.h"
 #include "vmm/term.h"
@@ -142,6 +143,14 @@ void vm__init_struct(struct vm *vm, const struct vm_config *cfg)
 	vm->stop_fd = eventfd(0, EFD_CLOEXEC);
 }
 
+/* What only set-up needed goes before the guest runs (vmm/ownmem.c). */
+static void release_setup_memory(void)
+{
+	size_t text = ownmem__release_setup();
+
+	pr_debug("set-up memory released: %zu KiB of text unmapped, free heap pages", text >> 10);
+}
+
 /*
  * Runs a built VM until it ends: the console, the control socket, one
  * thread per vcpu (waiting, when paused, for a resume). Tears the VM down.
@@ -165,6 +174,7 @@ int vm__run_until_stop(struct vm *vm, bool paused)
 		pr_err("guest time jumped");
 	if (!vm->cfg->exec)
 		term__setup();
+	release_setup_memory();
 	/*
 	 * Each thread enters its own filter; the main thread's goes last:
 	 * threads started after it would inherit it, and it does not allow clone.
@@ -188,6 +198,11 @@ void vm__teardown(struct vm *vm)
 	pr_debug("VM torn down");
 }
 
+static int prepare_seccomp(void *mode)
+{
+	return seccomp__prepare(*(const enum seccomp_mode *)mode);
+}
+
 /* Signals go to the main loop; stop and kick fds exist. */
 int vm__prepare(struct vm *vm, const struct vm_config *cfg)
 {
@@ -200,7 +215,8 @@ int vm__prepare(struct vm *vm, const struct vm_config *cfg)
 		pr_err("cannot create eventfd or signalfd: %s", strerror(errno));
 		return -VMM_ERR_INTERNAL;
 	}
-	return seccomp__prepare(cfg->seccomp);	/* before the devices' threads start */
+	/* before the devices' threads start; apart: libseccomp frees much */
+	return ownmem__run_apart(prepare_seccomp, (void *)&cfg->seccomp);
 }
 
 int vmm__run(const struct vm_config *cfg)

@@ -15,10 +15,12 @@
  *   own_rss     the VMM's own memory: its peak RSS (wait4's ru_maxrss, exact
  *               where /proc's VmHWM lags by up to 64 page-table changes per
  *               thread) less the resident KiB of its guest RAM, read from
- *               /proc/PID/smaps (a page-table walk) when the uptime line comes.
- *               Guest RAM is the host range vmm's --debug line gives (it
- *               holds a mapping of the kernel file and anonymous memory),
+ *               /proc/PID/smaps (a page-table walk) from the uptime line on.
+ *               Guest RAM is the host range vmm's --debug line gives,
  *               else every mapping of at least RAM_MIB (lkvm's is one).
+ *               It is read again at each later line up to the VMM's exit
+ *               (the guest's shutdown can fault in one more 2 MiB huge
+ *               page after the uptime line), and the largest reading kept.
  *   peak_rss    the peak RSS, KiB
  * and prints each run, then per command min/median/max of each, and the
  * ratio of each other command's median to the second's (the reference).
@@ -144,6 +146,11 @@ static int one_run(char **argv, unsigned long ram_kib, double m[NR_METRICS])
 		if ((p = strstr(line, "bench: uptime="))) {
 			guest = guest_ram_kib(pid, &ram, ram_kib);
 			m[PRE_CLOCK] = t - t0 - atof(p + strlen("bench: uptime=")) * 1e3;
+		} else if (guest) {
+			/* the guest still faults in RAM on its way to power off */
+			unsigned long later = guest_ram_kib(pid, &ram, ram_kib);
+
+			guest = later > guest ? later : guest;
 		}
 		if (strstr(line, "vmm-guest: test "))
 			last_line = t;

@@ -1,0 +1,129 @@
+/*
+ * vmm's own memory (include/vmm/ownmem.h). Its peak resident set, guest
+ * RAM aside, is mostly the static binary's text: the kernel maps file
+ * pages 64 KiB around each one touched (fault-around), so option parsing,
+ * libseccomp's filter compiler, the loaders, the device tree and every
+ * other set-up path leave nearly the whole text resident, though the
+ * running VM uses a fraction of it. Unmapping the text once set-up is done
+ * costs a few minor faults; the page cache keeps the file, so nothing is
+ * read again.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <link.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vmm/ownmem.h"
+#include "vmm/util.h"
+
+#define APART_STACK	(256 << 10)	/* libseccomp's filter compiler recurses */
+
+void ownmem__init(void)
+{
+	/* vmm's threads allocate rarely and seldom at once: one arena is enough */
+	mallopt(M_ARENA_MAX, 1);
+}
+
+struct apart {
+	int (*fn)(void *);
+	void *arg;
+	int ret;
+};
+
+static void *apart_main(void *p)
+{
+	struct apart *a = p;
+
+	a->ret = a->fn(a->arg);
+	return NULL;
+}
+
+int ownmem__run_apart(int (*fn)(void *), void *arg)
+{
+	struct apart a = { fn, arg, 0 };
+	pthread_t t;
+
+	if (start_thread(&t, APART_STACK, apart_main, &a))
+		return fn(arg);		/* no thread to be had: here */
+	pthread_join(t, NULL);
+	return a.ret;
+}
+
+bool ownmem__traced(const char *status)
+{
+	const char *p = strstr(status, "\nTracerPid:");
+
+	return p && strtol(p + strlen("\nTracerPid:"), NULL, 10) != 0;
+}
+
+static bool being_traced(void)
+{
+	char buf[2048];
+	FILE *f = fopen("/proc/self/status", "r");
+	size_t n;
+
+	if (!f)
+		return true;	/* cannot tell: keep the text */
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return ownmem__traced(buf);
+}
+
+struct text_range {
+	uintptr_t start, end;
+};
+
+/* The program's read-only executable segment (text and read-only data). */
+static int find_text(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct text_range *r = arg;
+
+	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && !(ph->p_flags & PF_W)) {
+			r->start = info->dlpi_addr + ph->p_vaddr;
+			r->end = r->start + ph->p_memsz;
+			break;
+		}
+	}
+	return 1;	/* the first object is the program itself */
+}
+
+void ownmem__text_range(uintptr_t *start, uintptr_t *end)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	struct text_range r = { 0, 0 };
+
+	dl_iterate_phdr(find_text, &r);
+	*start = align_down(r.start, page);
+	*end = align_up(r.end, page);
+}
+
+size_t ownmem__release_setup(void)
+{
+	bool traced = being_traced();	/* its FILE freed before the trim */
+	uintptr_t start, end;
+
+	malloc_trim(0);		/* the heap's free pages, not only its top */
+	ownmem__text_range(&start, &end);
+	/*
+	 * Never written (no text relocations), so dropping the pages loses
+	 * nothing; but a debugger's breakpoints are private copies of them.
+	 */
+	if (end <= start || traced)
+		return 0;
+	if (madvise((void *)start, end - start, MADV_DONTNEED) < 0) {
+		pr_debug("set-up text kept: madvise: %s", strerror(errno));
+		return 0;
+	}
+	return end - start;
+}
