@@ -35,7 +35,7 @@ VMM_SRCS := \
 	arm64/sve.c arm64/sve-kvm.c arm64/caps.c arm64/caps-kvm.c arm64/caps-read.c arm64/idregs.c arm64/cpuplan.c arm64/cpuplan-kvm.c arm64/snapshot-compare.c vmm/json.c \
 	hw/pl011.c hw/pl031.c hw/testdev.c
 VMM_SRCS += vmm/persist.c vmm/snapshot.c vmm/snapchain.c vmm/memsave.c vmm/devcfg.c vmm/saved-open.c vmm/vmstate-config.c arm64/snapshot.c arm64/snapshot-config.c arm64/snapshot-check.c arm64/snapshot-info.c
-VMM_SRCS += vmm/guest-mem.c vmm/dirty.c virtio/virtqueue.c vmm/ownmem.c
+VMM_SRCS += vmm/guest-mem.c vmm/dirty.c virtio/virtqueue.c vmm/ownmem.c vmm/lazyload.c
 VMM_SRCS += virtio/mmio.c virtio/core.c virtio/devices.c virtio/state.c virtio/blk.c virtio/net.c virtio/console.c virtio/rng.c
 # vmm exec: the command, its initramfs builder, and the guest init linked in
 VMM_SRCS += vmm/exec.c vmm/exec-plan.c vmm/cpio.c vmm/elf.c vmm/elfdeps.c vmm/exec-job.c \
@@ -52,7 +52,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib 
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments -T guest/guest.ld
 
 # ---- static aarch64 programs for the Linux guests (tests/progs/) ----
-LINUX_PROGS := sve-probe ptyrun vmmbench sve-stress iobench apiprobe pipehold hwcap netpipe hostclock migrelay
+LINUX_PROGS := sve-probe ptyrun vmmbench sve-stress iobench apiprobe pipehold hwcap netpipe hostclock migrelay nouffd
 LINUX_PROG_CFLAGS := -std=gnu11 -O2 -g $(WARN) -static -march=armv8.2-a+sve
 
 # ---- vmm exec's guest init (static aarch64), and what tests it ----
@@ -116,6 +116,8 @@ UNIT_TESTS += test_virtqueue
 test_virtqueue_SRCS := virtio/virtqueue.c vmm/guest-mem.c vmm/persist.c vmm/util.c
 UNIT_TESTS += test_dirty
 test_dirty_SRCS := vmm/dirty.c vmm/guest-mem.c virtio/virtqueue.c vmm/persist.c vmm/util.c
+UNIT_TESTS += test_lazyload
+test_lazyload_SRCS := vmm/lazyload.c vmm/seccomp.c vmm/util.c
 UNIT_TESTS += test_snapchain
 test_snapchain_SRCS := vmm/snapchain.c vmm/snapshot.c vmm/memsave.c vmm/persist.c vmm/devcfg.c \
 	vmm/saved-open.c vmm/util.c vmm/vmstate-config.c vmm/dirty.c vmm/guest-mem.c \

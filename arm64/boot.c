@@ -20,6 +20,7 @@
 #include "arm64/image.h"
 #include "arm64/layout.h"
 #include "vmm/devices.h"
+#include "vmm/lazyload.h"
 #include "vmm/vm.h"
 
 #define INITRD_MAX_SIZE (1ULL << 30)
@@ -31,6 +32,10 @@
  * the devices; arch__boot_load waits for them. A raw Image is split at a
  * 2 MiB boundary so that each thread copies about half of the bytes (the
  * second one the initrd too); a gzip stream is inflated by one thread.
+ *
+ * Where the host gives vmm a userfaultfd, a raw Image and the initrd are
+ * loaded while the guest already runs instead (vmm/lazyload.c: start_lazy),
+ * and are in RAM by the time arch__boot_free returns, at teardown.
  *
  * The Image is read, never mapped: a private mapping of the file copies
  * nothing before the guest runs, but its 4 KiB page-cache pages reach the
@@ -67,6 +72,7 @@ struct arch_boot {
 	size_t initrd_len;
 	struct boot_layout bl;
 	struct loader loaders[LOADERS];
+	struct lazy_load *lazy;		/* loading while the guest runs, or NULL */
 };
 
 static int open_initrd(const char *path, struct arch_boot *f)
@@ -202,11 +208,41 @@ void arch__boot_free(struct arch_boot *b)
 {
 	if (!b)
 		return;
+	lazy_load__finish(b->lazy);	/* the guest may run on without every block */
 	loaders_join(b);	/* a VM that failed to build: its RAM goes next */
 	image__close(&b->kernel);
 	if (b->initrd_fd >= 0)
 		close(b->initrd_fd);
 	free(b);
+}
+
+/*
+ * A raw Image and the initrd loaded while the guest runs, where the host
+ * gives vmm a userfaultfd (vmm/lazyload.c); false: copy them first.
+ */
+static bool start_lazy(struct vm *vm, struct arch_boot *b)
+{
+	const struct boot_layout *bl = &b->bl;
+	struct lazy_seg segs[2] = {
+		{ .dst = vm__gpa_to_host(vm, bl->kernel, b->kernel.len), .len = b->kernel.len,
+		  .fd = b->kernel.fd, .name = b->kernel_path },
+		{ .dst = vm__gpa_to_host(vm, bl->initrd, b->initrd_len), .len = b->initrd_len,
+		  .fd = b->initrd_mem ? -1 : b->initrd_fd, .mem = b->initrd_mem,
+		  .name = b->initrd_path },
+	};
+	char why[256];
+
+	if (b->kernel.gzip) {
+		pr_debug("boot files: copied before the first KVM_RUN (a gzip Image is inflated in one stream)");
+		return false;
+	}
+	if (lazy_load__start(vm, segs, b->initrd_len ? 2 : 1, vm->cfg->ksm, &b->lazy, why,
+			     sizeof(why))) {
+		pr_debug("boot files: copied before the first KVM_RUN (userfaultfd: %s)", why);
+		return false;
+	}
+	pr_debug("boot files: loaded while the guest runs (userfaultfd)");
+	return true;
 }
 
 int arch__boot_start(struct vm *vm, struct arch_boot *b)
@@ -220,6 +256,8 @@ int arch__boot_start(struct vm *vm, struct arch_boot *b)
 		pr_err("%s", why);
 		return -VMM_ERR_INPUT;
 	}
+	if (start_lazy(vm, b))
+		return 0;
 	/* gzip: one inflate stream, all on the first loader; klen is known after it */
 	half = b->kernel.gzip ? 0 : align_down((klen + b->initrd_len) / 2, SZ_2M);
 	half = half < klen ? half : klen;

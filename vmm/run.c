@@ -193,6 +193,8 @@ int vm__run_until_stop(struct vm *vm, bool paused)
 
 void vm__teardown(struct vm *vm)
 {
+	arch__boot_free(vm->boot);	/* before RAM goes: loaders write into it */
+	vm->boot = NULL;
 	devices__exit(vm);
 	vm__destroy(vm);
 	pr_debug("VM torn down");
@@ -232,7 +234,7 @@ int vmm__run(const struct vm_config *cfg)
 		err = create_vm(&vm, boot);
 	if (!err)
 		err = arch__boot_load(&vm, boot);
-	arch__boot_free(boot);
+	vm.boot = boot;		/* its loaders may fill RAM while the guest runs */
 	if (err) {
 		vm__teardown(&vm);
 		return -err;

@@ -18,6 +18,7 @@
 #include <linux/kvm.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <linux/userfaultfd.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +128,18 @@ static const struct rule migrate_rules[] = {
 };
 
 /*
+ * The boot files' loaders and the thread that serves the guest's faults on
+ * them (vmm/lazyload.c): the files (pread), each 2 MiB block moved into
+ * guest RAM (mremap), the userfaultfd's messages (ppoll, read) and wakes;
+ * UFFDIO_COPY where a block could not be moved.
+ */
+static const struct rule loader_rules[] = {
+	ANY(pread64), ANY(mremap), ANY(ppoll), ANY(read),
+	IOCTL(UFFDIO_WAKE), IOCTL(UFFDIO_COPY),
+	END,
+};
+
+/*
  * The main loop: signals, console input, stopping the vcpus, the control
  * socket's and the devices' threads, the teardown.
  */
@@ -150,6 +163,7 @@ static const struct kind {
 	[SECCOMP_THREAD_API] = { "api", "vmm-api", { common_rules, api_rules } },
 	[SECCOMP_THREAD_CONSOLE] = { "console", "vmm-console", { common_rules, console_rules } },
 	[SECCOMP_THREAD_MIGRATE] = { "migrate", "vmm-migrate", { common_rules, api_rules, migrate_rules } },
+	[SECCOMP_THREAD_LOADER] = { "boot loader", "vmm-loader", { common_rules, loader_rules } },
 };
 
 #ifndef VMM_SECCOMP_DEFAULT

@@ -32,6 +32,7 @@ enum seccomp_thread {
 	SECCOMP_THREAD_API,	/* the control socket: pause, resume, snapshot */
 	SECCOMP_THREAD_CONSOLE,	/* the console writer: guest output to stdout */
 	SECCOMP_THREAD_MIGRATE,	/* a live migration's source (vmm/migrate.c) */
+	SECCOMP_THREAD_LOADER,	/* boot files into guest RAM as the guest runs (vmm/lazyload.c) */
 	SECCOMP_NR_THREADS,
 };
 

@@ -42,6 +42,7 @@ struct vm {
 	struct vcpu *vcpus;
 	struct mmio_bus mmio;
 	struct vm_arch arch;
+	struct arch_boot *boot;		/* boot files still going into RAM: freed at teardown */
 	int stop_fd;			/* eventfd: a vcpu or device asks to end the VM */
 	int sig_fd;			/* signalfd: SIGINT, SIGTERM, SIGHUP */
 	bool restoring;			/* built from a snapshot, not booted */

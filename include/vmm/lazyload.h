@@ -1,0 +1,46 @@
+#ifndef VMM_LAZYLOAD_H
+#define VMM_LAZYLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/compiler.h"
+
+struct vm;
+
+/*
+ * Boot files put into guest RAM while the guest already runs
+ * (vmm/lazyload.c): the 2 MiB blocks of RAM they cover are registered with
+ * userfaultfd, loaded in order by two threads, and a guest access to a
+ * block not yet there waits until it is (that block is loaded next).
+ */
+struct lazy_seg {
+	uint8_t *dst;		/* where in guest RAM's host mapping */
+	size_t len;
+	int fd;			/* read from fd at offset 0 */
+	const uint8_t *mem;	/* or copied from here when fd < 0 */
+	const char *name;	/* for a read error: "kernel PATH" */
+};
+
+struct lazy_load;
+
+/*
+ * Starts loading nr segments (in address order, not overlapping, none in
+ * the 2 MiB block of another's end unless they share it) into vm's RAM.
+ * Returns 0, or -errno with why when this host gives no userfaultfd that
+ * KVM's faults reach (then nothing was changed: copy the files instead).
+ * ksm: RAM is MADV_MERGEABLE (--ksm), the loaded blocks must be too.
+ */
+int lazy_load__start(struct vm *vm, const struct lazy_seg *segs, unsigned nr, bool ksm,
+		     struct lazy_load **out, char *why, size_t whylen) __must_check;
+
+/*
+ * Waits for every block to be in RAM and frees ll (NULL: nothing). A read
+ * error while the guest runs was reported then, and stopped the VM with
+ * VMM_ERR_INPUT (the block was given to the guest as zeros, so no vcpu
+ * waits for it forever).
+ */
+void lazy_load__finish(struct lazy_load *ll);
+
+#endif

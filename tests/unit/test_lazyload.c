@@ -1,0 +1,202 @@
+/*
+ * Unit tests of loading the boot files as the guest runs (vmm/lazyload.c),
+ * on this host's own userfaultfd: a file and a memory segment land in
+ * "guest RAM" byte for byte with zeros around them in their blocks; an
+ * access to a block no loader has reached waits for it and then sees the
+ * file's bytes; a read error is reported and stops the VM; where the host
+ * gives no userfaultfd the start fails and leaves RAM untouched. The
+ * guest's own faults through KVM are the test bed's (tests/bed/linux-boot.sh).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "vmm/lazyload.h"
+#include "vmm/util.h"
+#include "vmm/vm.h"
+
+#define RAM_SIZE	(16 * SZ_2M)
+#define KERNEL_OFF	SZ_2M			/* 2 MiB aligned, as arm64's */
+#define KERNEL_LEN	(5 * SZ_2M + 12345)	/* ends inside a block */
+#define INITRD_OFF	(12 * SZ_2M + 4096 * 3)	/* page aligned, as arm64's */
+#define INITRD_LEN	(SZ_2M + 777)
+
+static int stop_status = -1;
+
+/* vmm/kvm.c's, which the loader calls on a read error */
+void vm__request_stop(struct vm *vm, int status)
+{
+	stop_status = status;
+}
+
+struct fx {
+	uint8_t *ram, *initrd;
+	char path[64];
+	int fd;
+	struct vm vm;
+	struct lazy_seg segs[2];
+};
+
+static uint8_t file_byte(size_t i) { return (uint8_t)(i * 7 + (i >> 12)); }
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	uint8_t *buf = malloc(KERNEL_LEN);
+
+	assert_non_null(f);
+	assert_non_null(buf);
+	f->ram = mmap(NULL, RAM_SIZE + SZ_2M, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	assert_true(f->ram != MAP_FAILED);
+	f->ram = (uint8_t *)align_up((uintptr_t)f->ram, SZ_2M);
+	for (size_t i = 0; i < KERNEL_LEN; i++)
+		buf[i] = file_byte(i);
+	snprintf(f->path, sizeof(f->path), "/tmp/test_lazyload.XXXXXX");
+	f->fd = mkstemp(f->path);
+	assert_true(f->fd >= 0);
+	assert_int_equal(write(f->fd, buf, KERNEL_LEN), KERNEL_LEN);
+	free(buf);
+	f->initrd = malloc(INITRD_LEN);
+	assert_non_null(f->initrd);
+	memset(f->initrd, 0xa5, INITRD_LEN);
+	f->segs[0] = (struct lazy_seg){ .dst = f->ram + KERNEL_OFF, .len = KERNEL_LEN,
+					.fd = f->fd, .name = "kernel test" };
+	f->segs[1] = (struct lazy_seg){ .dst = f->ram + INITRD_OFF, .len = INITRD_LEN,
+					.fd = -1, .mem = f->initrd, .name = "initrd test" };
+	stop_status = -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	close(f->fd);
+	unlink(f->path);
+	free(f->initrd);
+	free(f);
+	return 0;
+}
+
+/* 0, or skips the test where this host gives no userfaultfd for it. */
+static struct lazy_load *start_or_skip(struct fx *f)
+{
+	struct lazy_load *ll;
+	char why[256];
+	int err = lazy_load__start(&f->vm, f->segs, 2, false, &ll, why, sizeof(why));
+
+	if (err == -EPERM || err == -ENOSYS) {
+		fprintf(stderr, "no userfaultfd here (%s): skipped\n", why);
+		skip();
+	}
+	assert_int_equal(err, 0);
+	assert_non_null(ll);
+	return ll;
+}
+
+static void check_ram(const struct fx *f)
+{
+	for (size_t i = SZ_2M; i < KERNEL_OFF + KERNEL_LEN; i++)
+		if (f->ram[i] != file_byte(i - KERNEL_OFF))
+			fail_msg("kernel byte %zu is %u", i - KERNEL_OFF, f->ram[i]);
+	for (size_t i = KERNEL_OFF + KERNEL_LEN; i < align_up(KERNEL_OFF + KERNEL_LEN, SZ_2M); i++)
+		assert_int_equal(f->ram[i], 0);
+	for (size_t i = align_down(INITRD_OFF, SZ_2M); i < INITRD_OFF; i++)
+		assert_int_equal(f->ram[i], 0);
+	for (size_t i = INITRD_OFF; i < INITRD_OFF + INITRD_LEN; i++)
+		assert_int_equal(f->ram[i], 0xa5);
+}
+
+/*
+ * Every block touched (each read waits for its block), then new mappings,
+ * which the kernel may place where the moved staging slots were: finishing
+ * must leave them mapped.
+ */
+static void loads_every_segment(void **state)
+{
+	struct fx *f = *state;
+	struct lazy_load *ll = start_or_skip(f);
+	uint8_t *maps[16];
+
+	for (size_t at = KERNEL_OFF; at < RAM_SIZE; at += SZ_2M)
+		(void)*(volatile uint8_t *)(f->ram + at);
+	for (int i = 0; i < 16; i++) {
+		maps[i] = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		assert_true(maps[i] != MAP_FAILED);
+		maps[i][0] = (uint8_t)(i + 1);
+	}
+	lazy_load__finish(ll);
+	for (int i = 0; i < 16; i++) {
+		assert_int_equal(maps[i][0], i + 1);
+		munmap(maps[i], SZ_2M);
+	}
+	check_ram(f);
+	assert_int_equal(stop_status, -1);
+}
+
+struct toucher {
+	const uint8_t *p;
+	uint8_t got;
+};
+
+static void *touch(void *arg)
+{
+	struct toucher *t = arg;
+
+	t->got = *(volatile const uint8_t *)t->p;
+	return NULL;
+}
+
+/* Reads from another thread as the loaders start: each read waits for its block. */
+static void an_access_waits_for_its_block(void **state)
+{
+	struct fx *f = *state;
+	size_t at[3] = { KERNEL_OFF + 4 * SZ_2M + 99, INITRD_OFF + 5, KERNEL_OFF };
+	struct toucher t[3];
+	pthread_t th[3];
+	struct lazy_load *ll = start_or_skip(f);
+
+	for (int i = 0; i < 3; i++) {
+		t[i].p = f->ram + at[i];
+		assert_int_equal(pthread_create(&th[i], NULL, touch, &t[i]), 0);
+	}
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	assert_int_equal(t[0].got, file_byte(at[0] - KERNEL_OFF));
+	assert_int_equal(t[1].got, 0xa5);
+	assert_int_equal(t[2].got, file_byte(0));
+	lazy_load__finish(ll);
+	check_ram(f);
+}
+
+/* A kernel file shorter than its segment: reported, the VM stopped, RAM still filled. */
+static void a_read_error_stops_the_vm(void **state)
+{
+	struct fx *f = *state;
+	struct lazy_load *ll;
+
+	assert_int_equal(ftruncate(f->fd, SZ_2M), 0);
+	ll = start_or_skip(f);
+	lazy_load__finish(ll);
+	assert_int_equal(stop_status, VMM_ERR_INPUT);
+	assert_int_equal(f->ram[INITRD_OFF], 0xa5);
+	assert_int_equal(f->ram[KERNEL_OFF + 3 * SZ_2M], 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(loads_every_segment, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_access_waits_for_its_block, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_read_error_stops_the_vm, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
