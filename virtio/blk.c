@@ -581,6 +581,13 @@ static void blk_drain(struct virtio_dev *dev)
 
 	blk_wait_all(blk, true);
 	blk_notify(blk);
+	/*
+	 * Paused, the disk holds what the guest wrote: on stable storage too,
+	 * so that a snapshot or a destination host on shared storage reads it
+	 * (a live migration pauses here before its commit).
+	 */
+	if (!blk->ro)
+		blk_flush(blk);
 }
 
 static void blk_reset(struct virtio_dev *dev)

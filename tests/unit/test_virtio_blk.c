@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -835,6 +836,45 @@ static void test_drain(void **state)
 	assert_false(fake_virtio__stats(f->dev)->failed);
 }
 
+/*
+ * fdatasync, counted: this definition takes the place of libc's for the
+ * device under test, and makes the real system call.
+ */
+static unsigned datasyncs;
+
+int fdatasync(int fd)
+{
+	datasyncs++;
+	return (int)syscall(SYS_fdatasync, fd);
+}
+
+/* A pause leaves what the guest wrote on stable storage; a read-only disk has nothing to flush. */
+static void test_drain_flushes(void **state)
+{
+	struct fx *f = *state;
+	unsigned before, slot;
+
+	start_disk(f, f->dir, false, 16);
+	pattern(f, DATA, 4096, 0x5a);
+	slot = req(f, T_OUT, 0, DATA, 4096);
+	fake_virtio__kick(f->dev, 0);
+	before = datasyncs;
+	fake_virtio__drain(f->dev);
+	assert_int_equal(status(f, slot), S_OK);
+	assert_int_equal(datasyncs, before + 1);
+}
+
+static void test_drain_read_only(void **state)
+{
+	struct fx *f = *state;
+	unsigned before;
+
+	start_disk(f, f->dir, true, 17);
+	before = datasyncs;
+	fake_virtio__drain(f->dev);
+	assert_int_equal(datasyncs, before);
+}
+
 static void test_reset(void **state)
 {
 	struct fx *f = *state;
@@ -982,6 +1022,8 @@ int main(void)
 		T(test_init_writes_nothing),
 		T(test_two_disks),
 		T(test_drain),
+		T(test_drain_flushes),
+		T(test_drain_read_only),
 		T(test_reset),
 		T(test_inflight_limit),
 		T(test_batch),
