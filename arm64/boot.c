@@ -216,6 +216,12 @@ void arch__boot_free(struct arch_boot *b)
 	free(b);
 }
 
+void arch__boot_go(struct arch_boot *b)
+{
+	if (b)
+		lazy_load__go(b->lazy);
+}
+
 /*
  * A raw Image and the initrd loaded while the guest runs, where the host
  * gives vmm a userfaultfd (vmm/lazyload.c); false: copy them first.

@@ -69,6 +69,7 @@ struct lazy_load {
 	struct loader loaders[LOADERS];
 	pthread_t server;
 	bool server_started;
+	bool going;			/* lazy_load__go() started the threads */
 };
 
 /* Copies what the segments have inside block i into its staging slot; *bad names a failed one. */
@@ -410,9 +411,16 @@ int lazy_load__start(struct vm *vm, const struct lazy_seg *segs, unsigned nr, bo
 		release(ll);
 		return err;
 	}
-	start_threads(ll);
 	*out = ll;
 	return 0;
+}
+
+void lazy_load__go(struct lazy_load *ll)
+{
+	if (ll && !ll->going) {
+		ll->going = true;
+		start_threads(ll);
+	}
 }
 
 void lazy_load__finish(struct lazy_load *ll)

@@ -31,29 +31,38 @@ void ownmem__init(void)
 	mallopt(M_ARENA_MAX, 1);
 }
 
-struct apart {
-	int (*fn)(void *);
-	void *arg;
-	int ret;
-};
-
 static void *apart_main(void *p)
 {
-	struct apart *a = p;
+	struct ownmem_apart *a = p;
 
 	a->ret = a->fn(a->arg);
 	return NULL;
 }
 
+void ownmem__start_apart(struct ownmem_apart *a, int (*fn)(void *), void *arg)
+{
+	a->fn = fn;
+	a->arg = arg;
+	a->ret = 0;
+	a->started = !start_thread(&a->thread, APART_STACK, apart_main, a);
+	if (!a->started)
+		a->ret = fn(arg);	/* no thread to be had: here */
+}
+
+int ownmem__join_apart(struct ownmem_apart *a)
+{
+	if (a->started)
+		pthread_join(a->thread, NULL);
+	a->started = false;
+	return a->ret;
+}
+
 int ownmem__run_apart(int (*fn)(void *), void *arg)
 {
-	struct apart a = { fn, arg, 0 };
-	pthread_t t;
+	struct ownmem_apart a;
 
-	if (start_thread(&t, APART_STACK, apart_main, &a))
-		return fn(arg);		/* no thread to be had: here */
-	pthread_join(t, NULL);
-	return a.ret;
+	ownmem__start_apart(&a, fn, arg);
+	return ownmem__join_apart(&a);
 }
 
 bool ownmem__traced(const char *status)

@@ -22,6 +22,18 @@
 #include "vmm/virtio.h"
 #include "vmm/vm.h"
 
+/*
+ * The seccomp filters are built on a thread of their own (libseccomp frees
+ * much: vmm/ownmem.c), beside the VM's creation for `vmm run`; every
+ * thread that enters a filter starts after seccomp_ready().
+ */
+static struct ownmem_apart seccomp_build;
+
+static int seccomp_ready(void)
+{
+	return ownmem__join_apart(&seccomp_build);
+}
+
 /* Reading the boot files (boot) runs while the vcpus, irqchip and devices are built. */
 static int create_vm(struct vm *vm, struct arch_boot *boot)
 {
@@ -45,6 +57,8 @@ static int create_vm(struct vm *vm, struct arch_boot *boot)
 		err = vcpu__create_all(vm, cfg->nr_cpus);
 	if (!err)
 		err = arch__vm_finish(vm);
+	if (!err)
+		err = seccomp_ready();	/* the devices start their threads */
 	if (!err)
 		err = devices__init(vm);
 	if (!err)
@@ -143,7 +157,7 @@ void vm__init_struct(struct vm *vm, const struct vm_config *cfg)
 	vm->stop_fd = eventfd(0, EFD_CLOEXEC);
 }
 
-/* What only set-up needed goes before the guest runs (vmm/ownmem.c). */
+/* What only set-up needed goes, once every thread has started (vmm/ownmem.c). */
 static void release_setup_memory(void)
 {
 	size_t text = ownmem__release_setup();
@@ -174,16 +188,20 @@ int vm__run_until_stop(struct vm *vm, bool paused)
 		pr_err("guest time jumped");
 	if (!vm->cfg->exec)
 		term__setup();
-	release_setup_memory();
 	/*
 	 * Each thread enters its own filter; the main thread's goes last:
 	 * threads started after it would inherit it, and it does not allow clone.
+	 * The boot files' loaders start after the vcpus, so that nothing
+	 * shares the CPUs with vmm's set-up before the first KVM_RUN.
 	 */
-	if (term__start() || vcpu__start_all(vm) || api__start(vm, api_fd) ||
-	    seccomp__enter(SECCOMP_THREAD_MAIN))
+	if (term__start() || vcpu__start_all(vm) || api__start(vm, api_fd)) {
 		status = VMM_ERR_INTERNAL;
-	else
-		status = main_loop(vm, vm->sig_fd);
+	} else {
+		arch__boot_go(vm->boot);
+		release_setup_memory();
+		status = seccomp__enter(SECCOMP_THREAD_MAIN) ? VMM_ERR_INTERNAL
+							     : main_loop(vm, vm->sig_fd);
+	}
 	api__close(api_fd, api_path);	/* after the request it runs, before the vcpus stop */
 	vcpu__stop_all(vm);
 	term__restore();
@@ -205,8 +223,8 @@ static int prepare_seccomp(void *mode)
 	return seccomp__prepare(*(const enum seccomp_mode *)mode);
 }
 
-/* Signals go to the main loop; stop and kick fds exist. */
-int vm__prepare(struct vm *vm, const struct vm_config *cfg)
+/* Signals go to the main loop; stop and kick fds exist; the filters are being built. */
+static int vm__prepare_start(struct vm *vm, const struct vm_config *cfg)
 {
 	sigset_t mask;
 
@@ -217,8 +235,13 @@ int vm__prepare(struct vm *vm, const struct vm_config *cfg)
 		pr_err("cannot create eventfd or signalfd: %s", strerror(errno));
 		return -VMM_ERR_INTERNAL;
 	}
-	/* before the devices' threads start; apart: libseccomp frees much */
-	return ownmem__run_apart(prepare_seccomp, (void *)&cfg->seccomp);
+	ownmem__start_apart(&seccomp_build, prepare_seccomp, (void *)&cfg->seccomp);
+	return 0;
+}
+
+int vm__prepare(struct vm *vm, const struct vm_config *cfg)
+{
+	return vm__prepare_start(vm, cfg) ?: seccomp_ready();
 }
 
 int vmm__run(const struct vm_config *cfg)
@@ -227,7 +250,7 @@ int vmm__run(const struct vm_config *cfg)
 	struct vm vm;
 	int err;
 
-	err = vm__prepare(&vm, cfg);
+	err = vm__prepare_start(&vm, cfg);
 	if (!err)
 		err = arch__boot_read(cfg, &boot);
 	if (!err)
@@ -236,6 +259,7 @@ int vmm__run(const struct vm_config *cfg)
 		err = arch__boot_load(&vm, boot);
 	vm.boot = boot;		/* its loaders may fill RAM while the guest runs */
 	if (err) {
+		seccomp_ready();	/* its thread ends before the process does */
 		vm__teardown(&vm);
 		return -err;
 	}

@@ -26,14 +26,24 @@ struct lazy_seg {
 struct lazy_load;
 
 /*
- * Starts loading nr segments (in address order, not overlapping, none in
+ * Prepares loading nr segments (in address order, not overlapping, none in
  * the 2 MiB block of another's end unless they share it) into vm's RAM.
- * Returns 0, or -errno with why when this host gives no userfaultfd that
- * KVM's faults reach (then nothing was changed: copy the files instead).
+ * registering the blocks they cover with a userfaultfd; nothing is loaded
+ * before lazy_load__go(). Returns 0, or -errno with why when this host
+ * gives no userfaultfd that KVM's faults reach (then nothing was changed:
+ * copy the files instead).
  * ksm: RAM is MADV_MERGEABLE (--ksm), the loaded blocks must be too.
  */
 int lazy_load__start(struct vm *vm, const struct lazy_seg *segs, unsigned nr, bool ksm,
 		     struct lazy_load **out, char *why, size_t whylen) __must_check;
+
+/*
+ * Starts the threads that load the blocks and serve the guest's faults on
+ * them (ll NULL or already going: nothing). Called once the vcpus are
+ * started: a vcpu's fault waits in the userfaultfd until the fault thread
+ * reads it, and vmm's own set-up does not share the CPUs with the loaders.
+ */
+void lazy_load__go(struct lazy_load *ll);
 
 /*
  * Waits for every block to be in RAM and frees ll (NULL: nothing). A read

@@ -83,7 +83,7 @@ void vcpu__resume_all(struct vm *vm);
  * any KVM call); kvm__open -> arch__host_probe; vm__create -> arch__vm_type;
  * vm__setup_ram; arch__boot_start; arch__vm_init; each vcpu ->
  * arch__vcpu_init; arch__vm_finish; devices; arch__boot_load ->
- * arch__set_boot_regs; at teardown, vm__destroy ->
+ * arch__set_boot_regs; the vcpus start -> arch__boot_go; at teardown, vm__destroy ->
  * arch__vm_close.
  */
 void arch__vm_struct_init(struct vm *vm);		/* fds to -1 */
@@ -105,6 +105,8 @@ int arch__boot_read(const struct vm_config *cfg, struct arch_boot **out) __must_
 int arch__boot_start(struct vm *vm, struct arch_boot *b) __must_check;
 /* Waits for them to be in RAM, writes the device tree (devices__fdt), sets the boot vcpu. */
 int arch__boot_load(struct vm *vm, struct arch_boot *b) __must_check;
+/* The vcpus are started: what loads while the guest runs starts now (NULL: nothing). */
+void arch__boot_go(struct arch_boot *b);
 void arch__boot_free(struct arch_boot *b);
 int arch__set_boot_regs(struct vcpu *vcpu, uint64_t entry, uint64_t dtb) __must_check;
 
