@@ -35,7 +35,8 @@
  *
  * Where the host gives vmm a userfaultfd, a raw Image and the initrd are
  * loaded while the guest already runs instead (vmm/lazyload.c: start_lazy),
- * and are in RAM by the time arch__boot_free returns, at teardown.
+ * and are in RAM by the time arch__boot_free returns, at teardown, or
+ * arch__boot_settle (a snapshot's or a migration's) returns.
  *
  * The Image is read, never mapped: a private mapping of the file copies
  * nothing before the guest runs, but its 4 KiB page-cache pages reach the
@@ -202,6 +203,14 @@ static int loaders_wait(struct arch_boot *b)
 		}
 	}
 	return 0;
+}
+
+/* The copy loaders were joined before the guest ran (arch__boot_load): only lazy blocks wait. */
+int arch__boot_settle(struct arch_boot *b)
+{
+	if (!b || !b->lazy)
+		return 0;
+	return lazy_load__wait(b->lazy) ? -VMM_ERR_INPUT : 0;
 }
 
 void arch__boot_free(struct arch_boot *b)

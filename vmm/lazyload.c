@@ -17,6 +17,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
@@ -126,6 +128,12 @@ static void copy_block(struct lazy_load *ll, struct block *b, uint8_t *slot)
 		fail(ll, (int)c.copy, "cannot put the boot files into guest RAM");
 }
 
+/* The block's state is the futex word lazy_load__wait sleeps on. */
+static long futex(atomic_int *word, int op, int val)
+{
+	return syscall(SYS_futex, (int *)word, op, val, NULL, NULL, 0);
+}
+
 /*
  * Puts block i in guest RAM. After a read error the block still goes in
  * (what was read, zeros after it): a vcpu waiting for it must not wait forever.
@@ -148,6 +156,7 @@ static void load_block(struct lazy_load *ll, unsigned i)
 	else
 		b->moved = true;
 	atomic_store(&b->state, BLOCK_LOADED);
+	futex(&b->state, FUTEX_WAKE_PRIVATE, INT_MAX);	/* lazy_load__wait's waiters */
 	if (ioctl(ll->uffd, UFFDIO_WAKE, &wake) < 0)
 		pr_err("UFFDIO_WAKE: %s", strerror(errno));
 	if (atomic_fetch_add(&ll->loaded, 1) + 1 == ll->nr_blocks) {
@@ -239,7 +248,8 @@ static void *server_main(void *arg)
 				       { .fd = ll->done_fd, .events = POLLIN } };
 		struct uffd_msg msg;
 
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		/* ppoll, the call its filter lists, on every arch (x86's poll is another) */
+		if (ppoll(p, 2, NULL, NULL) < 0 && errno != EINTR)
 			break;
 		if (p[1].revents)
 			break;
@@ -438,4 +448,33 @@ void lazy_load__finish(struct lazy_load *ll)
 		pthread_join(ll->server, NULL);
 	}
 	release(ll);
+}
+
+/*
+ * Every block not claimed yet is loaded here, on the caller's thread (the
+ * loaders may not have started, and they yield the CPU); the ones another
+ * thread is loading are waited for, on their state word.
+ */
+int lazy_load__wait(struct lazy_load *ll)
+{
+	unsigned pending;
+	double start;
+
+	if (!ll)
+		return 0;
+	pending = ll->nr_blocks - atomic_load(&ll->loaded);
+	start = vmm_uptime_ms();
+	for (unsigned i = 0; i < ll->nr_blocks; i++)
+		if (claim(ll, i))
+			load_block(ll, i);
+	for (unsigned i = 0; i < ll->nr_blocks; i++) {
+		int state;
+
+		while ((state = atomic_load(&ll->blocks[i].state)) != BLOCK_LOADED)
+			futex(&ll->blocks[i].state, FUTEX_WAIT_PRIVATE, state);
+	}
+	if (pending)
+		pr_debug("boot files: waited %.1f ms for %u of %u blocks of 2 MiB to be in guest RAM",
+			 vmm_uptime_ms() - start, pending, ll->nr_blocks);
+	return atomic_load(&ll->err);
 }

@@ -582,6 +582,14 @@ static int migrate(struct source *s)
 {
 	int ret;
 
+	/*
+	 * Before the first round's scan of populated pages and the dirty log:
+	 * a boot-file block the host moves into RAM later is no guest write,
+	 * so no round would send it (before the link: it may take seconds).
+	 */
+	if (arch__boot_settle(s->vm->boot))
+		return fail(s, VMM_ERR_INPUT, "the boot files could not be read into guest RAM; "
+			    "the VM is stopping");
 	s->fd = mignet__connect(&s->job->addr, &s->job->secret, s->out, s->outlen);
 	if (s->fd < 0)
 		return -s->fd;

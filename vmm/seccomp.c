@@ -108,6 +108,8 @@ static const struct rule api_rules[] = {
 	ANY(ftruncate), ANY(fsync), ANY(fdatasync), ANY(fcntl),
 	ANY(getdents64), ANY(uname),
 	ANY(getrandom),	/* mkdtemp's name for a snapshot's temporary directory */
+	/* the boot files' blocks not in guest RAM yet, moved in first (lazy_load__wait) */
+	ANY(mremap),
 	END,
 };
 

@@ -359,6 +359,16 @@ int vmstate__snapshot_on(struct vm *vm, const char *dir, const char *base, bool 
 	double start = vmm_uptime_ms();
 	int err;
 
+	/*
+	 * Before the pause (the guest runs on meanwhile) and before the memory
+	 * scan and dirty tracking: a boot-file block still going into RAM
+	 * would be saved as zeros, its move never logged as dirty.
+	 */
+	if (arch__boot_settle(vm->boot)) {
+		snprintf(out, outlen, "snapshot %s: the boot files could not be read into guest "
+			 "RAM; the VM is stopping", dir);
+		return VMM_ERR_INPUT;
+	}
 	if (!was_paused)
 		pause_vm(vm);
 	err = plan_snapshot(vm, base, stop, &c, out, outlen);

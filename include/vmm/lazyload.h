@@ -46,7 +46,22 @@ int lazy_load__start(struct vm *vm, const struct lazy_seg *segs, unsigned nr, bo
 void lazy_load__go(struct lazy_load *ll);
 
 /*
- * Waits for every block to be in RAM and frees ll (NULL: nothing). A read
+ * Returns once every block is in RAM (ll NULL: at once), loading on the
+ * calling thread the ones no other thread has taken yet: what reads guest
+ * RAM through /proc/self/pagemap or KVM's dirty log (a snapshot, a
+ * migration) calls it first, since a block not moved in yet looks empty
+ * and its move is no guest write. Returns 0, or the first read error (a
+ * block that failed is in RAM too, with zeros for what was not read).
+ * ll stays in use: lazy_load__finish frees it. Needs the calling thread's
+ * seccomp filter to allow pread64, mremap, ioctl (UFFDIO_WAKE, UFFDIO_COPY)
+ * and futex.
+ */
+int lazy_load__wait(struct lazy_load *ll) __must_check;
+
+/*
+ * Waits for the threads lazy_load__go() started (every block is then in
+ * RAM; without them, at teardown, the rest never loads) and frees ll
+ * (NULL: nothing). A read
  * error while the guest runs was reported then, and stopped the VM with
  * VMM_ERR_INPUT (the block was given to the guest as zeros, so no vcpu
  * waits for it forever).

@@ -83,7 +83,9 @@ void vcpu__resume_all(struct vm *vm);
  * any KVM call); kvm__open -> arch__host_probe; vm__create -> arch__vm_type;
  * vm__setup_ram; arch__boot_start; arch__vm_init; each vcpu ->
  * arch__vcpu_init; arch__vm_finish; devices; arch__boot_load ->
- * arch__set_boot_regs; the vcpus start -> arch__boot_go; at teardown, vm__destroy ->
+ * arch__set_boot_regs; the vcpus start -> arch__boot_go;
+ * arch__boot_settle before a snapshot or a migration reads RAM; at
+ * teardown, arch__boot_free, vm__destroy ->
  * arch__vm_close.
  */
 void arch__vm_struct_init(struct vm *vm);		/* fds to -1 */
@@ -107,6 +109,15 @@ int arch__boot_start(struct vm *vm, struct arch_boot *b) __must_check;
 int arch__boot_load(struct vm *vm, struct arch_boot *b) __must_check;
 /* The vcpus are started: what loads while the guest runs starts now (NULL: nothing). */
 void arch__boot_go(struct arch_boot *b);
+/*
+ * Returns once the boot files are wholly in guest RAM (b NULL, or copied
+ * before the guest ran: at once), loading what is left on the calling
+ * thread. Whatever reads guest RAM through /proc/self/pagemap or KVM's
+ * dirty log calls it first (a snapshot, a migration): a part not loaded
+ * yet looks empty, and loading it is no guest write. 0, or -VMM_ERR_INPUT
+ * when a file could not be read (the VM is stopping: it was said why).
+ */
+int arch__boot_settle(struct arch_boot *b) __must_check;
 void arch__boot_free(struct arch_boot *b);
 int arch__set_boot_regs(struct vcpu *vcpu, uint64_t entry, uint64_t dtb) __must_check;
 
