@@ -229,6 +229,7 @@ static int vm__prepare_start(struct vm *vm, const struct vm_config *cfg)
 	sigset_t mask;
 
 	vmm_debug = vmm_debug || cfg->debug;
+	pr_debug("time zero: CLOCK_MONOTONIC %.3f ms", vmm_clock_zero_ms());
 	vm__init_struct(vm, cfg);
 	vm->sig_fd = open_signalfd(&mask);
 	if (vm->stop_fd < 0 || vm->sig_fd < 0) {

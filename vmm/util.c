@@ -139,16 +139,27 @@ bool parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return true;
 }
 
+static struct timespec clock_zero;	/* vmm_uptime_ms()'s first call */
+
+static double ms_of(const struct timespec *t)
+{
+	return (double)t->tv_sec * 1e3 + (double)t->tv_nsec / 1e6;
+}
+
 double vmm_uptime_ms(void)
 {
-	static struct timespec start;
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!start.tv_sec && !start.tv_nsec)
-		start = now;
-	return (double)(now.tv_sec - start.tv_sec) * 1e3 +
-	       (double)(now.tv_nsec - start.tv_nsec) / 1e6;
+	if (!clock_zero.tv_sec && !clock_zero.tv_nsec)
+		clock_zero = now;
+	return ms_of(&now) - ms_of(&clock_zero);
+}
+
+double vmm_clock_zero_ms(void)
+{
+	vmm_uptime_ms();
+	return ms_of(&clock_zero);
 }
 
 void fput_printable(const char *s, FILE *f)

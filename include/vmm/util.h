@@ -66,6 +66,9 @@ int start_thread(pthread_t *t, size_t stack_bytes, void *(*fn)(void *), void *ar
 
 /* Milliseconds since vmm started (main's first call of it). */
 double vmm_uptime_ms(void);
+/* That start on CLOCK_MONOTONIC, in ms: another process on the host can
+ * measure from its own exec of vmm (--debug's first line says it). */
+double vmm_clock_zero_ms(void);
 
 /* Parses a decimal unsigned number that must fit in [min, max]; false if not. */
 bool parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
