@@ -92,6 +92,22 @@ static void test_text_range_is_the_code_mapping(void **state)
 	assert_true((uintptr_t)&some_data < s || (uintptr_t)&some_data >= e);
 }
 
+/* How many mappings of /proc/self/maps lie inside [s, e). */
+static unsigned mappings_inside(uintptr_t s, uintptr_t e)
+{
+	unsigned long start, end;
+	unsigned n = 0;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 && start >= s && end <= e)
+			n++;
+	fclose(f);
+	return n;
+}
+
 /*
  * Released: the whole text segment (the program runs on). How much of it
  * comes back at once depends on the kernel: 6.1 maps 64 KiB around each
@@ -116,6 +132,25 @@ static void test_text_released_and_program_runs_on(void **state)
 	assert_true(after <= before);
 }
 
+/*
+ * Once released, the text is cut into 16 KiB mappings (every other one
+ * MADV_RANDOM), so that the kernel's fault-around, which stops at a
+ * mapping's end, brings back 16 KiB around a page run again, not 64.
+ */
+static void test_text_comes_back_in_small_windows(void **state)
+{
+	unsigned long start, end;
+	uintptr_t s, e;
+
+	(void)state;
+	ownmem__text_range(&s, &e);
+	assert_int_equal(mappings_inside(s, e), 1);
+	assert_int_equal(ownmem__release_setup(), e - s);
+	mapping_of(text_addr(), &start, &end);
+	assert_true(end - start <= 16 << 10);
+	assert_true(mappings_inside(s, e) >= (e - s) / (16 << 10));
+}
+
 static pid_t thread_id(void)
 {
 	return (pid_t)syscall(SYS_gettid);
@@ -125,6 +160,26 @@ static int report_tid(void *arg)
 {
 	*(pid_t *)arg = thread_id();
 	return 42;
+}
+
+static int slow_tid(void *arg)
+{
+	usleep(20 * 1000);
+	return report_tid(arg);
+}
+
+/* Started apart, fn runs beside the caller; the join gives its value once done. */
+static void test_start_apart_runs_beside_the_caller(void **state)
+{
+	struct ownmem_apart a;
+	pid_t tid = 0;
+
+	(void)state;
+	ownmem__start_apart(&a, slow_tid, &tid);
+	assert_int_equal(ownmem__join_apart(&a), 42);
+	assert_true(tid > 0);
+	assert_int_not_equal(tid, thread_id());
+	assert_int_equal(ownmem__join_apart(&a), 42);	/* a second join: the same value */
 }
 
 static void test_run_apart_runs_on_another_thread(void **state)
@@ -180,6 +235,8 @@ int main(void)
 		cmocka_unit_test(test_text_kept_under_a_debugger),
 		cmocka_unit_test(test_text_range_is_the_code_mapping),
 		cmocka_unit_test(test_run_apart_runs_on_another_thread),
+		cmocka_unit_test(test_start_apart_runs_beside_the_caller),
+		cmocka_unit_test(test_text_comes_back_in_small_windows),
 		cmocka_unit_test(test_text_released_and_program_runs_on),
 	};
 
