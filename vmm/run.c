@@ -198,6 +198,7 @@ int vm__run_until_stop(struct vm *vm, bool paused)
 		status = VMM_ERR_INTERNAL;
 	} else {
 		arch__boot_go(vm->boot);
+		vcpu__wait_first_run(vm);	/* the release takes the CPU and mmap lock a while */
 		release_setup_memory();
 		status = seccomp__enter(SECCOMP_THREAD_MAIN) ? VMM_ERR_INTERNAL
 							     : main_loop(vm, vm->sig_fd);

@@ -169,8 +169,13 @@ static void *vcpu_thread(void *arg)
 		vm__request_stop(vcpu->vm, VMM_ERR_INTERNAL);
 		return NULL;
 	}
-	if (vcpu->id == 0)
+	if (vcpu->id == 0) {
 		pr_debug("first KVM_RUN %.1f ms after start", vmm_uptime_ms());
+		pthread_mutex_lock(&vcpu->vm->lock);
+		vcpu->vm->vcpu0_running = true;
+		pthread_cond_broadcast(&vcpu->vm->cond);
+		pthread_mutex_unlock(&vcpu->vm->lock);
+	}
 	while (may_run(vcpu)) {
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -213,6 +218,14 @@ int vcpu__start_all(struct vm *vm)
 	}
 	pthread_attr_destroy(&attr);
 	return err ? -VMM_ERR_INTERNAL : 0;
+}
+
+void vcpu__wait_first_run(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	while (!vm->vcpu0_running && !vm->stopping)
+		pthread_cond_wait(&vm->cond, &vm->lock);
+	pthread_mutex_unlock(&vm->lock);
 }
 
 /* Makes every started vcpu leave KVM_RUN (see may_run). */

@@ -51,6 +51,7 @@ struct vm {
 	bool stopping;
 	bool pause_requested;
 	unsigned nr_paused;		/* vcpu threads waiting while paused */
+	bool vcpu0_running;		/* vcpu 0's thread is at its first KVM_RUN */
 	int exit_status;
 };
 
@@ -73,6 +74,8 @@ void vm__request_stop(struct vm *vm, int status);
 int vcpu__create_all(struct vm *vm, unsigned n) __must_check;
 int vcpu__start_all(struct vm *vm) __must_check;
 void vcpu__stop_all(struct vm *vm);
+/* Waits until vcpu 0's thread is at its first KVM_RUN (or the VM is stopping). */
+void vcpu__wait_first_run(struct vm *vm);
 /* Makes every vcpu leave KVM_RUN and wait; returns once all of them wait. */
 void vcpu__pause_all(struct vm *vm);
 void vcpu__resume_all(struct vm *vm);
