@@ -157,7 +157,7 @@ void vm__init_struct(struct vm *vm, const struct vm_config *cfg)
 	vm->stop_fd = eventfd(0, EFD_CLOEXEC);
 }
 
-/* What only set-up needed goes, once every thread has started (vmm/ownmem.c). */
+/* What only set-up needed goes, once the guest runs (vmm/ownmem.c). */
 static void release_setup_memory(void)
 {
 	size_t text = ownmem__release_setup();
